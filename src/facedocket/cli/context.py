@@ -1,0 +1,46 @@
+"""What every command needs: settings, a migrated database, and a clean way to fail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session, sessionmaker
+
+from facedocket.settings import Settings, get_settings
+from facedocket.store.db import make_engine, session_factory
+from facedocket.store.migrate import upgrade
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@cache
+def sessions() -> sessionmaker[Session]:
+    """Sessions on the configured database, brought to the current schema first."""
+    settings = get_settings()
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    return session_factory(engine)
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    errors.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def refusals(*kinds: type[Exception]) -> Iterator[None]:
+    """Turn the library's refusals into one clear line and a non-zero exit, no traceback."""
+    try:
+        yield
+    except kinds as error:
+        fail(str(error))

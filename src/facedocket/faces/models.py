@@ -1,0 +1,108 @@
+"""The model interface: what an embedder needs, and one ONNX implementation of it.
+
+An agency may register another embedder; a model card describes everything that differs
+between models (input size and scaling, alignment, dimension, calibrated threshold), so
+the rest of the system never special-cases a model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+import onnxruntime as ort
+from numpy.typing import NDArray
+
+from facedocket.faces.runtime import make_session
+
+Vectors = NDArray[np.float32]
+Chips = NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """Everything the pipeline must know about an embedding model."""
+
+    name: str
+    version: str
+    dimension: int
+    # Cosine similarity at and above which two faces are called a possible match.
+    threshold: float
+    # Alignment: the chip is cut around the five landmarks with dlib's face-chip geometry.
+    chip_size: int = 150
+    chip_padding: float = 0.25
+    # Input scaling applied before the graph: (pixel - mean) * scale, in this layout.
+    layout: Literal["nhwc", "nchw"] = "nhwc"
+    mean: float = 0.0
+    scale: float = 1.0
+    # Embedding the mirrored chip too and averaging is cheap accuracy for most models.
+    flip_average: bool = True
+
+
+class Embedder(Protocol):
+    card: ModelCard
+
+    @property
+    def file_sha256(self) -> str: ...
+
+    def embed(self, chips: Chips) -> Vectors:
+        """L2-normalised embeddings, one row per aligned chip (N x H x W x 3 RGB)."""
+        ...
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class OnnxEmbedder:
+    """An embedder backed by one ONNX file; the session is created on first use."""
+
+    def __init__(self, card: ModelCard, model_path: Path, *, threads: int = 1) -> None:
+        self.card = card
+        self.model_path = model_path
+        self._threads = threads
+
+    @cached_property
+    def file_sha256(self) -> str:
+        return sha256_file(self.model_path)
+
+    @cached_property
+    def _session(self) -> ort.InferenceSession:
+        return make_session(self.model_path, threads=self._threads)
+
+    def embed(self, chips: Chips) -> Vectors:
+        if chips.ndim != 4 or chips.shape[1:] != (self.card.chip_size, self.card.chip_size, 3):
+            raise ValueError(
+                f"{self.card.name} takes chips of {self.card.chip_size}x{self.card.chip_size}x3, "
+                f"got {chips.shape}"
+            )
+        if len(chips) == 0:
+            return np.zeros((0, self.card.dimension), dtype=np.float32)
+        vectors = self._run(chips)
+        if self.card.flip_average:
+            vectors = normalise(vectors) + normalise(self._run(chips[:, :, ::-1, :]))
+        return normalise(vectors)
+
+    def _run(self, chips: Chips) -> Vectors:
+        batch = (chips.astype(np.float32) - self.card.mean) * self.card.scale
+        if self.card.layout == "nchw":
+            batch = batch.transpose(0, 3, 1, 2)
+        session = self._session
+        name = session.get_inputs()[0].name
+        output = session.run(None, {name: np.ascontiguousarray(batch)})[0]
+        vectors: Vectors = np.asarray(output, dtype=np.float32)
+        return vectors
+
+
+def normalise(vectors: Vectors) -> Vectors:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit: Vectors = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit

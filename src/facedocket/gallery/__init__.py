@@ -1,0 +1,1 @@
+"""Galleries: enrolling named people's photos and keeping their templates searchable."""

@@ -1,0 +1,159 @@
+"""FAISS indexes: exact (flat inner product) and approximate (HNSW).
+
+HNSW cannot delete in place, so removed ids become tombstones that every search filters
+out with an id selector; when they pile up (or a removed id comes back) the graph is
+rebuilt from the vectors it stores. The index and its tombstones are saved as one file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import faiss as _faiss
+import numpy as np
+from numpy.typing import NDArray
+
+from facedocket.gallery.index.base import Ids, SearchHits, Vectors
+
+# faiss bundles stubs that cover little of its SWIG API (search parameters, id maps).
+faiss: Any = _faiss
+
+Kind = Literal["flat", "hnsw"]
+# Rebuild the HNSW graph once this share of its entries are tombstones.
+COMPACT_RATIO = 0.1
+
+
+class FaissIndex:
+    def __init__(
+        self,
+        dimension: int,
+        kind: Kind = "flat",
+        *,
+        hnsw_m: int = 32,
+        ef_construction: int = 200,
+        ef_search: int = 256,
+    ) -> None:
+        self.dimension = dimension
+        self.kind: Kind = kind
+        self.hnsw_m = hnsw_m
+        self.ef_construction = ef_construction
+        self.ef_search = ef_search
+        self._index = faiss.IndexIDMap2(self._new_inner())
+        self._tombstones: Ids = np.empty(0, dtype=np.int64)
+        # Sorted live ids, kept beside FAISS so membership checks cost a binary search.
+        self._live: Ids = np.empty(0, dtype=np.int64)
+
+    def _new_inner(self) -> Any:
+        if self.kind == "flat":
+            return faiss.IndexFlatIP(self.dimension)
+        inner = faiss.IndexHNSWFlat(self.dimension, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        inner.hnsw.efConstruction = self.ef_construction
+        return inner
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    def ids(self) -> Ids:
+        return self._live.copy()
+
+    def _contains(self, ids: Ids) -> NDArray[np.bool_]:
+        positions = np.searchsorted(self._live, ids)
+        inside = positions < len(self._live)
+        found = np.zeros(len(ids), dtype=bool)
+        found[inside] = self._live[positions[inside]] == ids[inside]
+        return found
+
+    def add(self, ids: Ids, vectors: Vectors) -> None:
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape != (len(ids), self.dimension):
+            raise ValueError(f"expected {len(ids)} vectors of dimension {self.dimension}")
+        if len(np.unique(ids)) != len(ids):
+            raise ValueError("the same id appears twice in one add")
+        if self._contains(ids).any():
+            raise ValueError("an id is already in the index; remove it first")
+        if np.isin(ids, self._tombstones).any():
+            self._compact()
+        self._index.add_with_ids(vectors, ids)
+        ordered = np.sort(ids)
+        if len(self._live) == 0 or ordered[0] > self._live[-1]:
+            self._live = np.concatenate([self._live, ordered])
+        else:
+            self._live = np.union1d(self._live, ordered)
+
+    def remove(self, ids: Ids) -> int:
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        present = np.unique(ids[self._contains(ids)])
+        self._live = np.setdiff1d(self._live, present, assume_unique=True)
+        if self.kind == "flat":
+            return int(self._index.remove_ids(faiss.IDSelectorBatch(present)))
+        self._tombstones = np.union1d(self._tombstones, present)
+        if len(self._tombstones) > COMPACT_RATIO * max(self._index.ntotal, 1):
+            self._compact()
+        return len(present)
+
+    def _compact(self) -> None:
+        """Rebuild without the tombstoned entries, from the vectors the index holds."""
+        live = self.ids()
+        vectors = np.vstack([self._index.reconstruct(int(i)) for i in live]) if len(live) else None
+        self._index = faiss.IndexIDMap2(self._new_inner())
+        self._tombstones = np.empty(0, dtype=np.int64)
+        self._live = np.empty(0, dtype=np.int64)
+        if vectors is not None:
+            self._index.add_with_ids(vectors.astype(np.float32), live)
+            self._live = live
+
+    def search(self, queries: Vectors, k: int) -> SearchHits:
+        queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        if queries.shape[1] != self.dimension:
+            raise ValueError(f"queries must have dimension {self.dimension}")
+        selector = (
+            faiss.IDSelectorNot(faiss.IDSelectorBatch(self._tombstones))
+            if len(self._tombstones)
+            else None
+        )
+        if self.kind == "hnsw":
+            params = faiss.SearchParametersHNSW()
+            params.efSearch = max(self.ef_search, k)
+        else:
+            params = faiss.SearchParameters()
+        if selector is not None:
+            params.sel = selector
+        scores, ids = self._index.search(queries, k, params=params)
+        scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
+        return SearchHits(scores=scores, ids=ids.astype(np.int64))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        np.savez(
+            buffer,
+            index=faiss.serialize_index(self._index),
+            tombstones=self._tombstones,
+            settings=np.array([self.hnsw_m, self.ef_construction, self.ef_search]),
+            kind=np.array(self.kind),
+        )
+        temporary = path.with_suffix(path.suffix + ".tmp")
+        with temporary.open("wb") as handle:
+            handle.write(buffer.getvalue())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+
+    @classmethod
+    def load(cls, path: Path) -> FaissIndex:
+        with np.load(path) as data:
+            inner = faiss.deserialize_index(data["index"])
+            m, ef_construction, ef_search = (int(v) for v in data["settings"])
+            kind: Kind = "hnsw" if str(data["kind"]) == "hnsw" else "flat"
+            loaded = cls(
+                inner.d, kind, hnsw_m=m, ef_construction=ef_construction, ef_search=ef_search
+            )
+            loaded._index = inner
+            loaded._tombstones = data["tombstones"].astype(np.int64)
+        stored = faiss.vector_to_array(inner.id_map).astype(np.int64)
+        loaded._live = np.sort(stored[~np.isin(stored, loaded._tombstones)])
+        return loaded

@@ -1,0 +1,95 @@
+"""Finding and creating the gallery rows that enrolment and search share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from facedocket.faces.models import Embedder
+from facedocket.store.schema import EnrolmentRejection, FaceModelRecord, Gallery, Person, Photo
+from facedocket.store.schema import Template as TemplateRow
+
+
+class GalleryNotFoundError(LookupError):
+    pass
+
+
+def get_gallery(session: Session, name: str) -> Gallery:
+    gallery = session.scalar(select(Gallery).where(Gallery.name == name))
+    if gallery is None:
+        raise GalleryNotFoundError(f"no gallery called {name!r}")
+    return gallery
+
+
+def ensure_gallery(session: Session, name: str, description: str = "") -> Gallery:
+    gallery = session.scalar(select(Gallery).where(Gallery.name == name))
+    if gallery is None:
+        gallery = Gallery(name=name, description=description)
+        session.add(gallery)
+        session.flush()
+    return gallery
+
+
+def ensure_model_record(session: Session, embedder: Embedder) -> FaceModelRecord:
+    """The row naming this exact model file; a changed file is a different model."""
+    card = embedder.card
+    record = session.scalar(
+        select(FaceModelRecord).where(
+            FaceModelRecord.name == card.name,
+            FaceModelRecord.version == card.version,
+            FaceModelRecord.file_sha256 == embedder.file_sha256,
+        )
+    )
+    if record is None:
+        record = FaceModelRecord(
+            name=card.name,
+            version=card.version,
+            file_sha256=embedder.file_sha256,
+            dimension=card.dimension,
+            threshold=card.threshold,
+        )
+        session.add(record)
+        session.flush()
+    return record
+
+
+@dataclass(frozen=True)
+class GalleryStats:
+    name: str
+    persons: int
+    photos: int
+    templates_by_model: dict[str, int]
+    rejections_by_code: dict[str, int]
+
+
+def gallery_stats(session: Session, name: str) -> GalleryStats:
+    gallery = get_gallery(session, name)
+
+    def count(model: type[Person] | type[Photo]) -> int:
+        return (
+            session.scalar(
+                select(func.count()).select_from(model).where(model.gallery_id == gallery.id)
+            )
+            or 0
+        )
+
+    templates = session.execute(
+        select(FaceModelRecord.name, FaceModelRecord.version, func.count(TemplateRow.id))
+        .join(TemplateRow, TemplateRow.model_id == FaceModelRecord.id)
+        .where(TemplateRow.gallery_id == gallery.id)
+        .group_by(FaceModelRecord.name, FaceModelRecord.version)
+    ).all()
+    rejections = session.execute(
+        select(EnrolmentRejection.code, func.count())
+        .where(EnrolmentRejection.gallery_id == gallery.id)
+        .group_by(EnrolmentRejection.code)
+    ).all()
+    return GalleryStats(
+        name=gallery.name,
+        persons=count(Person),
+        photos=count(Photo),
+        templates_by_model={f"{n} {v}": c for n, v, c in templates},
+        rejections_by_code={code: int(c) for code, c in rejections},
+    )

@@ -1,0 +1,76 @@
+"""Typed settings, read from the environment (prefix ``FACEDOCKET_``).
+
+One object carries every knob so that a deployment is described by its environment alone,
+and so that tests can build a settings object pointing at a temporary folder.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+IndexBackend = Literal["faiss-flat", "faiss-hnsw"]
+
+
+class Settings(BaseSettings):
+    """Everything a deployment may change without touching code."""
+
+    model_config = SettingsConfigDict(env_prefix="FACEDOCKET_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("var"), description="Where the database file, indexes and model cache live."
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; an SQLite file under data_dir when unset."
+    )
+    # Exact search is the default: a legal search must not silently miss a mate, and an exact
+    # scan of a county-sized gallery costs milliseconds. HNSW is for state-sized galleries.
+    index_backend: IndexBackend = "faiss-flat"
+    hnsw_m: int = Field(default=32, ge=4, le=128)
+    hnsw_ef_construction: int = Field(default=200, ge=16)
+    hnsw_ef_search: int = Field(default=256, ge=16)
+    model: str = Field(default="dlib-resnet-v1", description="Embedder id used for new templates.")
+    match_threshold: float | None = Field(
+        default=None,
+        description="Cosine similarity above which a pair is called the same person; "
+        "the model's calibrated threshold when unset.",
+    )
+    max_upsample: int = Field(
+        default=2, ge=0, le=3, description="Most times the detector may double a small image."
+    )
+    max_image_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    max_image_pixels: int = Field(default=40_000_000, ge=10_000)
+    workers: int = Field(default=0, ge=0, description="Enrolment processes; 0 means all cores.")
+    faces_dir: Path = Field(
+        default=Path("../shared/data/faces"), description="The development photo set."
+    )
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if self.database_url is None:
+            self.database_url = f"sqlite:///{self.data_dir / 'facedocket.db'}"
+        return self
+
+    @property
+    def db_url(self) -> str:
+        """The database URL, always set after validation."""
+        assert self.database_url is not None
+        return self.database_url
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "indexes"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

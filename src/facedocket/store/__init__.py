@@ -1,0 +1,1 @@
+"""Persistence: one SQLAlchemy schema for SQLite (embedded) and PostgreSQL (production)."""
