@@ -38,7 +38,7 @@ import numpy.typing as npt
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from facedocket.faces import dlib_network as df
+from facedocket.faces import dlib_network as dn
 from facedocket.faces.dlib_format import ModelFileError
 from facedocket.faces.dlib_network import Wrapper
 from facedocket.faces.dlib_resnet_arch import ANET, EMBEDDING_SIZE, Step, default_padding
@@ -57,7 +57,7 @@ _L = TypeVar("_L")
 
 def _mismatch(index: int, step: Step, found: object, detail: str = "") -> ModelFileError:
     # Layers holding weights are named, not printed: their repr would run to megabytes.
-    weighty = isinstance(found, df.Conv | df.Affine | df.FullyConnected)
+    weighty = isinstance(found, dn.Conv | dn.Affine | dn.FullyConnected)
     shown = type(found).__name__ if weighty else repr(found)
     return ModelFileError(
         f"layer {index} should be {step.kind}{step.args} but the file holds {shown}"
@@ -108,7 +108,7 @@ class _Builder:
     def skip(self, tag_id: int) -> None:
         self.value, self.shape = self._tags[tag_id]
 
-    def conv(self, index: int, step: Step, conv: df.Conv, affine: df.Affine | None) -> None:
+    def conv(self, index: int, step: Step, conv: dn.Conv, affine: dn.Affine | None) -> None:
         filters, size, stride = step.args
         pad = default_padding(size, stride)
         c, h, w = self.shape
@@ -121,7 +121,7 @@ class _Builder:
         )
         if geometry != ((filters, c, size, size), stride, stride, pad, pad):
             raise _mismatch(index, step, geometry, "filter shape, stride or padding differs")
-        # Folding in float64 and rounding once keeps the change in rounding far below 1e-6.
+        # Folded in float64, rounded once: differs from dlib's two float32 steps in rounding only.
         weights = conv.weights.astype(np.float64)
         bias = conv.bias.astype(np.float64)
         if affine is not None:
@@ -137,10 +137,10 @@ class _Builder:
         )  # fmt: skip
         self.shape = (filters, _out_size(h, size, stride, pad), _out_size(w, size, stride, pad))
 
-    def pool(self, index: int, step: Step, pool: df.Pool) -> None:
+    def pool(self, index: int, step: Step, pool: dn.Pool) -> None:
         size, stride = step.args
         pad = default_padding(size, stride)
-        if pool != df.Pool(step.kind[:3], size, size, stride, stride, pad, pad):
+        if pool != dn.Pool(step.kind[:3], size, size, stride, stride, pad, pad):
             raise _mismatch(index, step, pool)
         c, h, w = self.shape
         if size == 0:
@@ -176,7 +176,7 @@ class _Builder:
         )  # fmt: skip
         self.shape = target
 
-    def fc(self, index: int, step: Step, fc: df.FullyConnected) -> None:
+    def fc(self, index: int, step: Step, fc: dn.FullyConnected) -> None:
         c, h, w = self.shape
         if fc.weights.shape != (c * h * w, step.args[0]):
             raise _mismatch(index, step, fc.weights.shape, "fc weight shape differs")
@@ -186,7 +186,7 @@ class _Builder:
             self.value = self.op("Add", [self.value, self.const("fc_b", fc.bias)])
 
 
-def _build(net: df.Network, b: _Builder) -> None:
+def _build(net: dn.Network, b: _Builder) -> None:
     """Replay dlib's forward pass, from the layer on the input out to the fc layer."""
     steps = list(zip(ANET, net.layers, strict=True))
     i = len(steps) - 1
@@ -200,25 +200,25 @@ def _build(net: df.Network, b: _Builder) -> None:
             affine = None
             if i > 0 and steps[i - 1][0].kind == "affine":
                 i -= 1
-                affine = _expect(df.Affine, steps[i][1], i, steps[i][0])
-            b.conv(i, step, _expect(df.Conv, layer, i, step), affine)
+                affine = _expect(dn.Affine, steps[i][1], i, steps[i][0])
+            b.conv(i, step, _expect(dn.Conv, layer, i, step), affine)
         elif step.kind == "relu":
-            _expect(df.Relu, layer, i, step)
+            _expect(dn.Relu, layer, i, step)
             b.value = b.op("Relu", [b.value])
         elif step.kind in ("max_pool", "avg_pool"):
-            b.pool(i, step, _expect(df.Pool, layer, i, step))
+            b.pool(i, step, _expect(dn.Pool, layer, i, step))
         elif step.kind == "add_prev":
-            _expect(df.AddPrev, layer, i, step)
+            _expect(dn.AddPrev, layer, i, step)
             b.add_prev(step.args[0])
         elif step.kind == "fc":
-            b.fc(i, step, _expect(df.FullyConnected, layer, i, step))
+            b.fc(i, step, _expect(dn.FullyConnected, layer, i, step))
         else:
             raise _mismatch(i, step, layer, "no conversion for this layer kind")
         i -= 1
 
 
 def _convert_bytes(data: bytes, source: str) -> onnx.ModelProto:
-    net = df.read_network(data, [step.wrapper for step in ANET], source)
+    net = dn.read_network(data, [step.wrapper for step in ANET], source)
     size = (net.input.nr, net.input.nc)
     if size != (CHIP_SIZE, CHIP_SIZE):
         raise ModelFileError(f"{source}: input layer expects {size} chips, not 150x150")
