@@ -224,10 +224,11 @@ def _convert_bytes(data: bytes, source: str) -> onnx.ModelProto:
         raise ModelFileError(f"{source}: input layer expects {size} chips, not 150x150")
     mean = np.array([net.input.avg_red, net.input.avg_green, net.input.avg_blue], np.float32)
     b = _Builder(INPUT_NAME, (3, CHIP_SIZE, CHIP_SIZE))
-    # Mean and 1/256 in float32 on the HWC pixels: bit for bit dlib's input arithmetic.
-    centred = b.op("Sub", [INPUT_NAME, b.const("mean", mean)])
-    scaled = b.op("Mul", [centred, b.const("scale", np.array(1 / 256, np.float32))])
-    b.value = b.op("Transpose", [scaled], perm=[0, 3, 1, 2])
+    # Per-channel mean and 1/256 in float32: bit for bit dlib's input arithmetic. Done after
+    # the transpose, where a (3, 1, 1) broadcast is far cheaper than a per-pixel one.
+    planes = b.op("Transpose", [INPUT_NAME], perm=[0, 3, 1, 2])
+    centred = b.op("Sub", [planes, b.const("mean", mean.reshape(3, 1, 1))])
+    b.value = b.op("Mul", [centred, b.const("scale", np.array(1 / 256, np.float32))])
     _build(net, b)
     b.nodes.append(helper.make_node("Identity", [b.value], [OUTPUT_NAME], name=OUTPUT_NAME))
     chips = helper.make_tensor_value_info(
