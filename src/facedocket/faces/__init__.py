@@ -1,0 +1,1 @@
+"""The face engine: detection, alignment and embeddings behind one narrow interface."""
