@@ -50,8 +50,8 @@ class Box:
 class Detection:
     """A face found in an image: its box, the detector's confidence and five landmarks.
 
-    ``landmarks`` is 5x2 (x, y): the outer and inner corner of the subject's right eye, the
-    outer and inner corner of the left eye, and the base of the nose, as dlib orders them.
+    ``landmarks`` is 5x2 (x, y) in dlib's order: the outer and inner corner of the eye on the
+    image's right, the outer and inner corner of the other eye, and the base of the nose.
     """
 
     box: Box
@@ -109,16 +109,24 @@ class FaceDetector:
         return Detection(box=box, score=float(score), landmarks=points, shape=shape)
 
 
-def dominant_face(detections: list[Detection], ratio: float = 2.0) -> Detection | None:
+def dominant_face(
+    detections: list[Detection], width: int, height: int, ratio: float = 2.0
+) -> Detection | None:
     """The one face that clearly dominates a portrait photo, or None when none does.
 
-    A licence or booking photo holds one large face; a bystander in the background is much
-    smaller. When two faces are of similar size the photo is ambiguous and must not be
-    enrolled under one name.
+    A licence or booking photo holds one large, central face; a bystander is smaller or off
+    to the side. The largest face wins when it is ``ratio`` times the area of the next, or
+    somewhat larger (1.2 times) and covering the photo's centre. Otherwise the photo is
+    ambiguous and must not be enrolled under one name.
     """
     if not detections:
         return None
-    by_area = sorted(detections, key=lambda d: d.box.area, reverse=True)
-    if len(by_area) == 1 or by_area[0].box.area >= ratio * by_area[1].box.area:
-        return by_area[0]
+    first, *rest = sorted(detections, key=lambda d: d.box.area, reverse=True)
+    if not rest:
+        return first
+    runner_up = rest[0].box.area
+    box = first.box
+    central = box.left <= width / 2 <= box.right and box.top <= height / 2 <= box.bottom
+    if first.box.area >= ratio * runner_up or (central and first.box.area >= 1.2 * runner_up):
+        return first
     return None

@@ -37,6 +37,17 @@ def decode_image(data: bytes, *, max_bytes: int, max_pixels: int) -> RGBImage:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         raise ImageError("not_an_image", "the file is not an image in a known format") from None
+    except Image.DecompressionBombError:
+        # Pillow refuses absurd headers itself, before our own (lower) limit is checked.
+        raise ImageError(
+            "too_many_pixels",
+            "the image header claims a decompression-bomb size; "
+            f"the limit is {max_pixels:,} pixels",
+        ) from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ImageError(
+            "corrupt_image", f"the image header is truncated or corrupt ({error})"
+        ) from None
     if image.format not in ALLOWED_FORMATS:
         raise ImageError("unsupported_format", f"image format {image.format} is not accepted")
     width, height = image.size

@@ -83,7 +83,7 @@ class FacePipeline:
         detections = self.detector.detect(image, thorough=False)
         if not detections:
             raise NoFaceError()
-        chosen = dominant_face(detections)
+        chosen = dominant_face(detections, image.shape[1], image.shape[0])
         if chosen is None:
             raise FaceError(
                 "ambiguous_faces",

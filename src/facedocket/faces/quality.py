@@ -29,12 +29,13 @@ class FaceQuality:
 
 def measure_quality(detection: Detection, chip: NDArray[np.uint8]) -> FaceQuality:
     points = detection.landmarks
-    right_eye = points[0:2].mean(axis=0)
-    left_eye = points[2:4].mean(axis=0)
+    # dlib lists the eye on the image's right first; measure from the image's left eye.
+    image_right_eye = points[0:2].mean(axis=0)
+    image_left_eye = points[2:4].mean(axis=0)
     nose = points[4]
-    dx, dy = (left_eye - right_eye).tolist()
+    dx, dy = (image_right_eye - image_left_eye).tolist()
     eye_distance = math.hypot(dx, dy)
-    midpoint = (left_eye + right_eye) / 2
+    midpoint = (image_left_eye + image_right_eye) / 2
     # Project the nose onto the eye line: a frontal face has it near the midpoint.
     offset = float(np.dot(nose - midpoint, [dx, dy])) / max(eye_distance, 1e-6)
     return FaceQuality(

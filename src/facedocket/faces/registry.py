@@ -12,10 +12,10 @@ from typing import Literal
 
 import face_recognition_models
 import yaml
-from facedocket.faces.dlib_resnet_onnx import load_or_convert
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from facedocket.faces.detect import FaceDetector
+from facedocket.faces.dlib_resnet_onnx import load_or_convert
 from facedocket.faces.models import ModelCard, OnnxEmbedder
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.settings import Settings
