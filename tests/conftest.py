@@ -36,6 +36,19 @@ def faces() -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One converted model for the whole run, instead of one per test's data folder."""
+    folder = tmp_path_factory.mktemp("models")
+    previous = os.environ.get("FACEDOCKET_MODEL_DIR")
+    os.environ["FACEDOCKET_MODEL_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        del os.environ["FACEDOCKET_MODEL_DIR"]
+    else:
+        os.environ["FACEDOCKET_MODEL_DIR"] = previous
+
+
 @pytest.fixture(params=DATABASES)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "sqlite":

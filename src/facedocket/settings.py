@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     hnsw_ef_construction: int = Field(default=200, ge=16)
     hnsw_ef_search: int = Field(default=256, ge=16)
     model: str = Field(default="dlib-resnet-v1", description="Embedder id used for new templates.")
+    model_dir: Path | None = Field(
+        default=None,
+        description="Converted models and registered model cards; data_dir/models when unset.",
+    )
     match_threshold: float | None = Field(
         default=None,
         description="Cosine similarity above which a pair is called the same person; "
@@ -62,8 +66,8 @@ class Settings(BaseSettings):
         return self.database_url
 
     @property
-    def model_cache_dir(self) -> Path:
-        return self.data_dir / "models"
+    def models_dir(self) -> Path:
+        return self.model_dir or self.data_dir / "models"
 
     @property
     def index_dir(self) -> Path:

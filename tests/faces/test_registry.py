@@ -30,8 +30,8 @@ def tiny_model(path: Path, size: int = 32, dimension: int = 8) -> None:
     onnx.save(model, path)
 
 
-def write_card(data_dir: Path, text: str) -> None:
-    folder = cards_dir(data_dir)
+def write_card(models_dir: Path, text: str) -> None:
+    folder = cards_dir(models_dir)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "agency-net.yaml").write_text(text)
 

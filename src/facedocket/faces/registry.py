@@ -1,6 +1,6 @@
 """Which embedders exist: the built-in dlib model and any model card an agency registers.
 
-A registered model is a YAML card beside its ONNX file (``<data_dir>/models/cards``). The
+A registered model is a YAML card beside its ONNX file (``<models_dir>/cards``). The
 card is validated when loaded; a card with a missing field or file is a precise error,
 never a silently different model.
 """
@@ -54,18 +54,18 @@ class UnknownModelError(LookupError):
     pass
 
 
-def cards_dir(data_dir: Path) -> Path:
-    return data_dir / "models" / "cards"
+def cards_dir(models_dir: Path) -> Path:
+    return models_dir / "cards"
 
 
-def load_embedder(name: str, data_dir: Path) -> OnnxEmbedder:
+def load_embedder(name: str, models_dir: Path) -> OnnxEmbedder:
     """The embedder called ``name``; the dlib model is converted to ONNX on first use."""
     if name == DLIB_RESNET.name:
         dat = Path(face_recognition_models.face_recognition_model_location())
-        return OnnxEmbedder(DLIB_RESNET, load_or_convert(dat, data_dir / "models"))
-    card_path = cards_dir(data_dir) / f"{name}.yaml"
+        return OnnxEmbedder(DLIB_RESNET, load_or_convert(dat, models_dir))
+    card_path = cards_dir(models_dir) / f"{name}.yaml"
     if not card_path.is_file():
-        known = [DLIB_RESNET.name, *sorted(p.stem for p in cards_dir(data_dir).glob("*.yaml"))]
+        known = [DLIB_RESNET.name, *sorted(p.stem for p in cards_dir(models_dir).glob("*.yaml"))]
         raise UnknownModelError(f"no model called {name!r}; known models: {', '.join(known)}")
     card, model_file = read_card(card_path)
     return OnnxEmbedder(card, model_file)
@@ -88,7 +88,7 @@ def build_pipeline(settings: Settings) -> FacePipeline:
     """The face pipeline a deployment's settings describe; models load on first use."""
     return FacePipeline(
         FaceDetector(max_upsample=settings.max_upsample),
-        load_embedder(settings.model, settings.data_dir),
+        load_embedder(settings.model, settings.models_dir),
         max_bytes=settings.max_image_bytes,
         max_pixels=settings.max_image_pixels,
     )

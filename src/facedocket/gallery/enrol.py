@@ -67,7 +67,7 @@ def enrol(
 ) -> EnrolmentReport:
     """Enrol ``items`` into the gallery; refusals are recorded, never fatal."""
     began = time.perf_counter()
-    embedder = load_embedder(settings.model, settings.data_dir)
+    embedder = load_embedder(settings.model, settings.models_dir)
     with transaction(sessions) as session:
         gallery_id = ensure_gallery(session, gallery_name).id
         model_id = ensure_model_record(session, embedder).id
