@@ -6,11 +6,13 @@ and so that tests can build a settings object pointing at a temporary folder.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 IndexBackend = Literal["faiss-flat", "faiss-hnsw"]
@@ -52,6 +54,28 @@ class Settings(BaseSettings):
     faces_dir: Path = Field(
         default=Path("../shared/data/faces"), description="The development photo set."
     )
+    # In production the key comes from the agency's secret store and its public half is
+    # handed to the oversight office; a key kept next to the database only proves that
+    # nobody without file access rewrote the record.
+    audit_signing_key: SecretStr | None = Field(
+        default=None,
+        description="Ed25519 private key signing audit checkpoints: base64 of the raw 32 "
+        "bytes. When unset, a development key is generated into <data_dir>/audit-signing.key "
+        "(mode 0600) on first use.",
+    )
+
+    @field_validator("audit_signing_key")
+    @classmethod
+    def _raw_ed25519_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        try:
+            raw = base64.b64decode(value.get_secret_value().strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("not base64") from None
+        if len(raw) != 32:
+            raise ValueError(f"an Ed25519 private key is 32 bytes, this one is {len(raw)}")
+        return value
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
@@ -72,6 +96,11 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "indexes"
+
+    @property
+    def audit_signing_key_file(self) -> Path:
+        """Where the development signing key lives when none is configured."""
+        return self.data_dir / "audit-signing.key"
 
 
 @lru_cache(maxsize=1)

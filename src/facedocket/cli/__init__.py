@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from facedocket.cli import faces, gallery
+from facedocket.cli import audit, faces, gallery
 
 app = typer.Typer(
     help="FaceDocket: face searches only under a legal basis, on a tamper-evident record.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(audit.app, name="audit")
 app.add_typer(faces.app, name="faces")
 app.add_typer(gallery.app, name="gallery")

@@ -1,5 +1,6 @@
 """The tables, one module per concept; importing this package registers them all."""
 
+from facedocket.store.schema.audit import AuditCheckpoint, AuditEntry, AuditHead
 from facedocket.store.schema.base import Base
 from facedocket.store.schema.gallery import (
     EnrolmentRejection,
@@ -11,6 +12,9 @@ from facedocket.store.schema.gallery import (
 )
 
 __all__ = [
+    "AuditCheckpoint",
+    "AuditEntry",
+    "AuditHead",
     "Base",
     "EnrolmentRejection",
     "FaceModelRecord",

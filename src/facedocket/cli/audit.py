@@ -1,0 +1,154 @@
+"""``facedocket audit``: verify, sign, export and read the tamper-evident record.
+
+``verify-export`` needs no database: it is the command an oversight office runs on an
+export with the public key it was given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from rich.table import Table
+
+from facedocket.audit import (
+    AuditError,
+    AuditKeyError,
+    VerifyResult,
+    checkpoint,
+    existing_signing_key,
+    export_checkpoints,
+    export_entries,
+    fingerprint,
+    public_key_from_text,
+    public_key_text,
+    read_json_lines,
+    recent_entries,
+    signing_key,
+    verify,
+    verify_entries,
+)
+from facedocket.cli.context import console, errors, fail, refusals, sessions, settings
+
+app = typer.Typer(help="Verify, sign, export and read the audit record.", no_args_is_help=True)
+
+PublicKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--public-key",
+        help="Base64 Ed25519 public key to check checkpoint signatures with; "
+        "default: the key derived from this deployment's signing key.",
+    ),
+]
+
+
+@app.command("verify")
+def verify_command(public_key: PublicKeyOption = None) -> None:
+    """Recompute the chain from entry 1; exit 1 naming the first bad entry."""
+    with refusals(AuditKeyError):
+        key = _public_key(public_key)
+    with sessions()() as session:
+        result = verify(session, key)
+    _report(result)
+
+
+@app.command("verify-export")
+def verify_export(
+    entries: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines.")],
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Checkpoints, JSON Lines."),
+    ] = None,
+    public_key: PublicKeyOption = None,
+    first: Annotated[int, typer.Option(min=1, help="Number of the export's first entry.")] = 1,
+) -> None:
+    """Verify an export without the database, e.g. at the oversight office."""
+    with refusals(AuditKeyError):
+        key = public_key_from_text(public_key) if public_key else None
+    with refusals(AuditError), entries.open("rb") as lines:
+        signed = (
+            list(read_json_lines(checkpoints.read_bytes().splitlines(), str(checkpoints)))
+            if checkpoints
+            else []
+        )
+        result = verify_entries(read_json_lines(lines, str(entries)), signed, key, first_seq=first)
+    _report(result)
+
+
+@app.command("checkpoint")
+def checkpoint_command() -> None:
+    """Sign the record as it stands with this deployment's key."""
+    with refusals(AuditKeyError):
+        key = signing_key(settings())
+    with refusals(AuditError), sessions().begin() as session:
+        row = checkpoint(session, key)
+        signed = (row.seq, row.head_hash, row.key_fingerprint)
+    console.print(
+        f"checkpoint: entries 1 to {signed[0]}, head {signed[1]}, signed by key {signed[2]}"
+    )
+
+
+@app.command("export")
+def export(
+    out: Annotated[Path, typer.Option(dir_okay=False, help="Entries, JSON Lines.")],
+    checkpoints_out: Annotated[
+        Path | None,
+        typer.Option(dir_okay=False, help="Checkpoints; default: OUT with .checkpoints.jsonl."),
+    ] = None,
+) -> None:
+    """Write the whole record as JSON Lines for an auditor."""
+    checkpoints_path = checkpoints_out or out.with_suffix(".checkpoints.jsonl")
+    with sessions()() as session:
+        with out.open("wb") as handle:
+            count = sum(handle.write(line) > 0 for line in export_entries(session))
+        with checkpoints_path.open("wb") as handle:
+            signed = sum(handle.write(line) > 0 for line in export_checkpoints(session))
+    console.print(f"{count} entries to {out}, {signed} checkpoints to {checkpoints_path}")
+
+
+@app.command()
+def show(limit: Annotated[int, typer.Option(min=1, help="How many entries.")] = 20) -> None:
+    """The last entries, newest first."""
+    with sessions()() as session:
+        rows = recent_entries(session, limit)
+    table = Table(title=f"last {len(rows)} audit entries")
+    for column in ("seq", "at (UTC)", "actor", "role", "action", "subject", "policy"):
+        table.add_column(column)
+    for row in rows:
+        policy = f"{row.policy_id} {row.policy_version}" if row.policy_id else ""
+        table.add_row(
+            str(row.seq),
+            row.at.strftime("%Y-%m-%d %H:%M:%S"),
+            row.actor,
+            row.role,
+            row.action,
+            f"{row.subject_type} {row.subject_id}",
+            policy,
+        )
+    console.print(table)
+
+
+@app.command("public-key")
+def public_key_command() -> None:
+    """Print the public key to hand to the oversight office, and its fingerprint."""
+    with refusals(AuditKeyError):
+        key = signing_key(settings())
+    console.print(public_key_text(key.public_key()))
+    console.print(f"fingerprint {fingerprint(key.public_key())}")
+
+
+def _public_key(text: str | None) -> Ed25519PublicKey | None:
+    if text:
+        return public_key_from_text(text)
+    key = existing_signing_key(settings())
+    return key.public_key() if key is not None else None
+
+
+def _report(result: VerifyResult) -> None:
+    if not result.ok:
+        fail(f"the audit record is NOT intact: {result}")
+    console.print(str(result))
+    if not result.signatures_checked:
+        errors.print("warning: checkpoint signatures were not checked; pass --public-key")

@@ -1,0 +1,67 @@
+"""The audit record: a hash chain of entries, its head, and signed checkpoints.
+
+The tables are append-only; the migration adds database triggers that refuse UPDATE and
+DELETE on entries and checkpoints, so a correction or a purge is always a new entry.
+The chain itself is written only through ``facedocket.audit.append``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from facedocket.store.schema.base import Base
+
+# The previous hash of entry 1: the chain starts from a fixed, published value.
+GENESIS_HASH = "0" * 64
+
+
+class AuditEntry(Base):
+    """One recorded action: who did what to which record, under which policy."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_subject", "subject_type", "subject_id"),)
+
+    # Assigned by ``append`` from the head row, never by the database: gap-free from 1.
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(50))
+    action: Mapped[str] = mapped_column(String(100))
+    subject_type: Mapped[str] = mapped_column(String(50))
+    subject_id: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]]
+    policy_id: Mapped[str | None] = mapped_column(String(100))
+    policy_version: Mapped[str | None] = mapped_column(String(50))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The one row naming the last entry; appenders lock it to take the next number.
+
+    Verification does not trust it: it only helps to notice a truncated tail.
+    """
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """An Ed25519 signature over (seq, head hash, time): the chain as it stood then."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(100))
+    key_fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
