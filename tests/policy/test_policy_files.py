@@ -135,6 +135,12 @@ def _set(value: Any, *path: str) -> Edit:
             "not a day of every year",
         ),
         ("massachusetts", _set("Mars/Olympus_Mons", "timezone"), "timezone", "unknown time zone"),
+        (
+            "massachusetts",
+            _set(-40, "probe_min_eye_distance"),
+            "probe_min_eye_distance",
+            "greater than or equal to 0",
+        ),
         ("massachusetts", _set("Massachusetts State", "id"), "id", "should match pattern"),
         ("massachusetts", _set([], "searchers", "bodies"), "searchers.bodies", "at least 1 item"),
         (

@@ -126,15 +126,20 @@ def _expiry_reasons(facts: BasisFacts, expiry_required: bool, now: datetime) -> 
     return []
 
 
+def check_searching_body(policy: Policy, body: str) -> Decision:
+    """Is this body one that searches (and so takes in and supervises requests)?"""
+    bodies = policy.searchers.bodies
+    if bodies is None or body in {allowed.id for allowed in bodies}:
+        return _decide(policy, [])
+    names = ", ".join(allowed.name for allowed in bodies)
+    return _decide(
+        policy, [f"{_show(body)} is not a searching body; it sends a written request to: {names}"]
+    )
+
+
 def check_searcher(policy: Policy, body: str, role: str) -> Decision:
     """May someone of this body, in this role, run a search (requirement 1)?"""
-    reasons = []
-    bodies = policy.searchers.bodies
-    if bodies is not None and body not in {allowed.id for allowed in bodies}:
-        names = ", ".join(allowed.name for allowed in bodies)
-        reasons.append(
-            f"{_show(body)} is not a searching body; it sends a written request to: {names}"
-        )
+    reasons = list(check_searching_body(policy, body).reasons)
     if role not in policy.searchers.roles:
         reasons.append(
             f"role {_show(role)} may not search; searching roles: "

@@ -224,6 +224,9 @@ class Policy(_Strict):
     galleries: list[Slug] = Field(min_length=1)
     candidates: Candidates
     still_images_only: bool
+    # Pixels between the eye centres below which a probe is too small to compare well;
+    # searching it anyway needs a recorded override reason (requirement 9). 0: no floor.
+    probe_min_eye_distance: int = Field(ge=0, le=1000)
     review: Review
     training: Training
     algorithm_approval_required: bool
