@@ -9,7 +9,8 @@ Taking the next number is the one place two writers can race. The first statemen
 (a second appender waits, then sees the new head); on SQLite any write takes the database
 write lock, and pysqlite opens the transaction right before it, so the head is never read
 from a stale snapshot. Either way two entries can never claim the same number or the same
-predecessor.
+predecessor. (Under REPEATABLE READ or SERIALIZABLE isolation PostgreSQL reports a
+concurrent append as a serialization failure instead; retry the whole transaction.)
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ export with the public key it was given.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -101,11 +102,18 @@ def export(
     """Write the whole record as JSON Lines for an auditor."""
     checkpoints_path = checkpoints_out or out.with_suffix(".checkpoints.jsonl")
     with sessions()() as session:
-        with out.open("wb") as handle:
-            count = sum(handle.write(line) > 0 for line in export_entries(session))
-        with checkpoints_path.open("wb") as handle:
-            signed = sum(handle.write(line) > 0 for line in export_checkpoints(session))
+        count = _write_lines(out, export_entries(session))
+        signed = _write_lines(checkpoints_path, export_checkpoints(session))
     console.print(f"{count} entries to {out}, {signed} checkpoints to {checkpoints_path}")
+
+
+def _write_lines(path: Path, lines: Iterable[bytes]) -> int:
+    count = 0
+    with path.open("wb") as handle:
+        for line in lines:
+            handle.write(line)
+            count += 1
+    return count
 
 
 @app.command()

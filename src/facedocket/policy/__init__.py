@@ -1,0 +1,53 @@
+"""Jurisdiction rules as versioned data, and the pure decisions made from them.
+
+No database, no IO beyond reading the YAML packs: the cases layer passes facts in and
+records the ``Decision`` (which names the policy id and version) in the audit record.
+"""
+
+from facedocket.policy.decide import (
+    BasisFacts,
+    Decision,
+    ProbeKind,
+    RecordType,
+    candidate_list_size,
+    check_algorithm,
+    check_basis,
+    check_gallery,
+    check_probe,
+    check_searcher,
+    check_searching_body,
+    check_training,
+    emergency_deadline,
+    report_period,
+    retention_until,
+    similarity_threshold,
+)
+from facedocket.policy.load import PolicyError, list_policies, load_policy, load_policy_file
+from facedocket.policy.model import BasisKind, OffenceClass, Policy, RequestField
+
+__all__ = [
+    "BasisFacts",
+    "BasisKind",
+    "Decision",
+    "OffenceClass",
+    "Policy",
+    "PolicyError",
+    "ProbeKind",
+    "RecordType",
+    "RequestField",
+    "candidate_list_size",
+    "check_algorithm",
+    "check_basis",
+    "check_gallery",
+    "check_probe",
+    "check_searcher",
+    "check_searching_body",
+    "check_training",
+    "emergency_deadline",
+    "list_policies",
+    "load_policy",
+    "load_policy_file",
+    "report_period",
+    "retention_until",
+    "similarity_threshold",
+]

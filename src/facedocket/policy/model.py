@@ -1,0 +1,274 @@
+"""What a jurisdiction's policy says, as a strict schema.
+
+Every field is required and typed strictly (YAML's ``1.0`` is not the string "1.0", its
+``no`` is not a word): a policy is a legal configuration, and a rule that silently took a
+default or a coerced value would be a rule nobody wrote. Unknown fields are refused, so a
+misspelt rule is an error rather than a rule that is never applied.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# The legal bases a request can rest on. ``investigation``: a criminal investigation with
+# no judicial authorisation (e.g. Maryland, for listed crimes); ``missing_person``: a
+# missing person, or one unable to identify themselves.
+BasisKind = Literal[
+    "court_order", "warrant", "emergency", "deceased", "missing_person", "investigation"
+]
+# What a request can hold (requirement 2); policies say which are required. A closed list,
+# so a policy cannot require a field the request form does not have.
+RequestField = Literal[
+    "requesting_officer",
+    "officer_rank",
+    "agency",
+    "case_number",
+    "offence",
+    "narrative",
+    "probe_image",
+    "probe_source",
+    "order_document",
+    "warrant_document",
+    "court",
+    "docket_number",
+    "judge",
+    "issued_on",
+    "expires_on",
+    "order_scope",
+    "emergency_facts",
+    "approving_supervisor",
+    "sworn_statement",
+    "death_record",
+    "missing_person_report",
+]
+OffenceClass = Literal["felony", "misdemeanour"]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+Days = Annotated[int, Field(ge=1, le=36_500)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _unique(values: list[str], what: str) -> list[str]:
+    repeated = sorted({value for value in values if values.count(value) > 1})
+    if repeated:
+        raise ValueError(f"{what} listed twice: {', '.join(repeated)}")
+    return values
+
+
+class SearchLimit(_Strict):
+    """Searches one authorisation allows: ``default`` unless it grants up to ``max``."""
+
+    default: int = Field(ge=1)
+    max: int = Field(ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _default_within_max(self) -> SearchLimit:
+        if self.default > self.max:
+            raise ValueError(f"default {self.default} is above max {self.max}")
+        return self
+
+
+class FollowUp(_Strict):
+    """A document due within ``deadline_hours`` of the first search (requirement 5)."""
+
+    deadline_hours: int = Field(ge=1, le=24 * 30)
+    document: RequestField
+    sworn: bool
+    filed_with: Text
+
+
+class BasisRule(_Strict):
+    required_fields: list[RequestField]
+    # A reviewer confirms the basis covers the request before any search (requirement 3).
+    reviewer_confirms: bool
+    # Whether the policy's offence rule (any / felony / listed) limits this basis.
+    offence_rule_applies: bool
+    searches: SearchLimit
+    follow_up: FollowUp | None
+
+    @field_validator("required_fields")
+    @classmethod
+    def _no_repeats(cls, value: list[str]) -> list[str]:
+        return _unique(value, "field")
+
+
+class Offence(_Strict):
+    code: str = Field(min_length=1, max_length=50)
+    name: Text
+    statute: Text
+
+
+class OffenceRule(_Strict):
+    """``any`` offence, only a ``felony``, or only the ``listed`` offences."""
+
+    rule: Literal["any", "felony", "listed"]
+    listed: list[Offence]
+
+    @model_validator(mode="after")
+    def _list_matches_rule(self) -> OffenceRule:
+        if self.rule == "listed" and not self.listed:
+            raise ValueError("rule 'listed' needs at least one offence in 'listed'")
+        if self.rule != "listed" and self.listed:
+            raise ValueError(f"rule {self.rule!r} ignores 'listed'; leave it empty")
+        _unique([normal_code(offence.code) for offence in self.listed], "offence code")
+        return self
+
+
+class SearchingBody(_Strict):
+    id: Slug
+    name: Text
+
+
+class Searchers(_Strict):
+    """Who may run searches; ``bodies: null`` means any law-enforcement agency."""
+
+    bodies: Annotated[list[SearchingBody], Field(min_length=1)] | None
+    roles: list[Slug] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Searchers:
+        _unique([body.id for body in self.bodies or []], "body")
+        _unique(self.roles, "role")
+        return self
+
+
+class Candidates(_Strict):
+    default: int = Field(ge=1)
+    max: int = Field(ge=1, le=1000)
+    # null: the model's calibrated threshold; a number: this threshold for every model.
+    similarity_threshold: Annotated[float, Field(gt=0, le=1)] | None
+
+    @model_validator(mode="after")
+    def _default_within_max(self) -> Candidates:
+        if self.default > self.max:
+            raise ValueError(f"default {self.default} is above max {self.max}")
+        return self
+
+
+class Review(_Strict):
+    """A first examiner always reviews every candidate; a second one may be required."""
+
+    second_examiner: Literal["required", "optional"]
+
+
+class Training(_Strict):
+    required: bool
+    valid_days: Days | None
+
+    @model_validator(mode="after")
+    def _validity_needs_requirement(self) -> Training:
+        if self.valid_days is not None and not self.required:
+            raise ValueError("valid_days is set but training is not required")
+        return self
+
+
+class Retention(_Strict):
+    """Days a record is kept, then purged unless on legal hold; null: never purged here."""
+
+    probe_images: Days | None
+    candidate_lists: Days | None
+    documents: Days | None
+    request_records: Days | None
+
+
+class MonthDay(_Strict):
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+
+    @model_validator(mode="after")
+    def _real_day(self) -> MonthDay:
+        # 2001 is not a leap year: a period cannot start on a day most years lack.
+        try:
+            date(2001, self.month, self.day)
+        except ValueError:
+            raise ValueError(f"{self.month}-{self.day} is not a day of every year") from None
+        return self
+
+
+class Reporting(_Strict):
+    oversight_body: Text
+    documentation_interval_months: int = Field(ge=1, le=12)
+    period_start: MonthDay
+    # Public counts below this are shown as "fewer than N"; 0 publishes every count.
+    suppress_below: int = Field(ge=0, le=100)
+    public_per_search_records: bool
+    demographics: bool
+
+
+class Disclosure(_Strict):
+    notify_defendants: bool
+
+
+class Policy(_Strict):
+    """One version of one jurisdiction's rules; decisions cite its id and version."""
+
+    id: Slug
+    version: str = Field(pattern=r"^[0-9]+(\.[0-9]+){0,3}$")
+    title: Text
+    jurisdiction: Text
+    status: Literal["law", "proposal"]
+    effective_from: date
+    timezone: str
+    statute: Text
+    request_fields: list[RequestField]
+    bases: dict[BasisKind, BasisRule] = Field(min_length=1)
+    offences: OffenceRule
+    searchers: Searchers
+    galleries: list[Slug] = Field(min_length=1)
+    candidates: Candidates
+    still_images_only: bool
+    # Pixels between the eye centres below which a probe is too small to compare well;
+    # searching it anyway needs a recorded override reason (requirement 9). 0: no floor.
+    probe_min_eye_distance: int = Field(ge=0, le=1000)
+    review: Review
+    training: Training
+    algorithm_approval_required: bool
+    retention_days: Retention
+    reporting: Reporting
+    disclosure: Disclosure
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name)") from None
+        return value
+
+    @field_validator("request_fields")
+    @classmethod
+    def _no_repeated_fields(cls, value: list[str]) -> list[str]:
+        return _unique(value, "field")
+
+    @field_validator("galleries")
+    @classmethod
+    def _no_repeated_galleries(cls, value: list[str]) -> list[str]:
+        return _unique(value, "gallery")
+
+    @model_validator(mode="after")
+    def _offence_is_asked_where_it_is_checked(self) -> Policy:
+        for kind, rule in self.bases.items():
+            asked = "offence" in self.request_fields or "offence" in rule.required_fields
+            if rule.offence_rule_applies and self.offences.rule != "any" and not asked:
+                raise ValueError(
+                    f"bases.{kind}: the offence rule applies but no request field 'offence' "
+                    "is required"
+                )
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def normal_code(code: str) -> str:
+    """Offence codes compare without case or spacing: 'cl 14-101' is 'CL  14-101'."""
+    return " ".join(code.split()).casefold()
