@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     hnsw_m: int = Field(default=32, ge=4, le=128)
     hnsw_ef_construction: int = Field(default=200, ge=16)
     hnsw_ef_search: int = Field(default=256, ge=16)
+    policy: str = Field(
+        default="massachusetts",
+        description="The jurisdiction's policy pack that new requests are decided under.",
+    )
     model: str = Field(default="dlib-resnet-v1", description="Embedder id used for new templates.")
     model_dir: Path | None = Field(
         default=None,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from facedocket.cli import audit, faces, gallery
+from facedocket.cli import admin, audit, faces, gallery, requests
+from facedocket.cli.demo import demo
 
 app = typer.Typer(
     help="FaceDocket: face searches only under a legal basis, on a tamper-evident record.",
@@ -14,3 +15,6 @@ app = typer.Typer(
 app.add_typer(audit.app, name="audit")
 app.add_typer(faces.app, name="faces")
 app.add_typer(gallery.app, name="gallery")
+app.add_typer(requests.app, name="requests")
+app.add_typer(admin.app, name="admin")
+app.command()(demo)

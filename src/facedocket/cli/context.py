@@ -15,8 +15,8 @@ from facedocket.settings import Settings, get_settings
 from facedocket.store.db import make_engine, session_factory
 from facedocket.store.migrate import upgrade
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 @cache

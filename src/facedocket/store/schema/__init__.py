@@ -2,6 +2,14 @@
 
 from facedocket.store.schema.audit import AuditCheckpoint, AuditEntry, AuditHead
 from facedocket.store.schema.base import Base
+from facedocket.store.schema.cases import (
+    Candidate,
+    Document,
+    LegalBasis,
+    Review,
+    Search,
+    SearchRequest,
+)
 from facedocket.store.schema.gallery import (
     EnrolmentRejection,
     FaceModelRecord,
@@ -10,16 +18,26 @@ from facedocket.store.schema.gallery import (
     Photo,
     Template,
 )
+from facedocket.store.schema.people import Agency, User, UserRole
 
 __all__ = [
+    "Agency",
     "AuditCheckpoint",
     "AuditEntry",
     "AuditHead",
     "Base",
+    "Candidate",
+    "Document",
     "EnrolmentRejection",
     "FaceModelRecord",
     "Gallery",
+    "LegalBasis",
     "Person",
     "Photo",
+    "Review",
+    "Search",
+    "SearchRequest",
     "Template",
+    "User",
+    "UserRole",
 ]

@@ -79,7 +79,7 @@ class Template(Base):
     """A face embedding of one photo by one model, with the quality of the face."""
 
     __tablename__ = "templates"
-    __table_args__ = (UniqueConstraint("photo_id", "model_id"),)
+    __table_args__ = (UniqueConstraint("photo_id", "model_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     gallery_id: Mapped[int] = mapped_column(ForeignKey("galleries.id"), index=True)

@@ -131,6 +131,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_templates")),
         sa.UniqueConstraint("photo_id", "model_id", name=op.f("uq_templates_photo_id_model_id")),
+        # Template ids are vector ids in the indexes: SQLite must never reuse a deleted one.
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("templates", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_templates_gallery_id"), ["gallery_id"], unique=False)

@@ -1,0 +1,1 @@
+"""The legal workflow: written requests, their basis, the search gate and examiner review."""

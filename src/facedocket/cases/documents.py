@@ -1,0 +1,79 @@
+"""Storing a request's files: checked by type and size, kept with their SHA-256.
+
+A probe must be a photo that decodes (a corrupt or hostile file is refused before it is
+stored). Orders and statements are PDFs or photos of the signed paper.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy.orm import Session
+
+from facedocket.cases.errors import Refused
+from facedocket.cases.roles import Actor
+from facedocket.cases.schemas import FileUpload
+from facedocket.faces.errors import ImageError
+from facedocket.faces.images import decode_image
+from facedocket.settings import Settings
+from facedocket.store.schema import Document, SearchRequest
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+
+def media_type_of(content: bytes) -> str | None:
+    """The media type by the file's own bytes, never by its name."""
+    if content.startswith(b"%PDF-"):
+        return "application/pdf"
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    return None
+
+
+def store_document(
+    session: Session,
+    settings: Settings,
+    request: SearchRequest,
+    actor: Actor,
+    kind: str,
+    upload: FileUpload,
+) -> Document:
+    content = upload.content
+    media_type = media_type_of(content)
+    if kind == "probe":
+        try:
+            decode_image(
+                content, max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels
+            )
+        except ImageError as error:
+            raise Refused(f"probe {upload.filename}: {error.message}", code=error.code) from None
+        if media_type not in {"image/jpeg", "image/png"}:
+            raise Refused(f"probe {upload.filename}: only JPEG and PNG photos are accepted")
+    else:
+        if len(content) > MAX_DOCUMENT_BYTES:
+            raise Refused(
+                f"{kind} {upload.filename}: {len(content):,} bytes; "
+                f"the limit is {MAX_DOCUMENT_BYTES:,}",
+                code="file_too_large",
+            )
+        if media_type is None:
+            raise Refused(
+                f"{kind} {upload.filename}: must be a PDF, JPEG or PNG file",
+                code="unsupported_format",
+            )
+    document = Document(
+        request=request,
+        kind=kind,
+        filename=upload.filename,
+        media_type=media_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        source=upload.source,
+        uploaded_by_id=actor.user_id,
+    )
+    session.add(document)
+    session.flush()
+    return document

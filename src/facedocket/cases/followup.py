@@ -1,0 +1,69 @@
+"""After an emergency search: the sworn statement the policy may demand within a deadline.
+
+The clock starts at the first search (the gate sets ``statement_due_at``); a case whose
+statement is missing past that moment is overdue, and stays listed until one is filed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facedocket.cases import clock
+from facedocket.cases.basis import legal_basis
+from facedocket.cases.documents import store_document
+from facedocket.cases.errors import Refused
+from facedocket.cases.record import log
+from facedocket.cases.requests import get_request
+from facedocket.cases.roles import Actor, Role
+from facedocket.cases.schemas import FileUpload
+from facedocket.settings import Settings
+from facedocket.store.schema import LegalBasis, SearchRequest
+
+
+def attach_statement(
+    session: Session, settings: Settings, actor: Actor, request_id: int, upload: FileUpload
+) -> SearchRequest:
+    """File the sworn statement of an emergency request (its officer or a supervisor)."""
+    request = get_request(session, actor, request_id)
+    basis = legal_basis(request)
+    role = (
+        Role.REQUESTER if request.officer_id == actor.user_id else actor.role_for(Role.SUPERVISOR)
+    )
+    if role is None:
+        raise Refused("the requesting officer or a supervisor files the sworn statement")
+    if basis.kind != "emergency":
+        raise Refused(f"a {basis.kind} request takes no sworn statement")
+    if basis.statement_document_id is not None:
+        raise Refused("the sworn statement is already on file")
+    document = store_document(session, settings, request, actor, "sworn_statement", upload)
+    basis.statement_document_id = document.id
+    late = basis.statement_due_at is not None and clock.now() > basis.statement_due_at
+    log(
+        session,
+        actor,
+        role,
+        "statement.filed",
+        request.id,
+        {"sha256": document.sha256, "late": late},
+    )
+    return request
+
+
+def overdue(session: Session, at: datetime | None = None) -> list[SearchRequest]:
+    """Emergency requests whose sworn statement is missing past its deadline."""
+    moment = at or clock.now()
+    return list(
+        session.scalars(
+            select(SearchRequest)
+            .join(LegalBasis, LegalBasis.request_id == SearchRequest.id)
+            .where(
+                LegalBasis.statement_due_at.is_not(None),
+                LegalBasis.statement_due_at < moment,
+                LegalBasis.statement_document_id.is_(None),
+            )
+            .order_by(SearchRequest.id)
+        )
+    )

@@ -1,0 +1,146 @@
+"""The search gate: the one place in FaceDocket where a probe meets a gallery index.
+
+A 1:N search runs only here, only for an approved request whose legal basis holds right
+now, only by an examiner of a body the policy lets search, and only against a gallery the
+policy allows. Everything requirement 7 asks is recorded with the candidates, in the same
+transaction as the audit entry, so a search either happened on the record or not at all.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from facedocket.cases import clock
+from facedocket.cases.basis import require, require_basis, require_searcher
+from facedocket.cases.errors import Refused
+from facedocket.cases.record import log
+from facedocket.cases.requests import get_request
+from facedocket.cases.roles import Actor
+from facedocket.cases.states import next_state
+from facedocket.faces.errors import FaceError
+from facedocket.faces.pipeline import FacePipeline
+from facedocket.gallery.candidates import HITS_PER_CANDIDATE, rank_people
+from facedocket.gallery.indexes import open_index
+from facedocket.gallery.records import ensure_model_record
+from facedocket.policy import (
+    candidate_list_size,
+    check_gallery,
+    emergency_deadline,
+    load_policy,
+    similarity_threshold,
+)
+from facedocket.settings import Settings
+from facedocket.store.schema import Candidate, Document, Gallery, Search
+
+
+def run_search(
+    session: Session,
+    settings: Settings,
+    actor: Actor,
+    request_id: int,
+    pipeline: FacePipeline,
+    *,
+    probe_id: int | None = None,
+    face: int | None = None,
+    list_size: int | None = None,
+    quality_override: str | None = None,
+) -> Search:
+    """Search the request's gallery with its probe; refuses unless every rule holds."""
+    request = get_request(session, actor, request_id)
+    to, role = next_state(request.state, "search", actor)
+    policy = load_policy(request.policy_id)
+    require_searcher(policy, actor, role)
+    at = clock.now()
+    require_basis(policy, request, "search", at)
+    gallery = session.get_one(Gallery, request.gallery_id)
+    require(check_gallery(policy, gallery.name))
+    probe = _probe(request.documents, probe_id)
+    try:
+        photo, chosen = pipeline.probe_face(probe.content or b"", face)
+    except FaceError as error:
+        raise Refused(f"probe {probe.filename}: {error.message}", code=error.code) from None
+    floor = policy.probe_min_eye_distance
+    if chosen.quality.eye_distance < floor and not (quality_override or "").strip():
+        raise Refused(
+            f"the probe face is {chosen.quality.eye_distance:.0f} pixels between the eyes, "
+            f"under the policy's {floor}; give a quality override reason to search anyway",
+            code="poor_probe",
+        )
+    model = ensure_model_record(session, pipeline.embedder)
+    size = candidate_list_size(policy, list_size)
+    threshold = similarity_threshold(policy, settings.match_threshold or model.threshold)
+    vector = pipeline.embed([chosen])
+    index = open_index(session, settings, gallery.id, model.id)
+    hits = index.search(vector, size * HITS_PER_CANDIDATE)
+    people = rank_people(session, hits, size, threshold)
+    search = Search(
+        request_id=request.id,
+        examiner_id=actor.user_id,
+        searching_agency_id=actor.agency_id,
+        run_at=at,
+        gallery_id=gallery.id,
+        model_id=model.id,
+        index_backend=settings.index_backend,
+        threshold=threshold,
+        list_size=size,
+        candidates_returned=len(people),
+        probe_document_id=probe.id,
+        probe_face=chosen.index,
+        probe_box=chosen.detection.box.as_dict(),
+        probe_quality=chosen.quality.as_dict(),
+        quality_override=(quality_override or "").strip() or None,
+        policy_id=policy.id,
+        policy_version=policy.version,
+        candidates=[
+            Candidate(
+                rank=p.rank,
+                person_id=p.person_id,
+                photo_id=p.photo_id,
+                template_id=p.template_id,
+                score=p.score,
+            )
+            for p in people
+        ],
+    )
+    session.add(search)
+    basis = request.basis
+    if basis is not None and basis.kind == "emergency" and basis.statement_due_at is None:
+        basis.statement_due_at = emergency_deadline(policy, at)
+    request.state = to
+    session.flush()
+    log(
+        session,
+        actor,
+        role,
+        "search.run",
+        request.id,
+        {
+            "search": search.id,
+            "gallery": gallery.name,
+            "model": f"{model.name} {model.version}",
+            "model_sha256": model.file_sha256,
+            "index": settings.index_backend,
+            "threshold": f"{threshold:.4f}",
+            "list_size": size,
+            "candidates_returned": len(people),
+            "probe_sha256": probe.sha256,
+            "probe_face": chosen.index,
+            "faces_in_probe": len(photo.faces),
+            "quality_override": search.quality_override,
+        },
+        policy,
+    )
+    return search
+
+
+def _probe(documents: list[Document], probe_id: int | None) -> Document:
+    probes = [d for d in documents if d.kind == "probe"]
+    if probe_id is not None:
+        probes = [d for d in probes if d.id == probe_id]
+    if not probes:
+        raise Refused("the request has no such probe photo", code="missing_probe")
+    if len(probes) > 1:
+        raise Refused("the request has several probes; say which one to search with")
+    if probes[0].content is None:
+        raise Refused("the probe photo was purged under the retention policy", code="purged")
+    return probes[0]

@@ -1,0 +1,196 @@
+"""Written requests from draft to closed: create, submit, approve or reject, close.
+
+Each function checks who acts and what the policy allows, changes the request, and logs
+the action, all in the caller's transaction: a refusal raises before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facedocket.cases import clock
+from facedocket.cases.basis import legal_basis, require_basis, require_searching_body
+from facedocket.cases.documents import store_document
+from facedocket.cases.errors import NotFound, Refused
+from facedocket.cases.record import log
+from facedocket.cases.roles import Actor, Role
+from facedocket.cases.schemas import CourtOrderCreate, FileUpload, RequestCreate
+from facedocket.cases.states import State, next_state
+from facedocket.gallery.records import GalleryNotFoundError, get_gallery
+from facedocket.policy import load_policy
+from facedocket.settings import Settings
+from facedocket.store.schema import LegalBasis, SearchRequest, User
+
+SEARCHING_ROLES = (Role.INTAKE_REVIEWER, Role.EXAMINER, Role.SUPERVISOR)
+RECORD_ROLES = (Role.AUDITOR, Role.ADMINISTRATOR)
+
+
+def load_actor(session: Session, username: str) -> Actor:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        raise NotFound(f"no active user called {username!r}")
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        rank=user.rank,
+        agency_id=user.agency_id,
+        agency_code=user.agency.code,
+        roles=user.roles,
+    )
+
+
+def create_request(
+    session: Session,
+    settings: Settings,
+    actor: Actor,
+    data: RequestCreate,
+    probes: Sequence[FileUpload],
+    order: FileUpload | None = None,
+    attachments: Sequence[FileUpload] = (),
+) -> SearchRequest:
+    """A draft request with its basis and files; the requester submits it separately."""
+    if not actor.has(Role.REQUESTER):
+        raise Refused("only a requester may write a request", code="wrong_role")
+    if not probes:
+        raise Refused("a request needs at least one probe photo", code="missing_probe")
+    if isinstance(data.basis, CourtOrderCreate) and order is None:
+        raise Refused(f"a {data.basis.kind} basis needs the signed document", code="missing_order")
+    if not isinstance(data.basis, CourtOrderCreate) and order is not None:
+        raise Refused(f"a {data.basis.kind} basis takes no order document")
+    try:
+        gallery = get_gallery(session, data.gallery)
+    except GalleryNotFoundError as error:
+        raise Refused(str(error), code="unknown_gallery") from None
+    policy = load_policy(settings.policy)
+    request = SearchRequest(
+        agency_id=actor.agency_id,
+        officer_id=actor.user_id,
+        officer_name=actor.full_name,
+        officer_rank=actor.rank,
+        case_number=data.case_number,
+        offence=data.offence,
+        offence_class=data.offence_class,
+        offence_code=data.offence_code,
+        narrative=data.narrative,
+        gallery_id=gallery.id,
+        state=State.DRAFT,
+        policy_id=policy.id,
+        policy_version=policy.version,
+    )
+    session.add(request)
+    session.flush()
+    basis = LegalBasis(request_id=request.id, **data.basis.model_dump())
+    session.add(basis)
+    files = [store_document(session, settings, request, actor, "probe", p) for p in probes]
+    if order is not None:
+        document = store_document(session, settings, request, actor, "order", order)
+        basis.order_document_id = document.id
+        files.append(document)
+    files += [
+        store_document(session, settings, request, actor, "attachment", a) for a in attachments
+    ]
+    session.flush()
+    log(
+        session,
+        actor,
+        Role.REQUESTER,
+        "request.created",
+        request.id,
+        {
+            "case_number": data.case_number,
+            "offence": data.offence,
+            "basis": data.basis.kind,
+            "gallery": gallery.name,
+            "documents": [{"kind": f.kind, "sha256": f.sha256, "size": f.size} for f in files],
+        },
+        policy,
+    )
+    return request
+
+
+def get_request(session: Session, actor: Actor, request_id: int) -> SearchRequest:
+    """The request if this actor may see it; otherwise NotFound, as if it did not exist."""
+    request = session.get(SearchRequest, request_id)
+    if request is None or not may_see(actor, request):
+        raise NotFound(f"no request {request_id}")
+    return request
+
+
+def may_see(actor: Actor, request: SearchRequest) -> bool:
+    """Requesters see their own; the searching body sees what was sent to it; auditors all."""
+    if actor.role_for(*RECORD_ROLES):
+        return True
+    if request.officer_id == actor.user_id:
+        return True
+    return actor.role_for(*SEARCHING_ROLES) is not None and request.state != State.DRAFT
+
+
+def list_requests(
+    session: Session, actor: Actor, state: State | None = None
+) -> list[SearchRequest]:
+    query = select(SearchRequest).order_by(SearchRequest.id)
+    if state is not None:
+        query = query.where(SearchRequest.state == state)
+    return [r for r in session.scalars(query) if may_see(actor, r)]
+
+
+def submit(session: Session, settings: Settings, actor: Actor, request_id: int) -> SearchRequest:
+    request = get_request(session, actor, request_id)
+    if request.officer_id != actor.user_id:
+        raise Refused("only the officer who wrote a request may submit it", code="not_owner")
+    to, role = next_state(request.state, "submit", actor)
+    policy = load_policy(request.policy_id)
+    require_basis(policy, request, "submit", clock.now())
+    request.state, request.submitted_at = to, clock.now()
+    log(session, actor, role, "request.submitted", request.id, {}, policy)
+    return request
+
+
+def approve(
+    session: Session, settings: Settings, actor: Actor, request_id: int, note: str
+) -> SearchRequest:
+    """Intake confirms the basis covers the request; an emergency needs a supervisor."""
+    request = get_request(session, actor, request_id)
+    to, role = next_state(request.state, "approve", actor)
+    policy = load_policy(request.policy_id)
+    require_searching_body(policy, actor)
+    if len(note.strip()) < 10:
+        raise Refused("say in a sentence why the basis covers this request", code="missing_note")
+    basis = legal_basis(request)
+    if basis.kind == "emergency" and role != Role.SUPERVISOR:
+        raise Refused("an emergency request is approved by a supervisor", code="wrong_role")
+    require_basis(policy, request, "approve", clock.now())
+    if basis.kind == "emergency":
+        basis.supervisor_id, basis.supervisor_approved_at = actor.user_id, clock.now()
+    basis.confirmed_by_id, basis.confirmed_at = actor.user_id, clock.now()
+    request.state, request.decided_at, request.decided_by_id = to, clock.now(), actor.user_id
+    request.decision_reason = note.strip()
+    log(session, actor, role, "request.approved", request.id, {"note": note.strip()}, policy)
+    return request
+
+
+def reject(
+    session: Session, settings: Settings, actor: Actor, request_id: int, reason: str
+) -> SearchRequest:
+    request = get_request(session, actor, request_id)
+    to, role = next_state(request.state, "reject", actor)
+    policy = load_policy(request.policy_id)
+    require_searching_body(policy, actor)
+    if len(reason.strip()) < 10:
+        raise Refused("a rejection needs its reason in a sentence", code="missing_reason")
+    request.state, request.decided_at, request.decided_by_id = to, clock.now(), actor.user_id
+    request.decision_reason = reason.strip()
+    log(session, actor, role, "request.rejected", request.id, {"reason": reason.strip()}, policy)
+    return request
+
+
+def close(session: Session, actor: Actor, request_id: int) -> SearchRequest:
+    request = get_request(session, actor, request_id)
+    to, role = next_state(request.state, "close", actor)
+    request.state, request.closed_at = to, clock.now()
+    log(session, actor, role, "request.closed", request.id)
+    return request

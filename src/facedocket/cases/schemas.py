@@ -1,0 +1,70 @@
+"""What a requester writes: the request and its legal basis, validated before anything is
+stored. The web API and the CLI both build these, so a malformed request gets the same
+precise answer from either.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=10, max_length=20_000)
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CourtOrderCreate(_Strict):
+    """An order (or warrant) a judge signed; the document itself is uploaded beside it."""
+
+    kind: Literal["court_order", "warrant"]
+    court: Text
+    docket_number: Text
+    judge: Text
+    issued_on: date
+    expires_at: AwareDatetime
+    scope: LongText
+    searches_allowed: int | None = Field(default=None, ge=1, le=100)
+
+
+class EmergencyCreate(_Strict):
+    """The written facts of a substantial risk of harm that cannot wait for an order."""
+
+    kind: Literal["emergency"]
+    facts: LongText
+
+
+class DeceasedCreate(_Strict):
+    """Identifying a deceased person: the facts of the death and why identity is unknown."""
+
+    kind: Literal["deceased"]
+    facts: LongText
+
+
+BasisCreate = Annotated[
+    CourtOrderCreate | EmergencyCreate | DeceasedCreate, Field(discriminator="kind")
+]
+
+
+class RequestCreate(_Strict):
+    case_number: Text
+    offence: Text
+    offence_class: Annotated[str, StringConstraints(pattern=r"^[a-z_]{3,50}$")]
+    offence_code: Annotated[str, StringConstraints(max_length=50)] | None = None
+    narrative: LongText
+    gallery: Text
+    basis: BasisCreate
+
+
+class FileUpload(_Strict):
+    """A file as received: bytes, the name it came with, and where it came from."""
+
+    filename: Text
+    content: bytes = Field(repr=False)
+    source: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""

@@ -1,0 +1,66 @@
+"""The life of a request as a state machine: which action leads where, and who may take it.
+
+Every transition is listed here and nowhere else; an action not in the table is refused,
+so a new path through the workflow has to be added on purpose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from facedocket.cases.errors import Refused
+from facedocket.cases.roles import Actor, Role
+
+
+class State(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SEARCHED = "searched"
+    UNDER_EXAMINATION = "under_examination"
+    CONCLUDED = "concluded"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Transition:
+    to: State
+    roles: tuple[Role, ...]
+
+
+TRANSITIONS: dict[tuple[State, str], Transition] = {
+    (State.DRAFT, "submit"): Transition(State.SUBMITTED, (Role.REQUESTER,)),
+    (State.SUBMITTED, "approve"): Transition(
+        State.APPROVED, (Role.INTAKE_REVIEWER, Role.SUPERVISOR)
+    ),
+    (State.SUBMITTED, "reject"): Transition(
+        State.REJECTED, (Role.INTAKE_REVIEWER, Role.SUPERVISOR)
+    ),
+    (State.APPROVED, "search"): Transition(State.SEARCHED, (Role.EXAMINER,)),
+    (State.SEARCHED, "search"): Transition(State.SEARCHED, (Role.EXAMINER,)),
+    (State.UNDER_EXAMINATION, "search"): Transition(State.UNDER_EXAMINATION, (Role.EXAMINER,)),
+    (State.SEARCHED, "review"): Transition(State.UNDER_EXAMINATION, (Role.EXAMINER,)),
+    (State.UNDER_EXAMINATION, "review"): Transition(State.UNDER_EXAMINATION, (Role.EXAMINER,)),
+    (State.UNDER_EXAMINATION, "conclude"): Transition(State.CONCLUDED, (Role.EXAMINER,)),
+    (State.CONCLUDED, "close"): Transition(State.CLOSED, (Role.SUPERVISOR,)),
+    (State.REJECTED, "close"): Transition(State.CLOSED, (Role.SUPERVISOR, Role.INTAKE_REVIEWER)),
+}
+
+
+def next_state(current: str, action: str, actor: Actor) -> tuple[State, Role]:
+    """The state after ``action``, and the role the actor takes it in; else Refused."""
+    transition = TRANSITIONS.get((State(current), action))
+    if transition is None:
+        allowed = sorted(a for (s, a) in TRANSITIONS if s == current)
+        raise Refused(
+            f"a request that is {current} cannot be asked to {action}"
+            + (f"; it can: {', '.join(allowed)}" if allowed else ""),
+            code="bad_state",
+        )
+    role = actor.role_for(*transition.roles)
+    if role is None:
+        needed = " or ".join(r.value for r in transition.roles)
+        raise Refused(f"only a {needed} may {action} a request", code="wrong_role")
+    return transition.to, role

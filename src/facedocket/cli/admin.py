@@ -1,0 +1,56 @@
+"""``facedocket admin``: agencies and users, for the operator who installs FaceDocket.
+
+The record names the operating-system account that ran the command, since no FaceDocket
+user exists before the first one is made.
+"""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+
+from facedocket.cases.directory import add_agency, add_user
+from facedocket.cases.errors import Refused
+from facedocket.cli.context import console, refusals, sessions
+from facedocket.store.db import transaction
+
+app = typer.Typer(help="Agencies and users.", no_args_is_help=True)
+
+
+def operator() -> str:
+    return f"operator:{getpass.getuser()}"
+
+
+@app.command("add-agency")
+def agency(
+    code: Annotated[str, typer.Argument(help="Short code, e.g. MSP.")],
+    name: Annotated[str, typer.Argument(help="Full name.")],
+) -> None:
+    """Add an agency (requesting or searching: the policy says which may search)."""
+    with refusals(Refused), transaction(sessions()) as session:
+        add_agency(session, operator(), code, name)
+    console.print(f"agency {code} added")
+
+
+@app.command("add-user")
+def user(
+    username: Annotated[str, typer.Argument()],
+    full_name: Annotated[str, typer.Option("--name", help="Full name.")],
+    agency_code: Annotated[str, typer.Option("--agency", help="Agency code.")],
+    role: Annotated[list[str], typer.Option(help="A role; repeat for several.")],
+    rank: Annotated[str, typer.Option(help="Rank or title.")] = "",
+) -> None:
+    """Add a user with one or more roles."""
+    with refusals(Refused), transaction(sessions()) as session:
+        add_user(
+            session,
+            operator(),
+            username=username,
+            full_name=full_name,
+            agency_code=agency_code,
+            roles=role,
+            rank=rank,
+        )
+    console.print(f"user {username} added")

@@ -1,0 +1,213 @@
+"""``facedocket requests``: the written-request workflow from the command line.
+
+Every command names the acting user with ``--as``; the command line is an operator's tool
+on the server, and the record names that user for each action. Refusals print the reason
+and exit non-zero; nothing is written then.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from pydantic import ValidationError
+from rich.table import Table
+
+from facedocket.cases import gate, requests, review
+from facedocket.cases.errors import NotFound, Refused
+from facedocket.cases.review import Conclusion
+from facedocket.cases.schemas import FileUpload, RequestCreate
+from facedocket.cli.context import console, fail, refusals, sessions, settings
+from facedocket.faces.registry import build_pipeline
+from facedocket.store.db import transaction
+
+app = typer.Typer(help="Write, decide, search and review requests.", no_args_is_help=True)
+
+As = Annotated[str, typer.Option("--as", help="Username of the person acting.")]
+RequestId = Annotated[int, typer.Argument(help="Request number.")]
+File = Annotated[Path, typer.Option(exists=True, dir_okay=False, readable=True)]
+
+
+def upload(path: Path, source: str = "") -> FileUpload:
+    return FileUpload(filename=path.name, content=path.read_bytes(), source=source)
+
+
+@app.command()
+def create(
+    user: As,
+    form: Annotated[Path, typer.Argument(exists=True, help="The request as YAML or JSON.")],
+    probe: File,
+    probe_source: Annotated[str, typer.Option(help="Where the probe photo came from.")] = "",
+    order: Annotated[Path | None, typer.Option(exists=True, dir_okay=False)] = None,
+    attachment: Annotated[list[Path] | None, typer.Option(exists=True, dir_okay=False)] = None,
+) -> None:
+    """Write a draft request from FORM with its probe photo (and the order, if any)."""
+    try:
+        data = RequestCreate.model_validate(yaml.safe_load(form.read_text()))
+    except (yaml.YAMLError, ValidationError) as error:
+        fail(f"{form} is not a valid request:\n{error}")
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        actor = requests.load_actor(session, user)
+        created = requests.create_request(
+            session,
+            settings(),
+            actor,
+            data,
+            [upload(probe, probe_source)],
+            upload(order) if order else None,
+            [upload(a) for a in attachment or []],
+        )
+        number = created.id
+    console.print(f"request {number} written as a draft; submit it with `requests submit {number}`")
+
+
+@app.command()
+def submit(user: As, request_id: RequestId) -> None:
+    """Send a draft request to the searching body."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        requests.submit(session, settings(), requests.load_actor(session, user), request_id)
+    console.print(f"request {request_id} submitted")
+
+
+@app.command()
+def approve(
+    user: As,
+    request_id: RequestId,
+    note: Annotated[str, typer.Option(help="Why the legal basis covers this request.")],
+) -> None:
+    """Confirm that the legal basis covers the request (a supervisor for emergencies)."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        actor = requests.load_actor(session, user)
+        requests.approve(session, settings(), actor, request_id, note)
+    console.print(f"request {request_id} approved for search")
+
+
+@app.command()
+def reject(
+    user: As, request_id: RequestId, reason: Annotated[str, typer.Option(help="Why.")]
+) -> None:
+    """Refuse a request, with the reason the requester will read."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        actor = requests.load_actor(session, user)
+        requests.reject(session, settings(), actor, request_id, reason)
+    console.print(f"request {request_id} rejected")
+
+
+@app.command()
+def search(
+    user: As,
+    request_id: RequestId,
+    face: Annotated[int | None, typer.Option(help="Face of the probe, if several.")] = None,
+    list_size: Annotated[int | None, typer.Option(help="Candidates wanted.")] = None,
+    override: Annotated[str | None, typer.Option(help="Reason to search a poor probe.")] = None,
+) -> None:
+    """Run the 1:N search for an approved request (examiners of a searching body)."""
+    config = settings()
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        actor = requests.load_actor(session, user)
+        found = gate.run_search(
+            session,
+            config,
+            actor,
+            request_id,
+            build_pipeline(config),
+            face=face,
+            list_size=list_size,
+            quality_override=override,
+        )
+        summary = f"search {found.id}: {found.candidates_returned} candidate(s) for review"
+    console.print(summary)
+
+
+@app.command()
+def sheet(
+    user: As,
+    request_id: RequestId,
+    review_round: Annotated[int, typer.Option("--round", help="1 or 2.")] = 1,
+) -> None:
+    """The candidates to review, with the conclusions this examiner may see."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        actor = requests.load_actor(session, user)
+        rows = review.review_sheet(session, actor, request_id, review_round)
+    table = Table(title=f"request {request_id}: candidates (investigative leads only)")
+    for column in ("candidate", "rank", "score", "name", "record", "round 1", "round 2"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row.candidate_id),
+            str(row.rank),
+            f"{row.score:.3f}",
+            row.person_name,
+            row.record_id,
+            row.first_review or "",
+            row.second_review or "",
+        )
+    console.print(table)
+
+
+@app.command("review")
+def record_review(
+    user: As,
+    request_id: RequestId,
+    candidate: Annotated[int, typer.Argument(help="Candidate id from the sheet.")],
+    conclusion: Annotated[Conclusion, typer.Option(help="Your conclusion.")],
+    reasons: Annotated[str, typer.Option(help="Why, in a sentence or more.")],
+    review_round: Annotated[int, typer.Option("--round", help="1, or 2 for a second review.")] = 1,
+) -> None:
+    """Record a conclusion on one candidate."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        actor = requests.load_actor(session, user)
+        review.record_conclusion(
+            session, actor, request_id, candidate, conclusion, reasons, review_round
+        )
+    console.print(f"candidate {candidate}: {conclusion.value} (round {review_round})")
+
+
+@app.command()
+def conclude(
+    user: As,
+    request_id: RequestId,
+    outcome: Annotated[str, typer.Option(help="lead or no_lead")],
+) -> None:
+    """End the examination once every candidate has its conclusions."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        review.conclude(session, requests.load_actor(session, user), request_id, outcome)
+    console.print(f"request {request_id} concluded: {outcome}")
+
+
+@app.command()
+def results(user: As, request_id: RequestId) -> None:
+    """The released results of a concluded request, as the requester reads them."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        released = review.released_results(session, requests.load_actor(session, user), request_id)
+    console.print(f"[bold]{released.notice}[/]")
+    console.print(f"outcome: {released.outcome}")
+    for lead in released.leads:
+        console.print(f"  possible lead: {lead.person_name} (record {lead.record_id})")
+
+
+@app.command()
+def close(user: As, request_id: RequestId) -> None:
+    """Close a concluded or rejected request."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        requests.close(session, requests.load_actor(session, user), request_id)
+    console.print(f"request {request_id} closed")
+
+
+@app.command("list")
+def list_requests(user: As) -> None:
+    """The requests this user may see."""
+    with refusals(Refused, NotFound), sessions()() as session:
+        actor = requests.load_actor(session, user)
+        rows = [
+            (r.id, r.case_number, r.offence, r.basis.kind if r.basis else "", r.state)
+            for r in requests.list_requests(session, actor)
+        ]
+    table = Table(title=f"requests visible to {user}")
+    for column in ("request", "case", "offence", "basis", "state"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*map(str, row))
+    console.print(table)

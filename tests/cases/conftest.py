@@ -1,0 +1,158 @@
+"""A small world for the workflow tests: agencies, staff, an enrolled gallery, a clock."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from sqlalchemy.orm import Session, sessionmaker
+
+from facedocket.cases import clock, requests
+from facedocket.cases.directory import add_agency, add_user
+from facedocket.cases.roles import Actor
+from facedocket.cases.schemas import FileUpload, RequestCreate
+from facedocket.faces.pipeline import FacePipeline
+from facedocket.faces.registry import build_pipeline
+from facedocket.gallery.enrol import enrol
+from facedocket.gallery.sources import EnrolmentItem
+from facedocket.settings import Settings
+from facedocket.store.db import transaction
+
+GALLERY = "rmv"
+PEOPLE = ["Aaron_Peirsol", "Abdullah_Gul", "Adrien_Brody", "Adam_Sandler", "Alejandro_Toledo"]
+STAFF = {
+    "officer": ("bpd", ["requester"]),
+    "other.officer": ("bpd", ["requester"]),
+    "intake": ("state-police", ["intake_reviewer"]),
+    "examiner": ("state-police", ["examiner"]),
+    "examiner2": ("state-police", ["examiner"]),
+    "supervisor": ("state-police", ["supervisor"]),
+    "auditor": ("state-police", ["auditor"]),
+    "local.examiner": ("bpd", ["examiner", "intake_reviewer", "supervisor"]),
+}
+
+
+class Clock:
+    """A settable clock standing in for the workflow's ``clock.now``."""
+
+    def __init__(self) -> None:
+        self.at = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> None:
+        self.at += timedelta(**delta)
+
+
+@dataclass
+class World:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    pipeline: FacePipeline
+    faces: Path
+    clock: Clock
+
+    def actor(self, username: str) -> Actor:
+        with self.sessions() as session:
+            return requests.load_actor(session, username)
+
+    def photo(self, name: str, number: int = 1) -> Path:
+        return self.faces / "lfw" / name / f"{name}_{number:04d}.jpg"
+
+    def form(self, **basis: Any) -> RequestCreate:
+        kind = basis.pop("kind", "court_order")
+        fields: dict[str, Any] = {"kind": kind}
+        if kind in ("court_order", "warrant"):
+            fields |= {
+                "court": "Suffolk Superior Court",
+                "docket_number": "2684CR000001",
+                "judge": "Hon. J. Example",
+                "issued_on": (self.clock.at - timedelta(days=1)).date().isoformat(),
+                "expires_at": (self.clock.at + timedelta(days=10)).isoformat(),
+                "scope": "One search of the RMV gallery with the attached still image.",
+                "searches_allowed": 1,
+            }
+        else:
+            fields["facts"] = (
+                "A child was taken from a playground an hour ago; the abductor's face is on camera."
+            )
+        return RequestCreate.model_validate(
+            {
+                "case_number": "BPD-2026-1",
+                "offence": "Armed robbery",
+                "offence_class": "felony",
+                "narrative": "A store was robbed at gunpoint; the camera shows the robber.",
+                "gallery": GALLERY,
+                "basis": fields | basis,
+            }
+        )
+
+    def draft(self, username: str = "officer", probe: str = "Abdullah_Gul", **basis: Any) -> int:
+        form = self.form(**basis)
+        order = order_pdf() if form.basis.kind in ("court_order", "warrant") else None
+        with transaction(self.sessions) as session:
+            created = requests.create_request(
+                session,
+                self.settings,
+                self.actor(username),
+                form,
+                [
+                    FileUpload(
+                        filename="probe.jpg",
+                        content=self.photo(probe, 2).read_bytes(),
+                        source="Store camera, still frame",
+                    )
+                ],
+                order,
+            )
+            return created.id
+
+
+def order_pdf() -> FileUpload:
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 280), "white").save(buffer, "PDF")
+    return FileUpload(filename="order.pdf", content=buffer.getvalue())
+
+
+@pytest.fixture(scope="session")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> FacePipeline:
+    return build_pipeline(Settings(data_dir=tmp_path_factory.mktemp("models")))
+
+
+@pytest.fixture
+def world(
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    faces: Path,
+    pipeline: FacePipeline,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[World]:
+    settings = Settings(data_dir=tmp_path / "data")
+    fake_time = Clock()
+    monkeypatch.setattr(clock, "now", fake_time)
+    with transaction(sessions) as session:
+        add_agency(session, "operator:test", "state-police", "Massachusetts State Police")
+        add_agency(session, "operator:test", "bpd", "Boston Police Department")
+        for username, (agency, roles) in STAFF.items():
+            add_user(
+                session,
+                "operator:test",
+                username=username,
+                full_name=username.title(),
+                agency_code=agency,
+                roles=roles,
+                rank="Detective",
+            )
+    items = [
+        EnrolmentItem(name, name.replace("_", " "), faces / "lfw" / name / f"{name}_0001.jpg")
+        for name in PEOPLE
+    ]
+    enrol(settings, sessions, GALLERY, items, workers=1)
+    return World(settings, sessions, pipeline, faces, fake_time)
