@@ -104,10 +104,10 @@ def test_draft_and_submitted_requests_cannot_be_searched(world: World) -> None:
 def test_requesters_cannot_approve_or_search(world: World) -> None:
     number = world.draft()
     act(world, "officer", "submit", number)
-    with pytest.raises(Refused, match="only a intake_reviewer or supervisor"):
+    with pytest.raises(Refused, match="only an intake reviewer or supervisor"):
         act(world, "officer", "approve", number, "I approve my own request here.")
     act(world, "intake", "approve", number, "The order names this image and this gallery.")
-    with pytest.raises(Refused, match="only a examiner"):
+    with pytest.raises(Refused, match="only an examiner"):
         act(world, "officer", "search", number)
     assert searches(world) == 0
 
@@ -192,7 +192,7 @@ def test_commission_rules_start_a_48_hour_statement_clock(world: World) -> None:
 def test_rejection_needs_a_reason_and_blocks_search(world: World) -> None:
     number = world.draft()
     act(world, "officer", "submit", number)
-    with pytest.raises(Refused, match="reason"):
+    with pytest.raises(Refused, match="to reject a request, say why"):
         act(world, "intake", "reject", number, "no")
     act(world, "intake", "reject", number, "The order does not mention the RMV gallery.")
     with pytest.raises(Refused, match="rejected cannot be asked to search"):

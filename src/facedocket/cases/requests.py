@@ -20,7 +20,7 @@ from facedocket.cases.roles import Actor, Role
 from facedocket.cases.schemas import CourtOrderCreate, FileUpload, RequestCreate
 from facedocket.cases.states import State, next_state
 from facedocket.gallery.records import GalleryNotFoundError, get_gallery
-from facedocket.policy import load_policy
+from facedocket.policy import Policy, load_policy
 from facedocket.settings import Settings
 from facedocket.store.schema import LegalBasis, SearchRequest, User
 
@@ -154,12 +154,7 @@ def approve(
     session: Session, settings: Settings, actor: Actor, request_id: int, note: str
 ) -> SearchRequest:
     """Intake confirms the basis covers the request; an emergency needs a supervisor."""
-    request = get_request(session, actor, request_id)
-    to, role = next_state(request.state, "approve", actor)
-    policy = load_policy(request.policy_id)
-    require_searching_body(policy, actor)
-    if len(note.strip()) < 10:
-        raise Refused("say in a sentence why the basis covers this request", code="missing_note")
+    request, to, role, policy, note = _decision(session, actor, request_id, "approve", note)
     basis = legal_basis(request)
     if basis.kind == "emergency" and role != Role.SUPERVISOR:
         raise Refused("an emergency request is approved by a supervisor", code="wrong_role")
@@ -167,24 +162,43 @@ def approve(
     if basis.kind == "emergency":
         basis.supervisor_id, basis.supervisor_approved_at = actor.user_id, clock.now()
     basis.confirmed_by_id, basis.confirmed_at = actor.user_id, clock.now()
-    request.state, request.decided_at, request.decided_by_id = to, clock.now(), actor.user_id
-    request.decision_reason = note.strip()
-    log(session, actor, role, "request.approved", request.id, {"note": note.strip()}, policy)
-    return request
+    return _decided(session, actor, request, to, role, policy, "request.approved", note)
 
 
 def reject(
     session: Session, settings: Settings, actor: Actor, request_id: int, reason: str
 ) -> SearchRequest:
+    """Intake refuses the request; the requester reads the reason."""
+    request, to, role, policy, reason = _decision(session, actor, request_id, "reject", reason)
+    return _decided(session, actor, request, to, role, policy, "request.rejected", reason)
+
+
+def _decision(
+    session: Session, actor: Actor, request_id: int, action: str, why: str
+) -> tuple[SearchRequest, State, Role, Policy, str]:
+    """What approving and rejecting share: a searching body's reviewer, and a reason."""
     request = get_request(session, actor, request_id)
-    to, role = next_state(request.state, "reject", actor)
+    to, role = next_state(request.state, action, actor)
     policy = load_policy(request.policy_id)
     require_searching_body(policy, actor)
-    if len(reason.strip()) < 10:
-        raise Refused("a rejection needs its reason in a sentence", code="missing_reason")
+    if len(why.strip()) < 10:
+        raise Refused(f"to {action} a request, say why in a sentence", code="missing_reason")
+    return request, to, role, policy, why.strip()
+
+
+def _decided(
+    session: Session,
+    actor: Actor,
+    request: SearchRequest,
+    to: State,
+    role: Role,
+    policy: Policy,
+    action: str,
+    why: str,
+) -> SearchRequest:
     request.state, request.decided_at, request.decided_by_id = to, clock.now(), actor.user_id
-    request.decision_reason = reason.strip()
-    log(session, actor, role, "request.rejected", request.id, {"reason": reason.strip()}, policy)
+    request.decision_reason = why
+    log(session, actor, role, action, request.id, {"reason": why}, policy)
     return request
 
 

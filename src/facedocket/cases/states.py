@@ -61,6 +61,7 @@ def next_state(current: str, action: str, actor: Actor) -> tuple[State, Role]:
         )
     role = actor.role_for(*transition.roles)
     if role is None:
-        needed = " or ".join(r.value for r in transition.roles)
-        raise Refused(f"only a {needed} may {action} a request", code="wrong_role")
+        needed = " or ".join(r.value.replace("_", " ") for r in transition.roles)
+        article = "an" if needed[0] in "aeiou" else "a"
+        raise Refused(f"only {article} {needed} may {action} a request", code="wrong_role")
     return transition.to, role
