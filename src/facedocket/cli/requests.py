@@ -15,13 +15,14 @@ import yaml
 from pydantic import ValidationError
 from rich.table import Table
 
-from facedocket.cases import gate, requests, review
+from facedocket.cases import followup, gate, requests, review
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.review import Conclusion
 from facedocket.cases.schemas import FileUpload, RequestCreate
 from facedocket.cli.context import console, fail, refusals, sessions, settings
 from facedocket.faces.registry import build_pipeline
 from facedocket.store.db import transaction
+from facedocket.store.schema import SearchRequest
 
 app = typer.Typer(help="Write, decide, search and review requests.", no_args_is_help=True)
 
@@ -186,6 +187,50 @@ def results(user: As, request_id: RequestId) -> None:
     console.print(f"outcome: {released.outcome}")
     for lead in released.leads:
         console.print(f"  possible lead: {lead.person_name} (record {lead.record_id})")
+
+
+@app.command()
+def statement(user: As, request_id: RequestId, document: File) -> None:
+    """File the sworn statement that follows an emergency search."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        actor = requests.load_actor(session, user)
+        followup.attach_statement(session, settings(), actor, request_id, upload(document))
+    console.print(f"sworn statement filed for request {request_id}")
+
+
+@app.command()
+def show(user: As, request_id: RequestId) -> None:
+    """A request as this user may see it: its state, basis, files and searches."""
+    with refusals(Refused, NotFound), sessions()() as session:
+        request = requests.get_request(session, requests.load_actor(session, user), request_id)
+        lines = describe(request)
+    for line in lines:
+        console.print(line, markup=False)
+
+
+def describe(request: SearchRequest) -> list[str]:
+    basis = request.basis
+    lines = [
+        f"request {request.id}: {request.state} {request.outcome or ''}".rstrip(),
+        f"case {request.case_number}: {request.offence} [{request.offence_class}]",
+        f"officer: {request.officer_rank} {request.officer_name}",
+        f"policy: {request.policy_id} {request.policy_version}",
+    ]
+    if basis is not None:
+        lines.append(f"basis: {basis.kind}")
+        if basis.docket_number:
+            lines.append(f"order: {basis.court}, docket {basis.docket_number}, judge {basis.judge}")
+            lines.append(f"order expires: {basis.expires_at}")
+        if basis.statement_due_at:
+            lines.append(f"sworn statement due: {basis.statement_due_at}")
+    if request.decision_reason:
+        lines.append(f"decision: {request.decision_reason}")
+    lines += [f"file: {d.kind} {d.filename} sha256 {d.sha256}" for d in request.documents]
+    lines += [
+        f"search {s.id}: {s.run_at:%Y-%m-%d %H:%M} UTC, {s.candidates_returned} candidate(s)"
+        for s in request.searches
+    ]
+    return lines
 
 
 @app.command()
