@@ -75,6 +75,17 @@ class AnnualReport:
             "so is a second count wherever the withheld one could be worked out from a total."
         )
 
+    def head_note(self) -> str:
+        """What the report says of the audit record, and how a reader checks it."""
+        if self.head_seq == 0:
+            return "The audit record held no entries when this report was made."
+        return (
+            f"Audit record head when this report was made: entry {self.head_seq}, hash "
+            f"{self.head_hash} (written {self.as_of:%Y-%m-%d %H:%M:%S} UTC). Anyone holding "
+            "a later export of the record can check that this entry still has this hash: "
+            "then no entry up to it, and so none of this period, was removed or changed."
+        )
+
     def charts(self) -> tuple[Chart, ...]:
         """The totals of the tables, as bar charts."""
         basis, offences, bodies, galleries = self.tables

@@ -56,11 +56,7 @@ def render_html(report: AnnualReport) -> bytes:
         "<footer>",
         f"<p>{escape(report.suppression_note())}</p>",
         "<p>This report holds aggregates only: no names, case numbers or request numbers.</p>",
-        f"<p>Audit record head when this report was made: entry {report.head_seq}, "
-        f"hash <code>{report.head_hash}</code> (written "
-        f"{report.as_of:%Y-%m-%d %H:%M:%S} UTC). Anyone holding a later export of the "
-        "record can check that this entry still has this hash: then no entry up to it, "
-        "and so none of this period, was removed or changed.</p>",
+        f"<p>{escape(report.head_note())}</p>",
         f"<p>Latest signed checkpoint: {escape(report.checkpoint or 'none yet')}.</p>",
         "</footer></body></html>",
     ]

@@ -34,13 +34,7 @@ def render_pdf(report: AnnualReport) -> bytes:
     pdf.paragraph(
         "This report holds aggregates only: no names, case numbers or request numbers.", 9
     )
-    pdf.paragraph(
-        f"Audit record head when this report was made: entry {report.head_seq}, hash "
-        f"{report.head_hash} (written {report.as_of:%Y-%m-%d %H:%M:%S} UTC). Anyone holding "
-        "a later export of the record can check that this entry still has this hash: then "
-        "no entry up to it, and so none of this period, was removed or changed.",
-        9,
-    )
+    pdf.paragraph(report.head_note(), 9)
     pdf.paragraph(f"Latest signed checkpoint: {report.checkpoint or 'none yet'}.", 9)
     return pdf.render()
 
@@ -56,7 +50,7 @@ def _table(pdf: Pdf, table: Table) -> None:
         ["total", *map(_count, table.column_totals), *([] if single else [_count(table.total)])]
     )
     pdf.heading(table.title, 11)
-    pdf.grid(header, rows, first=52)
+    pdf.grid(header, rows, first=52, numbers=True)
 
 
 def _count(value: Shown) -> str:

@@ -153,7 +153,8 @@ def _facts_then(
 ) -> BasisFacts:
     """The basis facts as they stood when ``search`` ran."""
     present = set(fields_present(request))
-    statement = session.get(Document, basis.statement_document_id or 0)
+    filed = basis.statement_document_id
+    statement = session.get(Document, filed) if filed is not None else None
     if statement is None or statement.uploaded_at > search.run_at:
         present.discard("sworn_statement")
     approved = basis.supervisor_approved_at

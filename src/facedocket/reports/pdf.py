@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf import FPDF, FontFace
+from fpdf.enums import Align, TableCellFillMode, XPos, YPos
 
 from facedocket.reports.suppress import Shown
 
 INK = (27, 27, 27)
 BAR = (31, 78, 156)
 MUTED = (90, 90, 90)
+HEADING_FILL = (225, 230, 240)
+ROW_FILL = (246, 246, 246)
 
 
 def latin(text: str) -> str:
@@ -48,13 +50,17 @@ class Pdf(FPDF):
     def heading(self, text: str, size: int = 13) -> None:
         self.set_font("helvetica", "B", size)
         self.set_text_color(*INK)
-        self.multi_cell(0, size * 0.5, latin(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(
+            0, size * 0.5, latin(text), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
         self.ln(1.5)
 
     def paragraph(self, text: str, size: int = 10, style: str = "") -> None:
         self.set_font("helvetica", style, size)
         self.set_text_color(*INK)
-        self.multi_cell(0, size * 0.48, latin(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(
+            0, size * 0.48, latin(text), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
         self.ln(1.5)
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> None:
@@ -64,16 +70,35 @@ class Pdf(FPDF):
             self.set_text_color(*INK)
             self.cell(48, 4.6, latin(label))
             self.set_font("helvetica", "", 9)
-            self.multi_cell(0, 4.6, latin(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.multi_cell(
+                0, 4.6, latin(value), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
         self.ln(2)
 
-    def grid(self, header: Sequence[str], rows: Sequence[Sequence[str]], first: float) -> None:
-        """A table; the first column ``first`` wide, the rest sharing what is left."""
+    def grid(
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        first: float,
+        numbers: bool = False,
+    ) -> None:
+        """A table; the first column ``first`` wide, the rest sharing what is left (and
+        aligned right when they hold ``numbers``)."""
         self.set_font("helvetica", size=8)
         self.set_text_color(*INK)
+        self.set_draw_color(*MUTED)
+        self.set_fill_color(*ROW_FILL)
         rest = (self.epw - first) / max(len(header) - 1, 1)
         widths = (first, *([rest] * (len(header) - 1)))
-        with self.table(col_widths=widths, line_height=4.2, text_align="LEFT") as table:
+        align = ("LEFT", *(["RIGHT" if numbers else "LEFT"] * (len(header) - 1)))
+        with self.table(
+            col_widths=widths,
+            line_height=4.2,
+            text_align=align,
+            headings_style=FontFace(emphasis="BOLD", fill_color=HEADING_FILL),
+            cell_fill_color=ROW_FILL,
+            cell_fill_mode=TableCellFillMode.ROWS,
+        ) as table:
             heading = table.row()
             for name in header:
                 heading.cell(latin(name))

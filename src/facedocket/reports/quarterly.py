@@ -128,7 +128,8 @@ def documentation_rows(
     for search in searches:
         request, model = search.request, models[search.model_id]
         basis = request.basis
-        statement = session.get(Document, basis.statement_document_id) if basis else None
+        filed = basis.statement_document_id if basis else None
+        statement = session.get(Document, filed) if filed is not None else None
         supervisor = users.get(basis.supervisor_id) if basis and basis.supervisor_id else None
         row: dict[str, Any] = {
             "search_id": search.id,
