@@ -175,11 +175,10 @@ def _facts_then(
 
 
 def _missing_conclusions(session: Session, search: Search, rounds: tuple[int, ...]) -> int:
-    made = set(
-        session.execute(
-            select(Review.candidate_id, Review.round).where(Review.search_id == search.id)
-        ).tuples()
+    rows = session.execute(
+        select(Review.candidate_id, Review.round).where(Review.search_id == search.id)
     )
+    made = {(row.candidate_id, row.round) for row in rows}
     return sum((c.id, r) not in made for c in search.candidates for r in rounds)
 
 
