@@ -32,7 +32,7 @@ def test_figures_of_the_named_system(tmp_path: Path) -> None:
 def test_a_missing_file_says_not_measured(tmp_path: Path) -> None:
     measured = read_accuracy(tmp_path / "nope.json")
     assert not measured.measured
-    assert measured.note.startswith("not measured: no benchmark results at")
+    assert measured.note == "not measured: no benchmark results (nope.json not found)"
     assert measured.lines() == [measured.note]
 
 

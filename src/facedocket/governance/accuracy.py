@@ -78,22 +78,26 @@ def read_accuracy(path: Path) -> MeasuredAccuracy:
         with path.open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        return MeasuredAccuracy(False, f"{NOT_MEASURED}: no benchmark results at {path}")
+        return MeasuredAccuracy(
+            False, f"{NOT_MEASURED}: no benchmark results ({path.name} not found)"
+        )
     except OSError as error:
-        return MeasuredAccuracy(False, f"{NOT_MEASURED}: {path} cannot be read ({error})")
+        return MeasuredAccuracy(
+            False, f"{NOT_MEASURED}: {path.name} cannot be read ({error.strerror})"
+        )
     digest = hashlib.sha256(raw).hexdigest()
     if len(raw) > MAX_BYTES:
-        return MeasuredAccuracy(False, f"{NOT_MEASURED}: {path} is over {MAX_BYTES} bytes")
+        return MeasuredAccuracy(False, f"{NOT_MEASURED}: {path.name} is over {MAX_BYTES} bytes")
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):
-        return MeasuredAccuracy(False, f"{NOT_MEASURED}: {path} is not JSON", digest)
+        return MeasuredAccuracy(False, f"{NOT_MEASURED}: {path.name} is not JSON", digest)
     system = _system(data)
     verification = _verification(_get(system, "verification"))
     identification = _identification(_get(system, "identification"))
     if not verification and not identification:
         return MeasuredAccuracy(
-            False, f"{NOT_MEASURED}: {path} holds no accuracy figures FaceDocket reads", digest
+            False, f"{NOT_MEASURED}: {path.name} holds no accuracy figures FaceDocket reads", digest
         )
     when = _get(_get(data, "environment"), "when")
     return MeasuredAccuracy(
