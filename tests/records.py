@@ -32,6 +32,30 @@ from facedocket.store.schema import (
     UserRole,
 )
 
+# The shape bench/accuracy.py writes, cut down to what FaceDocket reads.
+BENCH = {
+    "environment": {"when": "2026-11-27T12:58:15+00:00"},
+    "systems": [
+        {
+            "name": "FaceDocket",
+            "verification": {
+                "lfw": {
+                    "pairs": 3600,
+                    "cv_accuracy": {"mean": 0.9844444444444443},
+                    "tar_at_far": {"far": 0.001, "tar": 0.9611111111111111},
+                },
+                "yale": {"pairs": 160, "accuracy_at_default": 0.975},
+            },
+            "identification": {
+                "probes": 3279,
+                "rank1": 0.9130832570905764,
+                "rank10": 0.9746874046965538,
+                "per_dataset": {"orl": {"rank1": 1.0}},
+            },
+        }
+    ],
+}
+
 
 def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]

@@ -2,50 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from tests.cases.conftest import World
+from tests.cases.conftest import World, approve_the_model, train, under_commission_rules
 from tests.cases.test_workflow import act
-from tests.governance.test_register import BENCH
 
-from facedocket.cases.directory import add_agency, add_user
 from facedocket.cases.errors import Refused
-from facedocket.governance.accuracy import read_accuracy
-from facedocket.governance.register import approve_model, register_model
-from facedocket.governance.training import record_training
-from facedocket.store.db import transaction
-from facedocket.store.schema import FaceModelRecord, Search
+from facedocket.store.schema import Search
 
 
 @pytest.fixture
 def commission(world: World) -> World:
-    """The 2022 commission's rules: training and an approved model are required."""
-    world.settings = world.settings.model_copy(update={"policy": "ma-commission-2022"})
-    with transaction(world.sessions) as session:
-        add_agency(session, "operator:test", "state-police-frt-unit", "MSP face unit")
-        for username, role in (("frt.sup", "supervisor"), ("frt.exam", "examiner")):
-            add_user(
-                session,
-                "operator:test",
-                username=username,
-                full_name=username,
-                agency_code="state-police-frt-unit",
-                roles=[role],
-                rank="Sergeant",
-            )
-        add_user(
-            session,
-            "operator:test",
-            username="admin",
-            full_name="Admin",
-            agency_code="state-police",
-            roles=["administrator"],
-        )
-    return world
+    return under_commission_rules(world)
 
 
 def warrant(world: World) -> int:
@@ -53,28 +23,6 @@ def warrant(world: World) -> int:
     act(world, "officer", "submit", number)
     act(world, "frt.sup", "approve", number, "The warrant names this image and this gallery.")
     return number
-
-
-def train(world: World, expires_days: int | None = None) -> None:
-    today = world.clock.at.date()
-    with transaction(world.sessions) as session:
-        record_training(
-            session,
-            world.actor("admin"),
-            "frt.exam",
-            "FISWG facial comparison",
-            today - timedelta(days=30),
-            today + timedelta(days=expires_days) if expires_days is not None else None,
-        )
-
-
-def approve_the_model(world: World, tmp_path: Path) -> None:
-    results = tmp_path / "accuracy.json"
-    results.write_text(json.dumps(BENCH))
-    with transaction(world.sessions) as session:
-        model = session.scalars(select(FaceModelRecord)).one()
-        register_model(session, world.actor("admin"), model, read_accuracy(results))
-        approve_model(session, world.actor("admin"), model.id, "Measured on the benchmark.")
 
 
 def searches(world: World) -> int:
@@ -87,7 +35,7 @@ def test_training_then_approval_then_the_search_runs(commission: World, tmp_path
     number = warrant(world)
     with pytest.raises(Refused, match="no face-comparison training on record"):
         act(world, "frt.exam", "search", number)
-    train(world)
+    train(world, "frt.exam")
     with pytest.raises(Refused, match="face model is not approved"):
         act(world, "frt.exam", "search", number)
     assert searches(world) == 0
@@ -99,7 +47,7 @@ def test_training_then_approval_then_the_search_runs(commission: World, tmp_path
 def test_expired_training_is_refused(commission: World, tmp_path: Path) -> None:
     world = commission
     approve_the_model(world, tmp_path)
-    train(world, expires_days=2)
+    train(world, "frt.exam", expires_days=2)
     number = warrant(world)
     world.clock.advance(days=3)
     with pytest.raises(Refused, match="expired on"):

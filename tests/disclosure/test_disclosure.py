@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from tests.cases.conftest import World
-from tests.governance.test_register import BENCH
+from tests.records import BENCH
 
 from facedocket.audit import checkpoint, signing_key, verify
 from facedocket.audit.canonical import entry_hash

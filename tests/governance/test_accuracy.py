@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.governance.test_register import BENCH
+from tests.records import BENCH
 
 from facedocket.governance.accuracy import read_accuracy
 

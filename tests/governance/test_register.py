@@ -8,36 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from tests.governance.conftest import Staff
-from tests.records import utc
+from tests.records import BENCH, utc
 
 from facedocket.cases import clock
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.governance.accuracy import read_accuracy
 from facedocket.governance.register import approve_model, is_approved, register_model
 from facedocket.store.schema import AuditEntry, FaceModelRecord
-
-BENCH = {
-    "environment": {"when": "2026-11-27T12:58:15+00:00"},
-    "systems": [
-        {
-            "name": "FaceDocket",
-            "verification": {
-                "lfw": {
-                    "pairs": 3600,
-                    "cv_accuracy": {"mean": 0.9844444444444443},
-                    "tar_at_far": {"far": 0.001, "tar": 0.9611111111111111},
-                },
-                "yale": {"pairs": 160, "accuracy_at_default": 0.975},
-            },
-            "identification": {
-                "probes": 3279,
-                "rank1": 0.9130832570905764,
-                "rank10": 0.9746874046965538,
-                "per_dataset": {"orl": {"rank1": 1.0}},
-            },
-        }
-    ],
-}
 
 
 def bench(tmp_path: Path, content: object = BENCH) -> Path:
