@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,9 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.records import BENCH
 
 from facedocket.cases import clock, requests
 from facedocket.cases.directory import add_agency, add_user
@@ -21,8 +24,12 @@ from facedocket.faces.pipeline import FacePipeline
 from facedocket.faces.registry import build_pipeline
 from facedocket.gallery.enrol import enrol
 from facedocket.gallery.sources import EnrolmentItem
+from facedocket.governance.accuracy import read_accuracy
+from facedocket.governance.register import approve_model, register_model
+from facedocket.governance.training import record_training
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
+from facedocket.store.schema import FaceModelRecord
 
 GALLERY = "rmv"
 PEOPLE = ["Aaron_Peirsol", "Abdullah_Gul", "Adrien_Brody", "Adam_Sandler", "Alejandro_Toledo"]
@@ -156,3 +163,54 @@ def world(
     ]
     enrol(settings, sessions, GALLERY, items, workers=1)
     return World(settings, sessions, pipeline, faces, fake_time)
+
+
+def under_commission_rules(world: World) -> World:
+    """The 2022 commission's rules: one State Police unit searches, trained, with an
+    approved model; ``admin`` keeps the training records and the algorithm register."""
+    world.settings = world.settings.model_copy(update={"policy": "ma-commission-2022"})
+    with transaction(world.sessions) as session:
+        add_agency(session, "operator:test", "state-police-frt-unit", "MSP face unit")
+        for username, role in (("frt.sup", "supervisor"), ("frt.exam", "examiner")):
+            add_user(
+                session,
+                "operator:test",
+                username=username,
+                full_name=username,
+                agency_code="state-police-frt-unit",
+                roles=[role],
+                rank="Sergeant",
+            )
+        add_user(
+            session,
+            "operator:test",
+            username="admin",
+            full_name="Admin",
+            agency_code="state-police",
+            roles=["administrator"],
+        )
+    return world
+
+
+def train(world: World, examiner: str, expires_days: int | None = None) -> None:
+    """A course completed 30 days ago, expiring in ``expires_days`` (never, if None)."""
+    today = world.clock.at.date()
+    with transaction(world.sessions) as session:
+        record_training(
+            session,
+            world.actor("admin"),
+            examiner,
+            "FISWG facial comparison",
+            today - timedelta(days=30),
+            today + timedelta(days=expires_days) if expires_days is not None else None,
+        )
+
+
+def approve_the_model(world: World, folder: Path) -> None:
+    """Register the enrolled model with measured accuracy, and approve it."""
+    results = folder / "accuracy.json"
+    results.write_text(json.dumps(BENCH))
+    with transaction(world.sessions) as session:
+        model = session.scalars(select(FaceModelRecord)).one()
+        register_model(session, world.actor("admin"), model, read_accuracy(results))
+        approve_model(session, world.actor("admin"), model.id, "Measured on the benchmark.")

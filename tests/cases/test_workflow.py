@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from tests.cases.conftest import World, order_pdf
+from tests.cases.conftest import (
+    World,
+    approve_the_model,
+    order_pdf,
+    train,
+    under_commission_rules,
+)
 
 from facedocket.cases import gate, requests, review
-from facedocket.cases.directory import add_agency, add_user
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.followup import attach_statement, overdue
 from facedocket.cases.review import LEAD_NOTICE, Conclusion
@@ -153,20 +159,10 @@ def test_emergency_needs_a_supervisor(world: World) -> None:
         assert basis.statement_due_at is None, "Massachusetts law sets no follow-up"
 
 
-def test_commission_rules_start_a_48_hour_statement_clock(world: World) -> None:
-    world.settings = world.settings.model_copy(update={"policy": "ma-commission-2022"})
-    with transaction(world.sessions) as session:
-        add_agency(session, "operator:test", "state-police-frt-unit", "MSP face unit")
-        for username, role in (("frt.sup", "supervisor"), ("frt.exam", "examiner")):
-            add_user(
-                session,
-                "operator:test",
-                username=username,
-                full_name=username,
-                agency_code="state-police-frt-unit",
-                roles=[role],
-                rank="Sergeant",
-            )
+def test_commission_rules_start_a_48_hour_statement_clock(world: World, tmp_path: Path) -> None:
+    under_commission_rules(world)
+    train(world, "frt.exam")
+    approve_the_model(world, tmp_path)
     number = world.draft(kind="emergency")
     act(world, "officer", "submit", number)
     with pytest.raises(Refused, match="not a searching body"):

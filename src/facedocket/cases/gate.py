@@ -1,9 +1,11 @@
 """The search gate: the one place in FaceDocket where a probe meets a gallery index.
 
 A 1:N search runs only here, only for an approved request whose legal basis holds right
-now, only by an examiner of a body the policy lets search, and only against a gallery the
-policy allows. Everything requirement 7 asks is recorded with the candidates, in the same
-transaction as the audit entry, so a search either happened on the record or not at all.
+now, only by an examiner of a body the policy lets search (trained, where the policy asks
+for training), only against a gallery the policy allows, and only with a model the
+algorithm register approved, where the policy asks for approval. Everything requirement 7
+asks is recorded with the candidates, in the same transaction as the audit entry, so a
+search either happened on the record or not at all.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from facedocket.faces.pipeline import FacePipeline
 from facedocket.gallery.candidates import HITS_PER_CANDIDATE, rank_people
 from facedocket.gallery.indexes import open_index
 from facedocket.gallery.records import ensure_model_record
+from facedocket.governance.register import is_approved
+from facedocket.governance.training import training_decision
 from facedocket.policy import (
     candidate_list_size,
+    check_algorithm,
     check_gallery,
     emergency_deadline,
     load_policy,
@@ -51,6 +56,7 @@ def run_search(
     policy = load_policy(request.policy_id)
     require_searcher(policy, actor, role)
     at = clock.now()
+    require(training_decision(session, policy, actor.user_id, at))
     require_basis(policy, request, "search", at)
     gallery = session.get_one(Gallery, request.gallery_id)
     require(check_gallery(policy, gallery.name))
@@ -67,6 +73,7 @@ def run_search(
             code="poor_probe",
         )
     model = ensure_model_record(session, pipeline.embedder)
+    require(check_algorithm(policy, is_approved(session, model.id, at)))
     size = candidate_list_size(policy, list_size)
     threshold = similarity_threshold(policy, settings.match_threshold or model.threshold)
     vector = pipeline.embed([chosen])

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from facedocket.audit import append
 from facedocket.cases.roles import Actor, Role
 from facedocket.policy import Policy
+from facedocket.store.schema import AuditEntry
 
 
 def log(
@@ -19,8 +20,8 @@ def log(
     request_id: int,
     details: dict[str, Any] | None = None,
     policy: Policy | None = None,
-) -> None:
-    append(
+) -> AuditEntry:
+    return append(
         session,
         actor=actor.username,
         role=str(role),

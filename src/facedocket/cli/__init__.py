@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from facedocket.cli import admin, audit, faces, gallery, requests
+from facedocket.cli import admin, audit, disclosure, faces, gallery, governance, reports, requests
 from facedocket.cli.demo import demo
 
 app = typer.Typer(
@@ -17,4 +17,9 @@ app.add_typer(faces.app, name="faces")
 app.add_typer(gallery.app, name="gallery")
 app.add_typer(requests.app, name="requests")
 app.add_typer(admin.app, name="admin")
+app.add_typer(reports.app, name="reports")
+app.add_typer(disclosure.app, name="disclosure")
+app.add_typer(governance.retention, name="retention")
+app.add_typer(governance.models, name="models")
+app.add_typer(governance.training, name="training")
 app.command()(demo)

@@ -18,6 +18,12 @@ from facedocket.store.schema.gallery import (
     Photo,
     Template,
 )
+from facedocket.store.schema.governance import (
+    LegalHold,
+    ModelRegistration,
+    Purge,
+    TrainingRecord,
+)
 from facedocket.store.schema.people import Agency, User, UserRole
 
 __all__ = [
@@ -32,12 +38,16 @@ __all__ = [
     "FaceModelRecord",
     "Gallery",
     "LegalBasis",
+    "LegalHold",
+    "ModelRegistration",
     "Person",
     "Photo",
+    "Purge",
     "Review",
     "Search",
     "SearchRequest",
     "Template",
+    "TrainingRecord",
     "User",
     "UserRole",
 ]

@@ -1,0 +1,148 @@
+"""``facedocket retention``, ``models`` and ``training``: governance from the command line.
+
+Every command names the acting user with ``--as``; each change is on the record.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from facedocket.cases import clock
+from facedocket.cases.errors import NotFound, Refused
+from facedocket.cases.requests import load_actor
+from facedocket.cli.context import console, refusals, sessions, settings
+from facedocket.faces.registry import UnknownModelError, load_embedder
+from facedocket.gallery.records import ensure_model_record
+from facedocket.governance.accuracy import read_accuracy
+from facedocket.governance.holds import release_hold, set_hold
+from facedocket.governance.register import approve_model, register, register_model
+from facedocket.governance.retention import purge
+from facedocket.governance.training import record_training, training_records
+from facedocket.store.db import transaction
+
+retention = typer.Typer(help="Retention purges and legal holds.", no_args_is_help=True)
+models = typer.Typer(help="The algorithm register.", no_args_is_help=True)
+training = typer.Typer(help="Examiners' training records.", no_args_is_help=True)
+
+As = Annotated[str, typer.Option("--as", help="Username of the person acting.")]
+RequestId = Annotated[int, typer.Argument(help="Request number.")]
+Reason = Annotated[str, typer.Option(help="Why, in a sentence.")]
+
+
+@retention.command("purge")
+def purge_command(
+    user: As,
+    dry_run: Annotated[bool, typer.Option(help="Only list what is due.")] = False,
+) -> None:
+    """Purge what the retention policy lets go, leaving a tombstone on the record."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        items = purge(session, load_actor(session, user), clock.now(), dry_run=dry_run)
+        lines = [f"{item.label}: {item.record_type}, SHA-256 {item.sha256}" for item in items]
+    verb = "due for purge" if dry_run else "purged"
+    console.print(f"{len(lines)} item(s) {verb}")
+    for line in lines:
+        console.print(f"  {line}")
+
+
+@retention.command("hold")
+def hold(user: As, request_id: RequestId, reason: Reason) -> None:
+    """Put a request on legal hold: nothing of it is purged until released."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        set_hold(session, load_actor(session, user), request_id, reason)
+    console.print(f"request {request_id} is on legal hold")
+
+
+@retention.command("release")
+def release(user: As, request_id: RequestId, reason: Reason) -> None:
+    """Release a request's legal hold."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        release_hold(session, load_actor(session, user), request_id, reason)
+    console.print(f"request {request_id}'s legal hold is released")
+
+
+@models.command("register")
+def register_command(
+    user: As,
+    accuracy: Annotated[
+        Path, typer.Option(dir_okay=False, help="The accuracy benchmark's results.")
+    ] = Path("bench/results/accuracy.json"),
+) -> None:
+    """Register the configured model file with the accuracy measured for it."""
+    config = settings()
+    with refusals(UnknownModelError, ValueError):
+        embedder = load_embedder(config.model, config.models_dir)
+    measured = read_accuracy(accuracy)
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        model = ensure_model_record(session, embedder)
+        register_model(session, load_actor(session, user), model, measured)
+        number = model.id
+    console.print(f"model {number} ({config.model}) registered; accuracy: {measured.lines()[0]}")
+
+
+@models.command("approve")
+def approve(
+    user: As,
+    model_id: Annotated[int, typer.Argument(help="Model number, from `models list`.")],
+    note: Annotated[str, typer.Option(help="Why the model is fit for searches.")],
+) -> None:
+    """Approve a registered model for searches."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        approve_model(session, load_actor(session, user), model_id, note)
+    console.print(f"model {model_id} approved for searches")
+
+
+@models.command("list")
+def list_models() -> None:
+    """Every model file used so far, and where it stands in the register."""
+    table = Table(title="algorithm register")
+    for column in ("model", "name", "version", "file SHA-256", "registered", "approved"):
+        table.add_column(column)
+    with sessions()() as session:
+        for model, row in register(session):
+            table.add_row(
+                str(model.id),
+                model.name,
+                model.version,
+                model.file_sha256[:16] + "…",
+                f"{row.registered_at:%Y-%m-%d}" if row else "no",
+                f"{row.approved_at:%Y-%m-%d}" if row and row.approved_at else "no",
+            )
+    console.print(table)
+
+
+@training.command("record")
+def record(
+    user: As,
+    examiner: Annotated[str, typer.Argument(help="The examiner's username.")],
+    course: Annotated[str, typer.Option(help="Course name.")],
+    completed_on: Annotated[str, typer.Option(help="YYYY-MM-DD.")],
+    expires_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD, if it expires.")] = None,
+) -> None:
+    """Put an examiner's completed course on record."""
+    with refusals(ValueError):
+        completed = date.fromisoformat(completed_on)
+        expires = date.fromisoformat(expires_on) if expires_on else None
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        record_training(session, load_actor(session, user), examiner, course, completed, expires)
+    console.print(f"training of {examiner} recorded")
+
+
+@training.command("list")
+def list_training(examiner: Annotated[str, typer.Argument(help="Username.")]) -> None:
+    """An examiner's courses on record."""
+    with refusals(NotFound), sessions()() as session:
+        rows = [
+            (r.course, r.completed_on.isoformat(), r.expires_on.isoformat() if r.expires_on else "")
+            for r in training_records(session, examiner)
+        ]
+    table = Table(title=f"training of {examiner}")
+    for column in ("course", "completed", "expires"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)

@@ -1,0 +1,121 @@
+"""``facedocket reports``: the quarterly documentation, the annual report, compliance.
+
+Each report is written to a folder with ``manifest.json``; ``reports verify`` checks such
+a folder against its manifest and, where it can reach the record, that the manifest is
+the one recorded when the report was made.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facedocket.cases import clock
+from facedocket.cases.errors import NotFound, Refused
+from facedocket.cases.requests import load_actor
+from facedocket.cli.context import console, fail, refusals, sessions, settings
+from facedocket.reports.compliance import compliance_export
+from facedocket.reports.files import (
+    MANIFEST,
+    BundleError,
+    Files,
+    check_manifest,
+    read_folder,
+    write_folder,
+)
+from facedocket.reports.files import sha256 as digest
+from facedocket.reports.publish import FORMATS, produce_annual
+from facedocket.reports.quarterly import quarterly_export
+from facedocket.store.db import transaction
+from facedocket.store.schema import AuditEntry
+
+app = typer.Typer(help="Statutory and compliance reports.", no_args_is_help=True)
+
+As = Annotated[str, typer.Option("--as", help="Username of the person acting.")]
+Out = Annotated[Path, typer.Option(file_okay=False, help="Folder to write the report into.")]
+
+
+@app.command()
+def quarterly(
+    user: As,
+    quarter: Annotated[str, typer.Option(help="The quarter, e.g. 2026Q3.")],
+    body: Annotated[str, typer.Option(help="Searching body's agency code.")],
+    out: Out,
+) -> None:
+    """Per-search documentation of one body for one quarter (confidential)."""
+    with refusals(Refused, NotFound, BundleError), transaction(sessions()) as session:
+        files = quarterly_export(session, settings(), load_actor(session, user), quarter, body)
+        write_folder(out, files)
+    _written(out, files)
+
+
+@app.command()
+def annual(
+    user: As,
+    year: Annotated[int, typer.Option(help="The year the report period starts in.")],
+    out: Out,
+    output_format: Annotated[
+        list[str] | None, typer.Option("--format", help="html or pdf; repeat for both.")
+    ] = None,
+) -> None:
+    """The annual public report: aggregates only, small counts withheld."""
+    formats = tuple(output_format or FORMATS)
+    with refusals(Refused, NotFound, BundleError), transaction(sessions()) as session:
+        files = produce_annual(session, settings(), load_actor(session, user), year, formats)
+        write_folder(out, files)
+    _written(out, files)
+
+
+@app.command()
+def compliance(
+    user: As,
+    out: Out,
+    at: Annotated[
+        datetime | None, typer.Option(help="As of this time (UTC unless it names a zone).")
+    ] = None,
+) -> None:
+    """What must be none: invalid bases, late statements, unreviewed or unauthorised searches."""
+    moment = clock.now() if at is None else at if at.tzinfo else at.replace(tzinfo=UTC)
+    with refusals(Refused, NotFound, BundleError), transaction(sessions()) as session:
+        files = compliance_export(session, load_actor(session, user), moment)
+        write_folder(out, files)
+    _written(out, files)
+
+
+@app.command()
+def verify(folder: Annotated[Path, typer.Argument(file_okay=False, exists=True)]) -> None:
+    """Check a report folder against its manifest, and the manifest against the record."""
+    with refusals(BundleError):
+        files = read_folder(folder)
+    problems = check_manifest(files)
+    if problems:
+        fail("the report does NOT match its manifest:\n  " + "\n  ".join(problems))
+    manifest = digest(files[MANIFEST])
+    with sessions()() as session:
+        entry = _production(session, manifest)
+    if entry is None:
+        fail(
+            "every file matches the manifest, but no production of manifest "
+            f"{manifest} is on the record"
+        )
+    console.print(
+        f"intact: {len(files) - 1} files match the manifest, recorded as entry {entry.seq} "
+        f"({entry.actor}, {entry.at:%Y-%m-%d %H:%M} UTC)"
+    )
+
+
+def _production(session: Session, manifest: str) -> AuditEntry | None:
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "export.created").order_by(AuditEntry.seq)
+    )
+    return next((e for e in entries if e.details.get("manifest_sha256") == manifest), None)
+
+
+def _written(out: Path, files: Files) -> None:
+    manifest = digest(files[MANIFEST])
+    console.print(f"{len(files)} files written to {out}; manifest SHA-256 {manifest}")

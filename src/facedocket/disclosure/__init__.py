@@ -1,0 +1,1 @@
+"""Defendant disclosure packets (requirement 16): built from the record, checked offline."""

@@ -1,0 +1,129 @@
+"""Making a disclosure packet: one ZIP a defence lawyer can read and check offline.
+
+Layout (every file listed with its SHA-256 in ``manifest.json``)::
+
+    README.txt                 what each file is and how to check the packet
+    summary.pdf                the case on a few pages
+    case/request.json          the written request, decisions, legal holds
+    case/basis.json            the legal basis (order, warrant, emergency facts ...)
+    case/documents.json        every file of the request, with its SHA-256
+    case/documents/<id>-<kind>.<ext>  the files themselves (probe, order ...), unless purged
+    case/searches.json         each search: gallery, model and version, threshold, list
+                               size, the candidates examiners were shown, every conclusion
+    case/accuracy.json         the model's measured accuracy, or "not measured"
+    record/...                 the audit entries and their proof (see ``proof``)
+
+Only auditors and administrators make packets; each is on the record with its hashes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from facedocket.cases.requests import get_request
+from facedocket.cases.roles import Actor
+from facedocket.disclosure.case import (
+    basis_view,
+    document_path,
+    documents_view,
+    request_view,
+    searches_view,
+)
+from facedocket.disclosure.proof import record_proof
+from facedocket.disclosure.summary import summary_pdf
+from facedocket.governance.access import acting_role
+from facedocket.governance.accuracy import read_accuracy
+from facedocket.reports.exports import CONFIDENTIAL_ROLES, record_export
+from facedocket.reports.files import json_bytes, sha256, with_manifest, zip_bytes
+from facedocket.settings import Settings
+
+README = """FACE SEARCH DISCLOSURE PACKET - request {request}
+
+A face search returns candidates: investigative leads, never an identification.
+
+summary.pdf              the case on a few pages (made from the JSON files below)
+case/request.json        the written request and the decisions on it
+case/basis.json          the legal basis
+case/documents.json      every file of the request with its SHA-256; the files are in
+                         case/documents/ unless the retention policy purged them
+case/searches.json       each search: gallery, model and version, threshold, list size,
+                         the candidates shown to the examiners and every conclusion
+case/accuracy.json       the model's measured accuracy, or "not measured"
+record/entries.jsonl     the audit record's entries about this request
+record/chain.jsonl       seq, prev_hash and entry_hash of every entry from the first
+                         of them to the signed checkpoint
+record/checkpoint.json   the agency's signature over the record's head
+record/public-key.txt    the public key the checkpoint names
+manifest.json            SHA-256 and size of every other file
+
+To check it: facedocket disclosure verify PACKET --public-key KEY
+with the agency's public key as the oversight office publishes it. The check recomputes
+every file hash, every entry hash and link, and the signature. Entries of other cases
+between this case's entries are given by hash only; whoever holds an export of the whole
+record can confirm those links, and so that no entry of this case was left out.
+"""
+
+
+def export_packet(
+    session: Session, settings: Settings, actor: Actor, request_id: int, accuracy_path: Path
+) -> bytes:
+    role = acting_role(actor, CONFIDENTIAL_ROLES, "make a disclosure packet")
+    request = get_request(session, actor, request_id)
+    proof = record_proof(session, settings, request.id)
+    accuracy = read_accuracy(accuracy_path)
+    case = {
+        "request": request_view(session, request),
+        "basis": basis_view(session, request),
+        "documents": documents_view(request),
+        "searches": searches_view(session, request),
+    }
+    probes = [d for d in request.documents if d.kind == "probe" and d.content is not None]
+    record = {
+        "entries": proof.count,
+        "checkpoint_seq": proof.checkpoint["seq"],
+        "head_hash": proof.checkpoint["head_hash"],
+        "signed_at": proof.checkpoint["created_at"],
+        "key_fingerprint": proof.checkpoint["key_fingerprint"],
+    }
+    as_of = datetime.fromisoformat(proof.checkpoint["created_at"])
+    files = {
+        "README.txt": README.format(request=request.id).encode(),
+        "summary.pdf": summary_pdf(
+            case, probes[0].content if probes else None, accuracy, record, as_of
+        ),
+        "case/request.json": json_bytes(case["request"]),
+        "case/basis.json": json_bytes(case["basis"]),
+        "case/documents.json": json_bytes(case["documents"]),
+        "case/searches.json": json_bytes(case["searches"]),
+        "case/accuracy.json": json_bytes(accuracy.as_dict()),
+        "record/entries.jsonl": proof.entries,
+        "record/chain.jsonl": proof.chain,
+        "record/checkpoint.json": json_bytes(proof.checkpoint),
+        "record/public-key.txt": (proof.public_key + "\n").encode(),
+    }
+    for document in request.documents:
+        if document.content is not None:
+            files[document_path(document)] = document.content
+    files = with_manifest(
+        files,
+        {
+            "packet": "face search disclosure",
+            "request": request.id,
+            "case_number": request.case_number,
+            **record,
+        },
+    )
+    packet = zip_bytes(files)
+    record_export(
+        session,
+        actor,
+        role,
+        "disclosure",
+        ("request", request.id),
+        files,
+        {"packet_sha256": sha256(packet), "entries": proof.count},
+    )
+    return packet

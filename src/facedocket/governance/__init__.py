@@ -1,0 +1,1 @@
+"""Governance: training, the algorithm register, legal holds and retention."""

@@ -1,0 +1,1 @@
+"""Reports from the store and the audit record: quarterly, annual, compliance."""

@@ -1,0 +1,114 @@
+"""The annual report as one self-contained HTML page: inline CSS and SVG, no script.
+
+Every text from the store (agency and gallery names) is escaped. Charts are drawn as SVG
+bars scaled to the largest count shown; a withheld count has no bar, only the word.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from facedocket.reports.annual import AnnualReport, Chart
+from facedocket.reports.suppress import Shown, Table
+
+WITHHELD = "withheld"
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #1b1b1b;
+  line-height: 1.45; padding: 0 1rem; }
+h1 { font-size: 1.7rem; margin-bottom: 0.2rem; }
+.meta { color: #555; margin-top: 0; }
+.headline { display: flex; gap: 2rem; margin: 1.5rem 0; }
+.headline div { background: #eef3fb; border-radius: 6px; padding: 0.8rem 1.4rem; }
+.headline strong { display: block; font-size: 2.2rem; color: #1f4e9c; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(26rem, 1fr)); gap: 1rem; }
+figure { margin: 0; } figcaption { font-weight: 600; margin-bottom: 0.3rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
+th, td { border: 1px solid #c8c8c8; padding: 0.25rem 0.6rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+thead th, tr.total td { background: #f1f1f1; font-weight: 600; }
+.notice { border-left: 4px solid #c0392b; padding-left: 0.8rem; }
+footer { border-top: 1px solid #ccc; margin-top: 2rem; font-size: 0.9rem; color: #444; }
+code { word-break: break-all; }
+"""
+BAR_HEIGHT, LABEL_WIDTH, BAR_WIDTH = 24, 190, 260
+
+
+def render_html(report: AnnualReport) -> bytes:
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{escape(report.title)}, {escape(report.period.label)}</title>",
+        f"<style>{STYLE}</style></head><body>",
+        f"<h1>{escape(report.title)}</h1>",
+        f'<p class="meta">Report period {escape(report.period.describe())}. '
+        f"Prepared for {escape(report.oversight_body)} under policy "
+        f"{escape(report.policy)}.</p>",
+        '<div class="headline">',
+        f"<div><strong>{_count(report.requests)}</strong>requests received</div>",
+        f"<div><strong>{_count(report.searches)}</strong>searches run</div>",
+        "</div>",
+        '<p class="notice">A face search returns a list of candidates: an investigative '
+        "lead, never an identification.</p>",
+        '<section class="charts">',
+        *(_chart(chart) for chart in report.charts()),
+        "</section>",
+        *(_table(table) for table in report.tables),
+        "<footer>",
+        f"<p>{escape(report.suppression_note())}</p>",
+        "<p>This report holds aggregates only: no names, case numbers or request numbers.</p>",
+        f"<p>{escape(report.head_note())}</p>",
+        f"<p>Latest signed checkpoint: {escape(report.checkpoint or 'none yet')}.</p>",
+        "</footer></body></html>",
+    ]
+    return ("\n".join(parts) + "\n").encode()
+
+
+def _chart(chart: Chart) -> str:
+    largest = max((value for _, value in chart.bars if value), default=1)
+    height = max(len(chart.bars), 1) * BAR_HEIGHT + 4
+    width = LABEL_WIDTH + BAR_WIDTH + 80
+    rows = []
+    for index, (label, value) in enumerate(chart.bars):
+        y = index * BAR_HEIGHT + 2
+        short = label if len(label) <= 28 else label[:27] + "…"
+        rows.append(
+            f'<text x="{LABEL_WIDTH - 8}" y="{y + 16}" text-anchor="end">{escape(short)}</text>'
+        )
+        length = 0 if value is None else round(BAR_WIDTH * value / largest)
+        if length:
+            rows.append(
+                f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{length}" '
+                f'height="{BAR_HEIGHT - 6}" fill="#1f4e9c"/>'
+            )
+        rows.append(f'<text x="{LABEL_WIDTH + length + 6}" y="{y + 16}">{_count(value)}</text>')
+    if not chart.bars:
+        rows.append(f'<text x="{LABEL_WIDTH}" y="18">none in this period</text>')
+    return (
+        f"<figure><figcaption>{escape(chart.title)}</figcaption>"
+        f'<svg role="img" aria-label="{escape(chart.title)}" width="{width}" '
+        f'height="{height}" font-size="13" font-family="system-ui, sans-serif">'
+        + "".join(rows)
+        + "</svg></figure>"
+    )
+
+
+def _table(table: Table) -> str:
+    single = len(table.columns) == 1
+    header = [table.row_heading, *table.columns, *([] if single else ["total"])]
+    lines = [f"<h2>{escape(table.title)}</h2>", "<table><thead><tr>"]
+    lines += [f"<th>{escape(name)}</th>" for name in header]
+    lines.append("</tr></thead><tbody>")
+    for label, cells, total in zip(table.rows, table.cells, table.row_totals, strict=True):
+        values = [*cells, *([] if single else [total])]
+        lines.append(f"<tr><td>{escape(label)}</td>")
+        lines += [f"<td>{_count(value)}</td>" for value in values]
+        lines.append("</tr>")
+    totals = [*table.column_totals, *([] if single else [table.total])]
+    lines.append('<tr class="total"><td>total</td>')
+    lines += [f"<td>{_count(value)}</td>" for value in totals]
+    lines.append("</tr></tbody></table>")
+    return "".join(lines)
+
+
+def _count(value: Shown) -> str:
+    return WITHHELD if value is None else str(value)

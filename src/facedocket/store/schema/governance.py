@@ -1,0 +1,90 @@
+"""Governance: examiners' training, the algorithm register, legal holds and purges.
+
+Like the case tables, these rows hold the current state so that rules can be checked
+quickly; the audit record holds what happened. Every row here is written together with
+its audit entry, in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from facedocket.store.schema.base import Base, utcnow
+
+
+class TrainingRecord(Base):
+    """A face-comparison course an examiner completed; ``expires_on`` if the course sets one.
+
+    A policy may also limit how long training counts (``training.valid_days``); the
+    earlier of the two ends it.
+    """
+
+    __tablename__ = "training_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course: Mapped[str] = mapped_column(String(200))
+    completed_on: Mapped[date]
+    expires_on: Mapped[date | None]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModelRegistration(Base):
+    """The algorithm register: a model file, its measured accuracy, and its approval.
+
+    ``accuracy`` holds the figures read from the benchmark results (decimal strings, so
+    they print and hash the same everywhere), ``accuracy_sha256`` the file they came from.
+    """
+
+    __tablename__ = "model_register"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("face_models.id"), unique=True)
+    accuracy: Mapped[dict[str, Any]] = mapped_column()
+    accuracy_sha256: Mapped[str | None] = mapped_column(String(64))
+    registered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None]
+    approval_note: Mapped[str | None] = mapped_column(Text)
+
+
+class LegalHold(Base):
+    """A hold on a request: nothing of it is purged until the hold is released."""
+
+    __tablename__ = "legal_holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    set_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    set_at: Mapped[datetime]
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[datetime | None]
+    release_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Purge(Base):
+    """One item retention removed, and the SHA-256 of what it was.
+
+    A document keeps its row (content emptied); a candidate list's rows are deleted, so
+    this row (and the tombstone entry ``audit_seq`` on the record) is what remains.
+    """
+
+    __tablename__ = "purges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    record_type: Mapped[str] = mapped_column(String(30))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    search_id: Mapped[int | None] = mapped_column(ForeignKey("searches.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    retained_until: Mapped[datetime]
+    purged_at: Mapped[datetime]
+    purged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    audit_seq: Mapped[int] = mapped_column(BigInteger)
