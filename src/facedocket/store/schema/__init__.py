@@ -1,5 +1,12 @@
 """The tables, one module per concept; importing this package registers them all."""
 
+from facedocket.store.schema.accounts import (
+    ApiToken,
+    LoginAttempt,
+    PasswordHash,
+    TotpSecret,
+    WebSession,
+)
 from facedocket.store.schema.audit import AuditCheckpoint, AuditEntry, AuditHead
 from facedocket.store.schema.base import Base
 from facedocket.store.schema.cases import (
@@ -22,6 +29,7 @@ from facedocket.store.schema.people import Agency, User, UserRole
 
 __all__ = [
     "Agency",
+    "ApiToken",
     "AuditCheckpoint",
     "AuditEntry",
     "AuditHead",
@@ -32,12 +40,16 @@ __all__ = [
     "FaceModelRecord",
     "Gallery",
     "LegalBasis",
+    "LoginAttempt",
+    "PasswordHash",
     "Person",
     "Photo",
     "Review",
     "Search",
     "SearchRequest",
     "Template",
+    "TotpSecret",
     "User",
     "UserRole",
+    "WebSession",
 ]
