@@ -1,0 +1,70 @@
+"""Auditor and supervisor pages: the record with filters, its verification and export;
+overdue sworn statements and emergencies waiting for a supervisor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from facedocket.audit import EntryFilter
+from facedocket.cases.followup import overdue
+from facedocket.cases.oversight import read_record, sign_checkpoint, verify_record
+from facedocket.cases.requests import list_requests
+from facedocket.cases.states import State
+from facedocket.store.db import transaction
+from facedocket.web.deps import Auditor, ServicesDep, Supervision
+from facedocket.web.render import page
+from facedocket.web.schemas.common import MAX_ID, Name
+from facedocket.web.ui.forms import Csrf, done
+
+router = APIRouter()
+
+Filter = Annotated[Name | None, Query()]
+
+
+@router.get("/record")
+def record(
+    request: Request,
+    app: ServicesDep,
+    me: Auditor,
+    actor: Filter = None,
+    action: Filter = None,
+    subject_type: Filter = None,
+    subject_id: Filter = None,
+    since: Annotated[datetime | None, Query()] = None,
+    until: Annotated[datetime | None, Query()] = None,
+    before_seq: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    wanted = EntryFilter(actor, action, subject_type, subject_id, since, until, before_seq, 50)
+    with transaction(app.sessions) as session:
+        entries = read_record(session, me.actor, wanted)
+    return page(request, "record.html", me, entries=entries, wanted=wanted)
+
+
+@router.get("/record/verify")
+def verification(request: Request, app: ServicesDep, me: Auditor) -> Response:
+    with transaction(app.sessions) as session:
+        result = verify_record(session, app.settings, me.actor)
+    return page(request, "verify.html", me, result=result)
+
+
+@router.post("/record/checkpoint")
+def checkpoint(app: ServicesDep, me: Auditor, csrf: Csrf) -> Response:
+    with transaction(app.sessions) as session:
+        sign_checkpoint(session, app.settings, me.actor)
+    return done("/record/verify", "checkpoint")
+
+
+@router.get("/supervision")
+def supervision(request: Request, app: ServicesDep, me: Supervision) -> Response:
+    with app.sessions() as session:
+        late = overdue(session)
+        waiting = [
+            r
+            for r in list_requests(session, me.actor, State.SUBMITTED)
+            if r.basis is not None and r.basis.kind == "emergency"
+        ]
+        return page(request, "supervision.html", me, overdue=late, waiting=waiting)
