@@ -6,6 +6,7 @@ import typer
 
 from facedocket.cli import admin, audit, faces, gallery, requests
 from facedocket.cli.demo import demo
+from facedocket.cli.serve import serve
 
 app = typer.Typer(
     help="FaceDocket: face searches only under a legal basis, on a tamper-evident record.",
@@ -18,3 +19,4 @@ app.add_typer(gallery.app, name="gallery")
 app.add_typer(requests.app, name="requests")
 app.add_typer(admin.app, name="admin")
 app.command()(demo)
+app.command()(serve)
