@@ -129,11 +129,11 @@ def review_sheet(
     show_first = role != Role.EXAMINER or review_round == 1 or finished_second
     show_second = role != Role.EXAMINER or review_round == 2 or finished_second
     templates = [c.template_id for c, _ in rows]
-    quality: dict[int, dict[str, Any]] = dict(
-        session.execute(select(Template.id, Template.quality).where(Template.id.in_(templates)))
-        .tuples()
-        .all()
-    )
+    quality: dict[int, dict[str, Any]] = {}
+    for template_id, measured in session.execute(
+        select(Template.id, Template.quality).where(Template.id.in_(templates))
+    ):
+        quality[template_id] = measured
     log(session, actor, role, "results.viewed", request.id, {"round": review_round})
     return [
         CandidateView(

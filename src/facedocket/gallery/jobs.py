@@ -7,9 +7,11 @@ nothing. The record notes who started each job and how it ended.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,16 +42,25 @@ class EnrolmentJob:
 
 
 def resolve_source(settings: Settings, relative: str) -> list[EnrolmentItem]:
-    """The photos of a folder or manifest inside the import folder, and nowhere else."""
-    root = settings.imports_dir.resolve()
-    path = (root / relative).resolve()
-    if not path.is_relative_to(root) or not path.exists():
+    """The photos of a folder or manifest inside the import folder, and nowhere else.
+
+    Containment is judged on the written path with ``..`` folded away, so a name cannot
+    climb out; links placed inside the folder by the server's operator are followed.
+    """
+    root = Path(os.path.abspath(settings.imports_dir))
+    path = _inside(root, root / relative)
+    if path is None or not path.exists():
         raise ManifestError(f"{relative!r} is not a folder or manifest under the import folder")
     items = from_manifest(path) if path.is_file() else from_folder(path)
-    outside = [item.path for item in items if not item.path.resolve().is_relative_to(root)]
+    outside = [item.path for item in items if _inside(root, item.path) is None]
     if outside:
         raise ManifestError(f"the manifest names photos outside the import folder: {outside[0]}")
     return items
+
+
+def _inside(root: Path, path: Path) -> Path | None:
+    folded = Path(os.path.normpath(os.path.abspath(path)))
+    return folded if folded.is_relative_to(root) else None
 
 
 class EnrolmentJobs:

@@ -4,11 +4,11 @@ sworn statements supervisors chase."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
+from pydantic import AwareDatetime
 
 from facedocket.audit import EntryFilter, export_checkpoints, export_entries
 from facedocket.cases.followup import overdue
@@ -33,8 +33,8 @@ def entries(
     action: Annotated[Name | None, Query(description="A dotted name or its start.")] = None,
     subject_type: Annotated[Name | None, Query()] = None,
     subject_id: Annotated[Name | None, Query()] = None,
-    since: Annotated[datetime | None, Query()] = None,
-    until: Annotated[datetime | None, Query()] = None,
+    since: Annotated[AwareDatetime | None, Query()] = None,
+    until: Annotated[AwareDatetime | None, Query()] = None,
     before_seq: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[EntryPublic]:

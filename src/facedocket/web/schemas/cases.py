@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from facedocket.cases.review import Conclusion
+from facedocket.cases.schemas import plain_text
 from facedocket.web.schemas.common import Public, Reason, Strict
 
 
@@ -89,7 +90,9 @@ class SearchCreate(Strict):
     probe_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     face: int | None = Field(default=None, ge=0, le=1000)
     list_size: int | None = Field(default=None, ge=1, le=1000)
-    quality_override: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    quality_override: (
+        Annotated[str, StringConstraints(max_length=2000), AfterValidator(plain_text)] | None
+    ) = None
 
 
 class SearchPublic(Public):

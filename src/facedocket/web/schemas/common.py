@@ -18,6 +18,11 @@ Name = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(plain_text),
 ]
+Rank = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=100),
+    AfterValidator(plain_text),
+]
 Reason = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=10, max_length=5000),

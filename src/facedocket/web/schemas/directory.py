@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from facedocket.cases.roles import Role
-from facedocket.web.schemas.common import Name, Public, Strict
+from facedocket.web.schemas.common import Name, Public, Rank, Strict
 
 Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,99}$")]
 AgencyCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
@@ -32,7 +32,7 @@ class UserCreate(Strict):
     full_name: Name
     agency_code: AgencyCode
     roles: list[Role] = Field(min_length=1, max_length=6)
-    rank: Annotated[str, StringConstraints(max_length=100)] = ""
+    rank: Rank = ""
     password: Password | None = Field(
         default=None, description="An initial password; the user can change it."
     )
@@ -40,7 +40,7 @@ class UserCreate(Strict):
 
 class UserUpdate(Strict):
     full_name: Name | None = None
-    rank: Annotated[str, StringConstraints(max_length=100)] | None = None
+    rank: Rank | None = None
     roles: list[Role] | None = Field(default=None, min_length=1, max_length=6)
     active: bool | None = None
 

@@ -3,13 +3,14 @@ overdue sworn statements and emergencies waiting for a supervisor."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from facedocket.audit import EntryFilter
+from facedocket.cases.errors import Refused
 from facedocket.cases.followup import overdue
 from facedocket.cases.oversight import read_record, sign_checkpoint, verify_record
 from facedocket.cases.requests import list_requests
@@ -34,11 +35,14 @@ def record(
     action: Filter = None,
     subject_type: Filter = None,
     subject_id: Filter = None,
-    since: Annotated[datetime | None, Query()] = None,
-    until: Annotated[datetime | None, Query()] = None,
+    since: Annotated[str, Query(max_length=40)] = "",
+    until: Annotated[str, Query(max_length=40)] = "",
     before_seq: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
-    wanted = EntryFilter(actor, action, subject_type, subject_id, since, until, before_seq, 50)
+    """The record, newest first; times typed without a zone are read as UTC."""
+    wanted = EntryFilter(
+        actor, action, subject_type, subject_id, _utc(since), _utc(until), before_seq, 50
+    )
     with transaction(app.sessions) as session:
         entries = read_record(session, me.actor, wanted)
     return page(request, "record.html", me, entries=entries, wanted=wanted)
@@ -68,3 +72,13 @@ def supervision(request: Request, app: ServicesDep, me: Supervision) -> Response
             if r.basis is not None and r.basis.kind == "emergency"
         ]
         return page(request, "supervision.html", me, overdue=late, waiting=waiting)
+
+
+def _utc(text: str) -> datetime | None:
+    if not text.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Refused(f"{text!r} is not a date and time like 2026-01-31T09:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
