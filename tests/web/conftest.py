@@ -12,14 +12,29 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.cases.conftest import World, order_pdf, pipeline, world  # noqa: F401 (fixtures)
+from sqlalchemy.orm import Session, sessionmaker
+from tests.cases.conftest import (  # noqa: F401 (pipeline and world are fixtures)
+    GALLERY,
+    STAFF,
+    Clock,
+    World,
+    order_pdf,
+    pipeline,
+    world,
+)
 
+from facedocket.accounts import passwords
 from facedocket.accounts.passwords import set_password
 from facedocket.accounts.tokens import create_token
-from facedocket.cases.directory import add_user
+from facedocket.cases import clock
+from facedocket.cases.directory import add_agency, add_user
+from facedocket.faces.pipeline import FacePipeline
+from facedocket.gallery.records import ensure_gallery
+from facedocket.settings import Settings
 from facedocket.store.db import transaction
 from facedocket.store.schema import User
 from facedocket.store.schema.base import utcnow
@@ -91,9 +106,52 @@ def csrf_of(page: httpx.Response) -> str:
     return found[1]
 
 
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with its production cost takes about half a second per hash on two cores;
+    the tests check the logic, so they hash cheaply (the format stays Argon2id)."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "HASHER", cheap)
+    monkeypatch.setattr(passwords, "_DUMMY", cheap.hash("nobody's password"))
+
+
 @pytest.fixture
 def web(world: World, tmp_path: Path) -> Iterator[Web]:  # noqa: F811
-    with transaction(world.sessions) as session:
+    """The web service over the world with its enrolled gallery (searches work)."""
+    yield from serve(world, tmp_path)
+
+
+@pytest.fixture
+def light(
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    faces: Path,
+    pipeline: FacePipeline,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Web]:
+    """The same people and an empty gallery, without enrolment: for what never searches."""
+    fake_time = Clock()
+    monkeypatch.setattr(clock, "now", fake_time)
+    with transaction(sessions) as session:
+        add_agency(session, "operator:test", "state-police", "Massachusetts State Police")
+        add_agency(session, "operator:test", "bpd", "Boston Police Department")
+        for username, (agency, roles) in STAFF.items():
+            add_user(
+                session,
+                "operator:test",
+                username=username,
+                full_name=username.title(),
+                agency_code=agency,
+                roles=roles,
+                rank="Detective",
+            )
+        ensure_gallery(session, GALLERY)
+    settings = Settings(data_dir=tmp_path / "data")
+    yield from serve(World(settings, sessions, pipeline, faces, fake_time), tmp_path)
+
+
+def serve(base: World, tmp_path: Path) -> Iterator[Web]:
+    with transaction(base.sessions) as session:
         add_user(
             session,
             "operator:test",
@@ -102,14 +160,13 @@ def web(world: World, tmp_path: Path) -> Iterator[Web]:  # noqa: F811
             agency_code="state-police",
             roles=["administrator"],
         )
-    settings = world.settings.model_copy(
+    base.settings = base.settings.model_copy(
         update={
             "uswds_dir": tmp_path / "no-uswds",
             "workers": 1,
             "enrolment_dir": tmp_path / "imports",
         }
     )
-    world.settings = settings
-    app = create_app(settings, world.sessions, world.pipeline)
+    app = create_app(base.settings, base.sessions, base.pipeline)
     with TestClient(app) as client:
-        yield Web(world, app, client)
+        yield Web(base, app, client)
