@@ -36,7 +36,7 @@ from facedocket.web.deps import Administrator, ServicesDep
 from facedocket.web.render import page
 from facedocket.web.schemas.common import Id
 from facedocket.web.schemas.record import GalleryName
-from facedocket.web.ui.forms import Csrf, Field, Short, done
+from facedocket.web.ui.forms import Paragraph, Short, done
 
 router = APIRouter(prefix="/admin")
 
@@ -66,9 +66,7 @@ def overview(request: Request, app: ServicesDep, me: Administrator) -> Response:
 
 
 @router.post("/agencies")
-def new_agency(
-    app: ServicesDep, me: Administrator, csrf: Csrf, code: Short, name: Short
-) -> Response:
+def new_agency(app: ServicesDep, me: Administrator, code: Short, name: Short) -> Response:
     with transaction(app.sessions) as session:
         add_agency(session, me.actor.username, code, name)
     return done("/admin", "agency")
@@ -78,7 +76,6 @@ def new_agency(
 def new_user(
     app: ServicesDep,
     me: Administrator,
-    csrf: Csrf,
     username: Short,
     full_name: Short,
     agency_code: Short,
@@ -118,7 +115,6 @@ def user(request: Request, app: ServicesDep, me: Administrator, user_id: Id) -> 
 def change_user(
     app: ServicesDep,
     me: Administrator,
-    csrf: Csrf,
     user_id: Id,
     full_name: Short,
     roles: Roles,
@@ -141,9 +137,7 @@ def change_user(
 
 
 @router.post("/users/{user_id}/password")
-def reset_password(
-    app: ServicesDep, me: Administrator, csrf: Csrf, user_id: Id, password: Secret
-) -> Response:
+def reset_password(app: ServicesDep, me: Administrator, user_id: Id, password: Secret) -> Response:
     with transaction(app.sessions) as session:
         target = get_user(session, user_id)
         set_password(session, target, password, by=me.actor.username, role="administrator")
@@ -152,7 +146,7 @@ def reset_password(
 
 
 @router.post("/users/{user_id}/totp")
-def remove_second_factor(app: ServicesDep, me: Administrator, csrf: Csrf, user_id: Id) -> Response:
+def remove_second_factor(app: ServicesDep, me: Administrator, user_id: Id) -> Response:
     with transaction(app.sessions) as session:
         reset_totp(session, get_user(session, user_id), me.actor.username)
     return done(f"/admin/users/{user_id}", "user")
@@ -160,7 +154,7 @@ def remove_second_factor(app: ServicesDep, me: Administrator, csrf: Csrf, user_i
 
 @router.post("/galleries")
 def new_gallery(
-    app: ServicesDep, me: Administrator, csrf: Csrf, name: Short, description: Field = ""
+    app: ServicesDep, me: Administrator, name: Short, description: Paragraph = ""
 ) -> Response:
     with transaction(app.sessions) as session:
         create_gallery(session, me.actor.username, name, description)
@@ -168,9 +162,7 @@ def new_gallery(
 
 
 @router.post("/galleries/{name}/enrol")
-def enrol(
-    app: ServicesDep, me: Administrator, csrf: Csrf, name: GalleryName, source: Short
-) -> Response:
+def enrol(app: ServicesDep, me: Administrator, name: GalleryName, source: Short) -> Response:
     with app.sessions() as session:
         get_gallery(session, name)
     job = app.jobs.start(name, resolve_source(app.settings, source), source, me.actor.username)

@@ -39,7 +39,7 @@ from facedocket.web.security import (
     login_nonce,
     session_cookie,
 )
-from facedocket.web.ui.forms import Csrf, Short, done, local_path
+from facedocket.web.ui.forms import Short, done, local_path
 
 router = APIRouter()
 
@@ -120,7 +120,7 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, app: ServicesDep, me: AnyUser, csrf: Csrf) -> Response:
+def logout(request: Request, app: ServicesDep, me: AnyUser) -> Response:
     token = request.cookies.get(session_cookie(app.settings), "")
     with transaction(app.sessions) as session:
         close_web_session(session, token, utcnow())
@@ -146,7 +146,7 @@ def account(request: Request, app: ServicesDep, me: AnyUser) -> Response:
 
 
 @router.post("/account/password")
-def password(app: ServicesDep, me: AnyUser, csrf: Csrf, current: Secret, new: Secret) -> Response:
+def password(app: ServicesDep, me: AnyUser, current: Secret, new: Secret) -> Response:
     with transaction(app.sessions) as session:
         user = get_user(session, me.actor.user_id)
         change_password(session, user, current, new)
@@ -155,7 +155,7 @@ def password(app: ServicesDep, me: AnyUser, csrf: Csrf, current: Secret, new: Se
 
 
 @router.post("/account/tokens")
-def new_token(request: Request, app: ServicesDep, me: AnyUser, csrf: Csrf, name: Short) -> Response:
+def new_token(request: Request, app: ServicesDep, me: AnyUser, name: Short) -> Response:
     with transaction(app.sessions) as session:
         user = get_user(session, me.actor.user_id)
         secret, _ = create_token(session, user, name or "token", utcnow(), 90)
@@ -163,28 +163,28 @@ def new_token(request: Request, app: ServicesDep, me: AnyUser, csrf: Csrf, name:
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke(app: ServicesDep, me: AnyUser, csrf: Csrf, token_id: Id) -> Response:
+def revoke(app: ServicesDep, me: AnyUser, token_id: Id) -> Response:
     with transaction(app.sessions) as session:
         revoke_token(session, get_user(session, me.actor.user_id), token_id, utcnow())
     return done("/account", "token")
 
 
 @router.post("/account/totp")
-def start_totp(request: Request, app: ServicesDep, me: AnyUser, csrf: Csrf) -> Response:
+def start_totp(request: Request, app: ServicesDep, me: AnyUser) -> Response:
     with transaction(app.sessions) as session:
         started = begin_totp(session, get_user(session, me.actor.user_id))
     return _account_page(request, app, me, totp=started)
 
 
 @router.post("/account/totp/confirm")
-def confirm(app: ServicesDep, me: AnyUser, csrf: Csrf, code: Short) -> Response:
+def confirm(app: ServicesDep, me: AnyUser, code: Short) -> Response:
     with transaction(app.sessions) as session:
         confirm_totp(session, get_user(session, me.actor.user_id), code)
     return done("/account", "totp_on")
 
 
 @router.post("/account/totp/disable")
-def disable(app: ServicesDep, me: AnyUser, csrf: Csrf, code: Short) -> Response:
+def disable(app: ServicesDep, me: AnyUser, code: Short) -> Response:
     with transaction(app.sessions) as session:
         disable_totp(session, get_user(session, me.actor.user_id), code)
     return done("/account", "totp_off")

@@ -28,7 +28,7 @@ from facedocket.web.deps import (
 )
 from facedocket.web.render import page
 from facedocket.web.schemas.common import Id
-from facedocket.web.ui.forms import Csrf, Field, Short, done
+from facedocket.web.ui.forms import Paragraph, Short, done
 from facedocket.web.uploads import is_empty, received
 
 router = APIRouter()
@@ -65,25 +65,24 @@ def new(request: Request, app: ServicesDep, me: Requester) -> Response:
 def create(
     app: ServicesDep,
     me: Requester,
-    csrf: Csrf,
     case_number: Short,
     offence: Short,
     offence_class: Short,
-    narrative: Field,
+    narrative: Paragraph,
     gallery: Short,
     basis: Short,
     probe: Annotated[UploadFile, File()],
     action: Short = "submit",
     offence_code: Short = "",
-    probe_source: Field = "",
+    probe_source: Paragraph = "",
     court: Short = "",
     docket_number: Short = "",
     judge: Short = "",
     issued_on: Short = "",
     expires_at: Short = "",
-    scope: Field = "",
+    scope: Paragraph = "",
     searches_allowed: Short = "",
-    facts: Field = "",
+    facts: Paragraph = "",
     order: Upload = None,
 ) -> Response:
     """The written request from the form, with its probe and order; draft or submitted."""
@@ -141,28 +140,28 @@ def detail(request: Request, app: ServicesDep, me: CaseWorker, request_id: Id) -
 
 
 @router.post("/requests/{request_id}/submit")
-def submit(app: ServicesDep, me: Requester, csrf: Csrf, request_id: Id) -> Response:
+def submit(app: ServicesDep, me: Requester, request_id: Id) -> Response:
     with transaction(app.sessions) as session:
         requests.submit(session, app.settings, me.actor, request_id)
     return done(f"/requests/{request_id}", "submitted")
 
 
 @router.post("/requests/{request_id}/approve")
-def approve(app: ServicesDep, me: Intake, csrf: Csrf, request_id: Id, note: Field) -> Response:
+def approve(app: ServicesDep, me: Intake, request_id: Id, note: Paragraph) -> Response:
     with transaction(app.sessions) as session:
         requests.approve(session, app.settings, me.actor, request_id, note)
     return done(f"/requests/{request_id}", "approved")
 
 
 @router.post("/requests/{request_id}/reject")
-def reject(app: ServicesDep, me: Intake, csrf: Csrf, request_id: Id, reason: Field) -> Response:
+def reject(app: ServicesDep, me: Intake, request_id: Id, reason: Paragraph) -> Response:
     with transaction(app.sessions) as session:
         requests.reject(session, app.settings, me.actor, request_id, reason)
     return done(f"/requests/{request_id}", "rejected")
 
 
 @router.post("/requests/{request_id}/close")
-def close(app: ServicesDep, me: Closer, csrf: Csrf, request_id: Id) -> Response:
+def close(app: ServicesDep, me: Closer, request_id: Id) -> Response:
     with transaction(app.sessions) as session:
         requests.close(session, me.actor, request_id)
     return done(f"/requests/{request_id}", "closed")
@@ -172,7 +171,6 @@ def close(app: ServicesDep, me: Closer, csrf: Csrf, request_id: Id) -> Response:
 def statement(
     app: ServicesDep,
     me: StatementFiler,
-    csrf: Csrf,
     request_id: Id,
     file: Annotated[UploadFile, File()],
 ) -> Response:

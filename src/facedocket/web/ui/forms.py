@@ -1,5 +1,6 @@
 """Small helpers the page routers share: redirects after a form, and the form field
-types (bounded, without control characters)."""
+types (bounded, without control characters). The CSRF token every form carries is
+checked by the role gate (``deps.checked_caller``), before a route runs."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pydantic import AfterValidator, StringConstraints
 
 from facedocket.cases.schemas import plain_text
 
-Field = Annotated[
+Paragraph = Annotated[
     str,
     Form(),
     StringConstraints(strip_whitespace=True, max_length=20_000),
@@ -23,7 +24,6 @@ Short = Annotated[
     StringConstraints(strip_whitespace=True, max_length=300),
     AfterValidator(plain_text),
 ]
-Csrf = Annotated[str, Form(alias="csrf_token", max_length=200)]
 
 
 def done(path: str, notice: str) -> RedirectResponse:

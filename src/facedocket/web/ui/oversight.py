@@ -19,7 +19,7 @@ from facedocket.store.db import transaction
 from facedocket.web.deps import Auditor, ServicesDep, Supervision
 from facedocket.web.render import page
 from facedocket.web.schemas.common import MAX_ID, Name
-from facedocket.web.ui.forms import Csrf, done
+from facedocket.web.ui.forms import done
 
 router = APIRouter()
 
@@ -56,7 +56,7 @@ def verification(request: Request, app: ServicesDep, me: Auditor) -> Response:
 
 
 @router.post("/record/checkpoint")
-def checkpoint(app: ServicesDep, me: Auditor, csrf: Csrf) -> Response:
+def checkpoint(app: ServicesDep, me: Auditor) -> Response:
     with transaction(app.sessions) as session:
         sign_checkpoint(session, app.settings, me.actor)
     return done("/record/verify", "checkpoint")

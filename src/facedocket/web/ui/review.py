@@ -15,7 +15,7 @@ from facedocket.web.deps import CandidateViewer, Examiner, LeadReader, SearchGat
 from facedocket.web.render import page
 from facedocket.web.schemas.cases import SearchCreate
 from facedocket.web.schemas.common import Id
-from facedocket.web.ui.forms import Csrf, Field, Short, done
+from facedocket.web.ui.forms import Paragraph, Short, done
 
 router = APIRouter()
 
@@ -26,9 +26,8 @@ Round = Annotated[int, Form(alias="round", ge=1, le=2)]
 def search(
     app: ServicesDep,
     legal_gate: SearchGate,
-    csrf: Csrf,
     request_id: Id,
-    quality_override: Field = "",
+    quality_override: Paragraph = "",
     list_size: Annotated[int | None, Form(ge=1, le=1000)] = None,
 ) -> Response:
     options = SearchCreate(quality_override=quality_override or None, list_size=list_size)
@@ -66,11 +65,10 @@ def sheet(
 def conclude_candidate(
     app: ServicesDep,
     me: Examiner,
-    csrf: Csrf,
     request_id: Id,
     candidate_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
     conclusion: Annotated[Conclusion, Form()],
-    reasons: Field,
+    reasons: Paragraph,
     review_round: Round = 1,
 ) -> Response:
     with transaction(app.sessions) as session:
@@ -81,9 +79,7 @@ def conclude_candidate(
 
 
 @router.post("/requests/{request_id}/conclude")
-def conclude(
-    app: ServicesDep, me: Examiner, csrf: Csrf, request_id: Id, outcome: Short
-) -> Response:
+def conclude(app: ServicesDep, me: Examiner, request_id: Id, outcome: Short) -> Response:
     with transaction(app.sessions) as session:
         review.conclude(session, me.actor, request_id, outcome)
     return done(f"/requests/{request_id}", "concluded")
