@@ -1,11 +1,11 @@
-# The two commands the README promises: `make demo` and `make test`.
-# Both install into .venv first, so a fresh clone needs nothing else.
+# The commands the README promises: `make demo`, `make serve` and `make test`.
+# Each installs what it needs first, so a fresh clone needs nothing else.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 FACES ?= ../shared/data/faces
 
-.PHONY: install demo test lint bench
+.PHONY: install assets browser demo serve test lint bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,27 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# The US Web Design System for the pages, from npm into node_modules/ (ignored by git).
+# Without it the pages are plain HTML and still work.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+assets: node_modules/.installed
+
+# Debian's Chromium for the end-to-end browser test; installed only when missing and root.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "note: /usr/bin/chromium is missing; the browser test will be skipped" \
+	    "(as root: apt-get install -y chromium)"; fi; \
+	fi
+
 demo: install
+	$(BIN)/facedocket demo --faces $(FACES) --no-serve
+
+# The demo, then the web pages on http://127.0.0.1:8000 with the demo users' passwords.
+serve: install assets
 	$(BIN)/facedocket demo --faces $(FACES)
 
 lint: install
@@ -23,7 +43,7 @@ lint: install
 	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy
 
-test: lint
+test: lint assets browser
 	$(BIN)/pytest
 
 bench: install

@@ -8,14 +8,17 @@ labels; in real use an examiner compares the faces.
 from __future__ import annotations
 
 import io
+import secrets
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PIL import Image, ImageDraw
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from facedocket.accounts.passwords import set_password
 from facedocket.audit import checkpoint, signing_key, verify
 from facedocket.cases import gate, requests, review
 from facedocket.cases.directory import add_agency, add_user
@@ -27,6 +30,7 @@ from facedocket.gallery.sources import EnrolmentItem
 from facedocket.settings import Settings
 from facedocket.store.db import make_engine, session_factory, transaction
 from facedocket.store.migrate import upgrade
+from facedocket.store.schema import User
 
 Say = Callable[[str], None]
 GALLERY = "rmv"
@@ -37,6 +41,8 @@ STAFF = [
     ("exam.okafor", "Ade Okafor", "state-police", ["examiner"], "Trooper"),
     ("exam.lindqvist", "Sam Lindqvist", "state-police", ["examiner"], "Trooper"),
     ("sup.haddad", "Rana Haddad", "state-police", ["supervisor"], "Lieutenant"),
+    ("audit.nguyen", "Linh Nguyen", "state-police", ["auditor"], "Auditor"),
+    ("admin.obrien", "Pat O'Brien", "state-police", ["administrator"], "Systems administrator"),
 ]
 
 
@@ -116,6 +122,19 @@ def run_demo(faces: Path, settings: Settings, say: Say, gallery_size: int = 1000
     say(f"8. The auditor verifies the record: {result}")
     if not result.ok:
         raise RuntimeError("the demo's record did not verify")
+
+
+def set_demo_passwords(settings: Settings) -> dict[str, tuple[str, list[str]]]:
+    """A fresh random password for every demo user, so the pages can be tried as each."""
+    chosen: dict[str, tuple[str, list[str]]] = {}
+    with transaction(session_factory(make_engine(settings.db_url))) as session:
+        for username, _, _, roles, _ in STAFF:
+            password = secrets.token_urlsafe(12)
+            user = session.scalar(select(User).where(User.username == username))
+            assert user is not None  # the demo made every one of them
+            set_password(session, user, password, by=OPERATOR, role="administrator")
+            chosen[username] = (password, roles)
+    return chosen
 
 
 def _write_request(settings: Settings, sessions: sessionmaker[Session], probe: Path) -> int:

@@ -16,6 +16,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 IndexBackend = Literal["faiss-flat", "faiss-hnsw"]
+Environment = Literal["development", "production"]
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -68,6 +70,41 @@ class Settings(BaseSettings):
         "(mode 0600) on first use.",
     )
 
+    # The web service. Defaults suit a developer's machine; outside development every
+    # default that would be insecure must be replaced explicitly (see ``_safe_outside_dev``).
+    environment: Environment = Field(
+        default="development",
+        description="'production' refuses to start with any insecure default left in place.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs login-form tokens; at least 32 characters. A random key per "
+        "process when unset (development only).",
+    )
+    secure_cookies: bool = Field(
+        default=False, description="Send cookies only over HTTPS (required in production)."
+    )
+    allow_sqlite: bool = Field(
+        default=False,
+        description="Let production run on SQLite: one machine, one server process.",
+    )
+    session_hours: float = Field(default=12, gt=0, le=24 * 7)
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    max_request_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body the web service reads (uploads included).",
+    )
+    enrolment_dir: Path | None = Field(
+        default=None,
+        description="The only folder web enrolment may read sources from; "
+        "data_dir/imports when unset.",
+    )
+    uswds_dir: Path = Field(
+        default=Path("node_modules/@uswds/uswds/dist"),
+        description="The US Web Design System's built assets; pages are plain when absent.",
+    )
+
     @field_validator("audit_signing_key")
     @classmethod
     def _raw_ed25519_key(cls, value: SecretStr | None) -> SecretStr | None:
@@ -87,6 +124,27 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.data_dir / 'facedocket.db'}"
         return self
 
+    @model_validator(mode="after")
+    def _safe_outside_dev(self) -> Settings:
+        """Production must say every secret and choice itself; a default is a mistake there."""
+        if self.environment == "development":
+            return self
+        problems = []
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            problems.append(f"FACEDOCKET_SECRET_KEY of at least {MIN_SECRET_KEY_LENGTH} characters")
+        if not self.secure_cookies:
+            problems.append("FACEDOCKET_SECURE_COOKIES=true (serve over HTTPS)")
+        if self.audit_signing_key is None:
+            problems.append("FACEDOCKET_AUDIT_SIGNING_KEY from the agency's secret store")
+        if self.db_url.startswith("sqlite") and not self.allow_sqlite:
+            problems.append(
+                "a PostgreSQL FACEDOCKET_DATABASE_URL (or FACEDOCKET_ALLOW_SQLITE=true)"
+            )
+        if problems:
+            raise ValueError(f"{self.environment} needs " + "; ".join(problems))
+        return self
+
     @property
     def db_url(self) -> str:
         """The database URL, always set after validation."""
@@ -100,6 +158,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "indexes"
+
+    @property
+    def imports_dir(self) -> Path:
+        return self.enrolment_dir or self.data_dir / "imports"
 
     @property
     def audit_signing_key_file(self) -> Path:

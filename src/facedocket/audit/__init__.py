@@ -16,12 +16,14 @@ from facedocket.audit.keys import (
     signing_key,
 )
 from facedocket.audit.log import AuditError, PolicyRef, append, recent_entries
+from facedocket.audit.query import EntryFilter, find_entries
 from facedocket.audit.verify import Problem, VerifyResult, verify, verify_entries
 
 __all__ = [
     "AuditError",
     "AuditFormatError",
     "AuditKeyError",
+    "EntryFilter",
     "PolicyRef",
     "Problem",
     "VerifyResult",
@@ -30,6 +32,7 @@ __all__ = [
     "existing_signing_key",
     "export_checkpoints",
     "export_entries",
+    "find_entries",
     "fingerprint",
     "public_key_from_text",
     "public_key_text",

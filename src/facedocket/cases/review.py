@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from facedocket.cases.requests import get_request
 from facedocket.cases.roles import Actor, Role
 from facedocket.cases.states import State, next_state
 from facedocket.policy import load_policy
-from facedocket.store.schema import Candidate, Person, Review, Search, SearchRequest
+from facedocket.store.schema import Candidate, Person, Review, Search, SearchRequest, Template
 
 LEAD_NOTICE = (
     "INVESTIGATIVE LEAD ONLY - NOT AN IDENTIFICATION. A face search result is not probable "
@@ -105,6 +106,7 @@ class CandidateView:
     person_name: str
     record_id: str
     photo_id: int
+    quality: dict[str, Any]
     first_review: str | None
     second_review: str | None
 
@@ -126,6 +128,12 @@ def review_sheet(
     finished_second = all((c.id, 2) in reviews for c, _ in rows)
     show_first = role != Role.EXAMINER or review_round == 1 or finished_second
     show_second = role != Role.EXAMINER or review_round == 2 or finished_second
+    templates = [c.template_id for c, _ in rows]
+    quality: dict[int, dict[str, Any]] = {}
+    for template_id, measured in session.execute(
+        select(Template.id, Template.quality).where(Template.id.in_(templates))
+    ):
+        quality[template_id] = measured
     log(session, actor, role, "results.viewed", request.id, {"round": review_round})
     return [
         CandidateView(
@@ -136,6 +144,7 @@ def review_sheet(
             person_name=person.name,
             record_id=person.record_id,
             photo_id=c.photo_id,
+            quality=quality.get(c.template_id, {}),
             first_review=_shown(reviews.get((c.id, 1)), show_first),
             second_review=_shown(reviews.get((c.id, 2)), show_second),
         )
@@ -174,6 +183,7 @@ def conclude(session: Session, actor: Actor, request_id: int, outcome: str) -> S
 
 @dataclass(frozen=True)
 class ReleasedLead:
+    candidate_id: int
     person_name: str
     record_id: str
     photo_id: int
@@ -192,15 +202,23 @@ def released_results(session: Session, actor: Actor, request_id: int) -> Release
     if request.state not in (State.CONCLUDED, State.CLOSED) or request.outcome is None:
         raise Refused("results are released only after the examiners conclude", code="not_ready")
     rows = _candidates(session, request)
-    reviews = _reviews(session, [c.id for c, _ in rows])
+    released = released_lead_ids(session, request)
     leads = [
-        ReleasedLead(person.name, person.record_id, c.photo_id)
+        ReleasedLead(c.id, person.name, person.record_id, c.photo_id)
         for c, person in rows
-        if c.id in _leads(rows, reviews)
+        if c.id in released
     ]
     role = actor.role_for(*Role) or Role.REQUESTER
     log(session, actor, role, "results.viewed", request.id, {"released_leads": len(leads)})
     return ReleasedResults(LEAD_NOTICE, request.outcome, leads)
+
+
+def released_lead_ids(session: Session, request: SearchRequest) -> set[int]:
+    """The candidates a requester may see: possible leads of a concluded examination."""
+    if request.state not in (State.CONCLUDED, State.CLOSED) or request.outcome is None:
+        return set()
+    rows = _candidates(session, request)
+    return _leads(rows, _reviews(session, [c.id for c, _ in rows]))
 
 
 def _candidate(session: Session, request: SearchRequest, candidate_id: int) -> Candidate:

@@ -5,14 +5,39 @@ precise answer from either.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+# Control characters (tab and line breaks aside) and lone surrogates: PostgreSQL cannot
+# store NUL, a surrogate has no UTF-8 form, and neither belongs in a legal record.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def plain_text(value: str) -> str:
+    if CONTROL.search(value):
+        raise ValueError("contains a control character or invalid Unicode")
+    return value
+
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+    AfterValidator(plain_text),
+]
 LongText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=10, max_length=20_000)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=10, max_length=20_000),
+    AfterValidator(plain_text),
 ]
 
 
@@ -56,7 +81,9 @@ class RequestCreate(_Strict):
     case_number: Text
     offence: Text
     offence_class: Annotated[str, StringConstraints(pattern=r"^[a-z_]{3,50}$")]
-    offence_code: Annotated[str, StringConstraints(max_length=50)] | None = None
+    offence_code: (
+        Annotated[str, StringConstraints(max_length=50), AfterValidator(plain_text)] | None
+    ) = None
     narrative: LongText
     gallery: Text
     basis: BasisCreate
@@ -67,4 +94,8 @@ class FileUpload(_Strict):
 
     filename: Text
     content: bytes = Field(repr=False)
-    source: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    source: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=2000),
+        AfterValidator(plain_text),
+    ] = ""

@@ -6,6 +6,7 @@ import typer
 
 from facedocket.cli import admin, audit, disclosure, faces, gallery, governance, reports, requests
 from facedocket.cli.demo import demo
+from facedocket.cli.serve import serve
 
 app = typer.Typer(
     help="FaceDocket: face searches only under a legal basis, on a tamper-evident record.",
@@ -23,3 +24,4 @@ app.add_typer(governance.retention, name="retention")
 app.add_typer(governance.models, name="models")
 app.add_typer(governance.training, name="training")
 app.command()(demo)
+app.command()(serve)

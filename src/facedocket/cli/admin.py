@@ -7,14 +7,18 @@ user exists before the first one is made.
 from __future__ import annotations
 
 import getpass
+import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 
+from facedocket.accounts.passwords import set_password
 from facedocket.cases.directory import add_agency, add_user
 from facedocket.cases.errors import Refused
-from facedocket.cli.context import console, refusals, sessions
+from facedocket.cli.context import console, fail, refusals, sessions
 from facedocket.store.db import transaction
+from facedocket.store.schema import User
 
 app = typer.Typer(help="Agencies and users.", no_args_is_help=True)
 
@@ -54,3 +58,24 @@ def user(
             rank=rank,
         )
     console.print(f"user {username} added")
+
+
+@app.command("set-password")
+def password(
+    username: Annotated[str, typer.Argument()],
+    from_stdin: Annotated[
+        bool, typer.Option("--stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set a user's password for the web pages (the first administrator's, say)."""
+    secret = (
+        sys.stdin.readline().rstrip("\n")
+        if from_stdin
+        else typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    )
+    with refusals(Refused), transaction(sessions()) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            fail(f"no user called {username!r}")
+        set_password(session, user, secret, by=operator(), role="administrator")
+    console.print(f"password of {username} set")

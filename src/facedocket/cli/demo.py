@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from facedocket.cli.context import console, fail, settings
-from facedocket.demo import demo_settings, run_demo
+from facedocket.cli.serve import run
+from facedocket.demo import demo_settings, run_demo, set_demo_passwords
 
 DEFAULT_FACES = Path("../shared/data/faces")
 
@@ -19,8 +20,12 @@ def demo(
         typer.Option(help="The development photo set (a folder holding lfw/).", show_default=False),
     ] = None,
     gallery_size: Annotated[int, typer.Option(help="People in the demo gallery.")] = 1000,
+    serve: Annotated[
+        bool, typer.Option(help="Then serve the web pages on 127.0.0.1:8000 to try every role.")
+    ] = True,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8000,
 ) -> None:
-    """Enrol a gallery, then take a court-ordered request through search, review and audit."""
+    """Run a whole court-ordered case on demo data, then serve the pages to try every role."""
     folder = faces or (DEFAULT_FACES if (DEFAULT_FACES / "lfw").is_dir() else None)
     if folder is None or not (folder / "lfw").is_dir():
         fail(
@@ -35,3 +40,10 @@ def demo(
         f"\nThe demo's database is {config.db_url}; try "
         f"`FACEDOCKET_DATA_DIR={config.data_dir} facedocket requests list --as det.rivera`"
     )
+    if not serve:
+        return
+    console.print("\nDemo users (passwords are new on every run):")
+    for username, (password, roles) in set_demo_passwords(config).items():
+        console.print(f"  {username:16} {password}  ({', '.join(roles)})")
+    console.print(f"\nSign in at http://127.0.0.1:{port}/login")
+    run(config, "127.0.0.1", port)

@@ -7,12 +7,17 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from facedocket.audit import append
 from facedocket.faces.models import Embedder
 from facedocket.store.schema import EnrolmentRejection, FaceModelRecord, Gallery, Person, Photo
 from facedocket.store.schema import Template as TemplateRow
 
 
 class GalleryNotFoundError(LookupError):
+    pass
+
+
+class GalleryExistsError(ValueError):
     pass
 
 
@@ -93,3 +98,29 @@ def gallery_stats(session: Session, name: str) -> GalleryStats:
         templates_by_model={f"{n} {v}": c for n, v, c in templates},
         rejections_by_code={code: int(c) for code, c in rejections},
     )
+
+
+def create_gallery(session: Session, by: str, name: str, description: str = "") -> Gallery:
+    """A new, empty gallery; the policy decides which galleries requests may search."""
+    if session.scalar(select(Gallery).where(Gallery.name == name)) is not None:
+        raise GalleryExistsError(f"a gallery called {name!r} exists already")
+    gallery = ensure_gallery(session, name, description)
+    append(
+        session,
+        actor=by,
+        role="administrator",
+        action="gallery.created",
+        subject_type="gallery",
+        subject_id=name,
+        details={"description": description},
+    )
+    return gallery
+
+
+def list_galleries(session: Session) -> list[Gallery]:
+    return list(session.scalars(select(Gallery).order_by(Gallery.name)))
+
+
+def list_models(session: Session) -> list[FaceModelRecord]:
+    """Every model that made templates or ran searches here, oldest first."""
+    return list(session.scalars(select(FaceModelRecord).order_by(FaceModelRecord.id)))

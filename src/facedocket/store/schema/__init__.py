@@ -1,5 +1,12 @@
 """The tables, one module per concept; importing this package registers them all."""
 
+from facedocket.store.schema.accounts import (
+    ApiToken,
+    LoginAttempt,
+    PasswordHash,
+    TotpSecret,
+    WebSession,
+)
 from facedocket.store.schema.audit import AuditCheckpoint, AuditEntry, AuditHead
 from facedocket.store.schema.base import Base
 from facedocket.store.schema.cases import (
@@ -28,6 +35,7 @@ from facedocket.store.schema.people import Agency, User, UserRole
 
 __all__ = [
     "Agency",
+    "ApiToken",
     "AuditCheckpoint",
     "AuditEntry",
     "AuditHead",
@@ -39,7 +47,9 @@ __all__ = [
     "Gallery",
     "LegalBasis",
     "LegalHold",
+    "LoginAttempt",
     "ModelRegistration",
+    "PasswordHash",
     "Person",
     "Photo",
     "Purge",
@@ -47,7 +57,9 @@ __all__ = [
     "Search",
     "SearchRequest",
     "Template",
+    "TotpSecret",
     "TrainingRecord",
     "User",
     "UserRole",
+    "WebSession",
 ]

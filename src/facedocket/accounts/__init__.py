@@ -1,0 +1,1 @@
+"""Who is signing in: passwords, throttling, browser sessions, API tokens, a second factor."""

@@ -1,0 +1,49 @@
+"""Signing in with a name, a password and (when the user turned it on) a TOTP code.
+
+Every try is recorded for throttling, and the answer to a failure is the same whatever was
+wrong, so the form does not reveal which names exist or which factor failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facedocket.accounts.passwords import check_password
+from facedocket.accounts.record import SELF, log_account
+from facedocket.accounts.throttle import WINDOW, record_attempt, throttled
+from facedocket.accounts.totp import check_totp, totp_enabled
+from facedocket.store.schema import User
+
+WRONG = "The username, password or code is not right."
+WAIT = (
+    f"Too many failed sign-ins. Wait {int(WINDOW.total_seconds() // 60)} minutes, "
+    "or ask an administrator."
+)
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    user: User | None
+    message: str = ""
+    throttled: bool = False
+
+
+def authenticate(
+    session: Session, username: str, password: str, code: str, remote: str, at: datetime
+) -> LoginOutcome:
+    """Check the factors; the caller commits either way, so failures are counted."""
+    if throttled(session, username, remote, at):
+        return LoginOutcome(None, WAIT, throttled=True)
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    ok = check_password(session, user, password) and user is not None and user.active
+    if ok and user is not None and totp_enabled(session, user.id):
+        ok = check_totp(session, user.id, code, at)
+    record_attempt(session, username, remote, ok, at)
+    if not ok or user is None:
+        return LoginOutcome(None, WRONG)
+    log_account(session, user.username, SELF, "account.signed_in", user.id, {"remote": remote})
+    return LoginOutcome(user)

@@ -1,0 +1,79 @@
+"""Passwords, kept only as Argon2id hashes (argon2-cffi's RFC 9106 defaults).
+
+Checking a name that has no password costs the same hash as a real one, so the time a
+refusal takes does not tell an attacker which names exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from facedocket.accounts.record import SELF, log_account
+from facedocket.cases.errors import Refused
+from facedocket.store.schema import PasswordHash, User
+from facedocket.store.schema.base import utcnow
+
+MIN_LENGTH = 12
+MAX_LENGTH = 1024  # Argon2 takes any length; a megabyte "password" is only a way to burn CPU
+HASHER = PasswordHasher()
+_DUMMY = HASHER.hash("facedocket: a password nobody has")
+
+
+def password_problem(password: str, username: str) -> str | None:
+    """Why ``password`` is not acceptable, or None. Length is what matters (NIST 800-63B)."""
+    if len(password) < MIN_LENGTH:
+        return f"a password needs at least {MIN_LENGTH} characters"
+    if len(password) > MAX_LENGTH:
+        return f"a password has at most {MAX_LENGTH} characters"
+    if username.lower() in password.lower():
+        return "a password must not contain the username"
+    return None
+
+
+def set_password(session: Session, user: User, password: str, *, by: str, role: str) -> None:
+    """Hash and store ``password`` for ``user``; refused when it is too weak."""
+    problem = password_problem(password, user.username)
+    if problem:
+        raise Refused(problem, code="weak_password")
+    row = session.get(PasswordHash, user.id)
+    if row is None:
+        session.add(PasswordHash(user_id=user.id, hash=HASHER.hash(password)))
+    else:
+        row.hash, row.set_at = HASHER.hash(password), utcnow()
+    session.flush()
+    log_account(session, by, role, "account.password_set", user.id, {"username": user.username})
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """A user's own change: the current password proves it is them at the keyboard."""
+    if not check_password(session, user, current):
+        raise Refused("the current password is not right", code="wrong_password")
+    set_password(session, user, new, by=user.username, role=SELF)
+
+
+def check_password(session: Session, user: User | None, password: str) -> bool:
+    """Whether ``password`` is ``user``'s; upgrades the hash if the parameters changed."""
+    row = session.get(PasswordHash, user.id) if user is not None else None
+    if row is None or len(password) > MAX_LENGTH:
+        _burn(password[:MAX_LENGTH])
+        return False
+    try:
+        HASHER.verify(row.hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if HASHER.check_needs_rehash(row.hash):
+        row.hash = HASHER.hash(password)
+    return True
+
+
+def has_password(session: Session, user_id: int) -> bool:
+    return session.get(PasswordHash, user_id) is not None
+
+
+def _burn(password: str) -> None:
+    with contextlib.suppress(VerificationError):
+        HASHER.verify(_DUMMY, password)

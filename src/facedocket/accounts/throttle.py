@@ -1,0 +1,43 @@
+"""Login throttling: too many failures for one name, or from one address, and sign-in
+waits until the window passes.
+
+Both counts matter: per name stops guessing one officer's password from many machines;
+per address stops one machine trying many names. A success does not wipe the failures,
+so an attacker who knows one password cannot use it to reset the count on another name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from facedocket.store.schema import LoginAttempt
+
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_NAME = 5
+MAX_FAILURES_PER_ADDRESS = 20
+
+
+def throttled(session: Session, username: str, remote: str, at: datetime) -> bool:
+    since = at - WINDOW
+    failures = select(func.count()).where(
+        LoginAttempt.at > since, LoginAttempt.succeeded.is_(False)
+    )
+    by_name = session.scalar(failures.where(LoginAttempt.username == _name(username))) or 0
+    by_address = session.scalar(failures.where(LoginAttempt.remote == remote[:100])) or 0
+    return by_name >= MAX_FAILURES_PER_NAME or by_address >= MAX_FAILURES_PER_ADDRESS
+
+
+def record_attempt(
+    session: Session, username: str, remote: str, succeeded: bool, at: datetime
+) -> None:
+    session.add(
+        LoginAttempt(username=_name(username), remote=remote[:100], at=at, succeeded=succeeded)
+    )
+    session.flush()
+
+
+def _name(username: str) -> str:
+    return username.strip().lower()[:100]

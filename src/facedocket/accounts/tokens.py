@@ -1,0 +1,86 @@
+"""Personal API tokens for machine clients: shown once, stored as a SHA-256 digest.
+
+A token acts as its owner, with the owner's roles as they are at each request, so taking a
+role away or deactivating the user takes effect for the token at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facedocket.accounts.record import SELF, log_account
+from facedocket.cases.errors import NotFound
+from facedocket.cases.requests import load_actor
+from facedocket.cases.roles import Actor
+from facedocket.store.schema import ApiToken, User
+
+PREFIX = "fdk_"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    session: Session, user: User, name: str, at: datetime, days: int | None = None
+) -> tuple[str, ApiToken]:
+    """A new token for ``user``; the secret is returned here and never again."""
+    secret = PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id,
+        name=name,
+        prefix=secret[:12],
+        token_sha256=_digest(secret),
+        created_at=at,
+        expires_at=at + timedelta(days=days) if days else None,
+    )
+    session.add(row)
+    session.flush()
+    log_account(
+        session,
+        user.username,
+        SELF,
+        "account.token_created",
+        user.id,
+        {"token": row.id, "name": name, "expires_at": str(row.expires_at or "")},
+    )
+    return secret, row
+
+
+def token_actor(session: Session, secret: str, at: datetime) -> Actor | None:
+    """The active user a token belongs to, if the token is known, unrevoked and unexpired."""
+    if not secret.startswith(PREFIX) or len(secret) > 200:
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _digest(secret)))
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and at >= row.expires_at:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    row.last_used_at = at
+    return load_actor(session, user.username)
+
+
+def list_tokens(session: Session, user_id: int) -> list[ApiToken]:
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id))
+    )
+
+
+def revoke_token(session: Session, user: User, token_id: int, at: datetime) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound(f"no token {token_id}")
+    if row.revoked_at is None:
+        row.revoked_at = at
+        log_account(
+            session, user.username, SELF, "account.token_revoked", user.id, {"token": row.id}
+        )
+    return row

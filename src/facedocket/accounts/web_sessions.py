@@ -1,0 +1,88 @@
+"""Browser sessions kept on the server: the cookie holds a random token, the table holds
+its digest, the user, a CSRF token and two deadlines (absolute, and idle).
+
+Signing out, an administrator deactivating the user, or either deadline ends a session at
+once, because every request looks the session up; nothing lives only in the cookie.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from facedocket.cases.requests import load_actor
+from facedocket.cases.roles import Actor
+from facedocket.settings import Settings
+from facedocket.store.schema import User, WebSession
+
+TOUCH_EVERY = timedelta(minutes=1)  # write last_seen_at at most this often
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    actor: Actor
+    session_id: int
+    csrf_token: str
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_web_session(
+    session: Session, settings: Settings, user: User, remote: str, at: datetime
+) -> str:
+    """Start a session for ``user``; returns the token for the cookie (shown only now)."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            token_sha256=digest(token),
+            csrf_token=secrets.token_urlsafe(32),
+            user_id=user.id,
+            remote=remote[:100],
+            created_at=at,
+            last_seen_at=at,
+            expires_at=at + timedelta(hours=settings.session_hours),
+        )
+    )
+    session.flush()
+    return token
+
+
+def find_web_session(
+    session: Session, settings: Settings, token: str, at: datetime
+) -> SignedIn | None:
+    row = session.scalar(select(WebSession).where(WebSession.token_sha256 == digest(token)))
+    if row is None or row.ended_at is not None or at >= row.expires_at:
+        return None
+    if at - row.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
+        row.ended_at = at
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    if at - row.last_seen_at > TOUCH_EVERY:
+        row.last_seen_at = at
+    return SignedIn(load_actor(session, user.username), row.id, row.csrf_token)
+
+
+def close_web_session(session: Session, token: str, at: datetime) -> None:
+    session.execute(
+        update(WebSession)
+        .where(WebSession.token_sha256 == digest(token), WebSession.ended_at.is_(None))
+        .values(ended_at=at)
+    )
+
+
+def close_all_web_sessions(session: Session, user_id: int, at: datetime) -> None:
+    """After a password change or a reset, every other browser must sign in again."""
+    session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+        .values(ended_at=at)
+    )

@@ -1,0 +1,28 @@
+"""``facedocket serve``: the web service (uvicorn) on the configured database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+
+from facedocket.cli.context import console, refusals
+from facedocket.settings import Settings, get_settings
+from facedocket.web.app import create_app
+
+Host = Annotated[str, typer.Option(help="Address to listen on.")]
+Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
+
+
+def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """Serve the API and the pages; in production put it behind an HTTPS proxy."""
+    with refusals(ValidationError):
+        config = get_settings()
+    run(config, host, port)
+
+
+def run(config: Settings, host: str, port: int) -> None:
+    console.print(f"FaceDocket on http://{host}:{port}/ (sign in at /login); Ctrl-C stops it")
+    uvicorn.run(create_app(config), host=host, port=port, server_header=False, log_level="info")

@@ -1,0 +1,126 @@
+"""Agencies and users, for administrators."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy.orm import Session
+
+from facedocket.accounts.passwords import has_password, set_password
+from facedocket.accounts.totp import reset_totp, totp_enabled
+from facedocket.accounts.web_sessions import close_all_web_sessions
+from facedocket.cases.directory import (
+    add_agency,
+    add_user,
+    get_user,
+    list_agencies,
+    list_users,
+    update_user,
+)
+from facedocket.store.db import transaction
+from facedocket.store.schema import User
+from facedocket.store.schema.base import utcnow
+from facedocket.web.deps import Administrator, ServicesDep
+from facedocket.web.schemas.common import Id
+from facedocket.web.schemas.directory import (
+    AgencyCreate,
+    AgencyPublic,
+    PasswordSet,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
+
+router = APIRouter(tags=["directory"])
+
+
+def user_public(session: Session, user: User) -> UserPublic:
+    return UserPublic(
+        id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        rank=user.rank,
+        agency_code=user.agency.code,
+        roles=sorted(user.roles),
+        active=user.active,
+        has_password=has_password(session, user.id),
+        totp_enabled=totp_enabled(session, user.id),
+    )
+
+
+@router.get("/agencies")
+def agencies(app: ServicesDep, admin: Administrator) -> list[AgencyPublic]:
+    with app.sessions() as session:
+        return [AgencyPublic.model_validate(a) for a in list_agencies(session)]
+
+
+@router.post("/agencies", status_code=201)
+def create_agency(app: ServicesDep, admin: Administrator, body: AgencyCreate) -> AgencyPublic:
+    with transaction(app.sessions) as session:
+        agency = add_agency(session, admin.actor.username, body.code, body.name)
+        return AgencyPublic.model_validate(agency)
+
+
+@router.get("/users")
+def users(app: ServicesDep, admin: Administrator) -> list[UserPublic]:
+    with app.sessions() as session:
+        return [user_public(session, u) for u in list_users(session)]
+
+
+@router.post("/users", status_code=201)
+def create_user(app: ServicesDep, admin: Administrator, body: UserCreate) -> UserPublic:
+    with transaction(app.sessions) as session:
+        user = add_user(
+            session,
+            admin.actor.username,
+            username=body.username,
+            full_name=body.full_name,
+            agency_code=body.agency_code,
+            roles=[role.value for role in body.roles],
+            rank=body.rank,
+        )
+        if body.password is not None:
+            set_password(
+                session, user, body.password, by=admin.actor.username, role="administrator"
+            )
+        return user_public(session, user)
+
+
+@router.get("/users/{user_id}")
+def user(app: ServicesDep, admin: Administrator, user_id: Id) -> UserPublic:
+    with app.sessions() as session:
+        return user_public(session, get_user(session, user_id))
+
+
+@router.patch("/users/{user_id}")
+def change_user(
+    app: ServicesDep, admin: Administrator, user_id: Id, body: UserUpdate
+) -> UserPublic:
+    with transaction(app.sessions) as session:
+        changed = update_user(
+            session,
+            admin.actor.username,
+            user_id,
+            full_name=body.full_name,
+            rank=body.rank,
+            roles=[role.value for role in body.roles] if body.roles is not None else None,
+            active=body.active,
+        )
+        if not changed.active:
+            close_all_web_sessions(session, changed.id, utcnow())
+        return user_public(session, changed)
+
+
+@router.put("/users/{user_id}/password", status_code=204)
+def reset_password(app: ServicesDep, admin: Administrator, user_id: Id, body: PasswordSet) -> None:
+    """Set a user's password (a new user, or one who forgot); their browsers sign out."""
+    with transaction(app.sessions) as session:
+        target = get_user(session, user_id)
+        set_password(session, target, body.password, by=admin.actor.username, role="administrator")
+        close_all_web_sessions(session, target.id, utcnow())
+
+
+@router.delete("/users/{user_id}/totp", status_code=204)
+def remove_second_factor(app: ServicesDep, admin: Administrator, user_id: Id) -> None:
+    """Remove a lost second factor, so the user can set up a new one."""
+    with transaction(app.sessions) as session:
+        reset_totp(session, get_user(session, user_id), admin.actor.username)

@@ -1,0 +1,112 @@
+"""Searches, candidates, examiners' conclusions and the results released to the requester.
+
+The search route reaches the face index only through ``SearchGate`` (``run_search``);
+candidate lists and photos are served only to the roles ``cases`` allows, and every view
+is an audit entry.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from facedocket.cases import requests, review
+from facedocket.cases.files import candidate_photo
+from facedocket.store.db import transaction
+from facedocket.web.api.requests import file_response
+from facedocket.web.deps import CandidateViewer, Examiner, LeadReader, SearchGate, ServicesDep
+from facedocket.web.schemas.cases import (
+    CandidatePublic,
+    ConclusionCreate,
+    LeadPublic,
+    RequestPublic,
+    ResultsPublic,
+    ReviewCreate,
+    ReviewPublic,
+    SearchCreate,
+    SearchPublic,
+)
+from facedocket.web.schemas.common import Id
+
+router = APIRouter(prefix="/requests/{request_id}", tags=["examination"])
+
+
+@router.post("/searches", status_code=201)
+def search(
+    app: ServicesDep, legal_gate: SearchGate, request_id: Id, body: SearchCreate
+) -> SearchPublic:
+    """Run the 1:N search of an approved request, if its legal basis holds right now."""
+    with transaction(app.sessions) as session:
+        return SearchPublic.model_validate(legal_gate.search(session, request_id, body))
+
+
+@router.get("/searches")
+def searches(app: ServicesDep, me: CandidateViewer, request_id: Id) -> list[SearchPublic]:
+    with app.sessions() as session:
+        request = requests.get_request(session, me.actor, request_id)
+        return [SearchPublic.model_validate(s) for s in request.searches]
+
+
+@router.get("/candidates")
+def candidates(
+    app: ServicesDep,
+    me: CandidateViewer,
+    request_id: Id,
+    review_round: Annotated[int, Query(alias="round", ge=1, le=2)] = 1,
+) -> list[CandidatePublic]:
+    """The review sheet; in round 2 the first examiner's conclusions stay hidden."""
+    with transaction(app.sessions) as session:
+        rows = review.review_sheet(session, me.actor, request_id, review_round)
+        return [CandidatePublic.model_validate(row) for row in rows]
+
+
+@router.get(
+    "/candidates/{candidate_id}/photo",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
+)
+def photo(app: ServicesDep, me: LeadReader, request_id: Id, candidate_id: Id) -> Response:
+    """A candidate's gallery photo: for examiners, or a requester's released lead."""
+    with transaction(app.sessions) as session:
+        found = candidate_photo(session, app.settings, me.actor, request_id, candidate_id)
+    return file_response(found)
+
+
+@router.post("/reviews", status_code=201)
+def conclude_candidate(
+    app: ServicesDep, me: Examiner, request_id: Id, body: ReviewCreate
+) -> ReviewPublic:
+    with transaction(app.sessions) as session:
+        made = review.record_conclusion(
+            session,
+            me.actor,
+            request_id,
+            body.candidate_id,
+            body.conclusion,
+            body.reasons,
+            body.round,
+        )
+        return ReviewPublic.model_validate(made)
+
+
+@router.post("/conclusion")
+def conclude(
+    app: ServicesDep, me: Examiner, request_id: Id, body: ConclusionCreate
+) -> RequestPublic:
+    with transaction(app.sessions) as session:
+        done = review.conclude(session, me.actor, request_id, body.outcome)
+        return RequestPublic.model_validate(done)
+
+
+@router.get("/results")
+def results(app: ServicesDep, me: LeadReader, request_id: Id) -> ResultsPublic:
+    """What the requester reads: the lead notice and the released leads only."""
+    with transaction(app.sessions) as session:
+        released = review.released_results(session, me.actor, request_id)
+    return ResultsPublic(
+        notice=released.notice,
+        outcome=released.outcome,
+        leads=[LeadPublic.model_validate(lead) for lead in released.leads],
+    )

@@ -1,0 +1,115 @@
+"""The record for auditors (read with filters, verify, sign, export) and the overdue
+sworn statements supervisors chase."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from pydantic import AwareDatetime
+
+from facedocket.audit import EntryFilter, export_checkpoints, export_entries
+from facedocket.cases.followup import overdue
+from facedocket.cases.oversight import export_record, read_record, sign_checkpoint, verify_record
+from facedocket.store.db import transaction
+from facedocket.web.deps import Auditor, ServicesDep, Supervision
+from facedocket.web.schemas.cases import OverduePublic
+from facedocket.web.schemas.common import MAX_ID, Name
+from facedocket.web.schemas.record import CheckpointPublic, EntryPublic, VerificationPublic
+from facedocket.web.services import Services
+
+router = APIRouter(tags=["record"])
+
+JSON_LINES: dict[int | str, dict[str, Any]] = {200: {"content": {"application/jsonl": {}}}}
+
+
+@router.get("/record")
+def entries(
+    app: ServicesDep,
+    me: Auditor,
+    actor: Annotated[Name | None, Query()] = None,
+    action: Annotated[Name | None, Query(description="A dotted name or its start.")] = None,
+    subject_type: Annotated[Name | None, Query()] = None,
+    subject_id: Annotated[Name | None, Query()] = None,
+    since: Annotated[AwareDatetime | None, Query()] = None,
+    until: Annotated[AwareDatetime | None, Query()] = None,
+    before_seq: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[EntryPublic]:
+    """Entries newest first, filtered; reading the record is itself recorded."""
+    wanted = EntryFilter(actor, action, subject_type, subject_id, since, until, before_seq, limit)
+    with transaction(app.sessions) as session:
+        return [EntryPublic.model_validate(e) for e in read_record(session, me.actor, wanted)]
+
+
+@router.get("/record/verification")
+def verification(app: ServicesDep, me: Auditor) -> VerificationPublic:
+    """Recompute the hash chain from entry 1 and check the signed checkpoints."""
+    with transaction(app.sessions) as session:
+        result = verify_record(session, app.settings, me.actor)
+    return VerificationPublic(
+        ok=result.ok,
+        summary=str(result),
+        entries=result.entries,
+        checkpoints=result.checkpoints,
+        signatures_checked=result.signatures_checked,
+        last_seq=result.last_seq,
+        problem=result.problem.value if result.problem else None,
+        first_bad=result.first_bad,
+        reason=result.reason,
+    )
+
+
+@router.post("/record/checkpoints", status_code=201)
+def checkpoint(app: ServicesDep, me: Auditor) -> CheckpointPublic:
+    """Sign the record as it stands with this deployment's key."""
+    with transaction(app.sessions) as session:
+        return CheckpointPublic.model_validate(sign_checkpoint(session, app.settings, me.actor))
+
+
+@router.get("/record/export", response_class=StreamingResponse, responses=JSON_LINES)
+def export(app: ServicesDep, me: Auditor) -> StreamingResponse:
+    """Every entry as JSON Lines, up to and including the entry recording this export;
+    ``facedocket audit verify-export`` checks it without the database."""
+    with transaction(app.sessions) as session:
+        last = export_record(session, me.actor, "entries")
+    return _lines(app, "facedocket-record.jsonl", last, entries=True)
+
+
+@router.get("/record/export/checkpoints", response_class=StreamingResponse, responses=JSON_LINES)
+def export_signed(app: ServicesDep, me: Auditor) -> StreamingResponse:
+    with transaction(app.sessions) as session:
+        last = export_record(session, me.actor, "checkpoints")
+    return _lines(app, "facedocket-checkpoints.jsonl", last, entries=False)
+
+
+@router.get("/followup/overdue")
+def overdue_statements(app: ServicesDep, me: Supervision) -> list[OverduePublic]:
+    """Emergency requests whose sworn statement is missing past its deadline."""
+    with app.sessions() as session:
+        return [
+            OverduePublic(
+                request_id=r.id,
+                case_number=r.case_number,
+                officer_name=r.officer_name,
+                statement_due_at=r.basis.statement_due_at if r.basis else None,
+            )
+            for r in overdue(session)
+        ]
+
+
+def _lines(app: Services, filename: str, last: int, *, entries: bool) -> StreamingResponse:
+    def lines() -> Iterator[bytes]:
+        with app.sessions() as session:
+            if entries:
+                yield from export_entries(session, last=last)
+            else:
+                yield from export_checkpoints(session, last=last)
+
+    return StreamingResponse(
+        lines(),
+        media_type="application/jsonl",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )

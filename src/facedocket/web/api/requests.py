@@ -1,0 +1,158 @@
+"""Written requests: writing one with its files, following it, deciding it, closing it,
+and reading its legal basis and documents."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import Response
+
+from facedocket.cases import requests
+from facedocket.cases.basis import legal_basis
+from facedocket.cases.documents import MAX_DOCUMENT_BYTES
+from facedocket.cases.files import FileContent, read_document
+from facedocket.cases.followup import attach_statement
+from facedocket.cases.schemas import RequestCreate
+from facedocket.cases.states import State
+from facedocket.store.db import transaction
+from facedocket.web.deps import CaseWorker, Closer, Intake, Requester, ServicesDep, StatementFiler
+from facedocket.web.schemas.cases import (
+    Approval,
+    BasisPublic,
+    DocumentPublic,
+    Rejection,
+    RequestPublic,
+    RequestSummary,
+)
+from facedocket.web.schemas.common import Id
+from facedocket.web.security import DOCUMENT_CSP
+from facedocket.web.uploads import is_empty, received
+
+router = APIRouter(prefix="/requests", tags=["requests"])
+
+FormJson = Annotated[
+    str,
+    Form(
+        max_length=100_000,
+        description="The request as JSON: facedocket.cases.schemas.RequestCreate.",
+    ),
+]
+
+
+@router.post("", status_code=201)
+def create(
+    app: ServicesDep,
+    me: Requester,
+    form: FormJson,
+    probe: Annotated[UploadFile, File(description="The probe photo (JPEG or PNG).")],
+    probe_source: Annotated[str, Form(max_length=2000)] = "",
+    order: Annotated[UploadFile | None, File(description="The signed order (PDF).")] = None,
+    submit: Annotated[bool, Form(description="Submit at once instead of a draft.")] = False,
+) -> RequestPublic:
+    """Write a request (a draft unless ``submit``); the files are checked by their bytes."""
+    data = RequestCreate.model_validate_json(form)
+    photo = received(probe, app.settings.max_image_bytes, probe_source)
+    signed = None if is_empty(order) or order is None else received(order, MAX_DOCUMENT_BYTES)
+    with transaction(app.sessions) as session:
+        request = requests.create_request(session, app.settings, me.actor, data, [photo], signed)
+        if submit:
+            requests.submit(session, app.settings, me.actor, request.id)
+        return RequestPublic.model_validate(request)
+
+
+@router.get("")
+def listing(
+    app: ServicesDep, me: CaseWorker, state: Annotated[State | None, Query()] = None
+) -> list[RequestSummary]:
+    """The requests you may see: your own, or those sent to your searching body."""
+    with app.sessions() as session:
+        found = requests.list_requests(session, me.actor, state)
+        return [RequestSummary.model_validate(r) for r in found]
+
+
+@router.get("/{request_id}")
+def one(app: ServicesDep, me: CaseWorker, request_id: Id) -> RequestPublic:
+    with app.sessions() as session:
+        return RequestPublic.model_validate(requests.get_request(session, me.actor, request_id))
+
+
+@router.get("/{request_id}/basis")
+def basis(app: ServicesDep, me: CaseWorker, request_id: Id) -> BasisPublic:
+    with app.sessions() as session:
+        request = requests.get_request(session, me.actor, request_id)
+        return BasisPublic.model_validate(legal_basis(request))
+
+
+@router.get("/{request_id}/documents")
+def documents(app: ServicesDep, me: CaseWorker, request_id: Id) -> list[DocumentPublic]:
+    with app.sessions() as session:
+        request = requests.get_request(session, me.actor, request_id)
+        return [DocumentPublic.model_validate(d) for d in request.documents]
+
+
+@router.get(
+    "/{request_id}/documents/{document_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}},
+)
+def document(app: ServicesDep, me: CaseWorker, request_id: Id, document_id: Id) -> Response:
+    """The file itself (probe, order, statement); each view is on the record."""
+    with transaction(app.sessions) as session:
+        found = read_document(session, me.actor, request_id, document_id)
+    return file_response(found)
+
+
+@router.post("/{request_id}/submit")
+def submit(app: ServicesDep, me: Requester, request_id: Id) -> RequestPublic:
+    with transaction(app.sessions) as session:
+        request = requests.submit(session, app.settings, me.actor, request_id)
+        return RequestPublic.model_validate(request)
+
+
+@router.post("/{request_id}/approve")
+def approve(app: ServicesDep, me: Intake, request_id: Id, body: Approval) -> RequestPublic:
+    """Confirm that the basis covers the request (a supervisor for an emergency)."""
+    with transaction(app.sessions) as session:
+        request = requests.approve(session, app.settings, me.actor, request_id, body.note)
+        return RequestPublic.model_validate(request)
+
+
+@router.post("/{request_id}/reject")
+def reject(app: ServicesDep, me: Intake, request_id: Id, body: Rejection) -> RequestPublic:
+    with transaction(app.sessions) as session:
+        request = requests.reject(session, app.settings, me.actor, request_id, body.reason)
+        return RequestPublic.model_validate(request)
+
+
+@router.post("/{request_id}/close")
+def close(app: ServicesDep, me: Closer, request_id: Id) -> RequestPublic:
+    with transaction(app.sessions) as session:
+        return RequestPublic.model_validate(requests.close(session, me.actor, request_id))
+
+
+@router.post("/{request_id}/statement")
+def statement(
+    app: ServicesDep,
+    me: StatementFiler,
+    request_id: Id,
+    file: Annotated[UploadFile, File(description="The sworn statement (PDF).")],
+) -> RequestPublic:
+    """File the sworn statement an emergency search may need within the policy's deadline."""
+    upload = received(file, MAX_DOCUMENT_BYTES)
+    with transaction(app.sessions) as session:
+        request = attach_statement(session, app.settings, me.actor, request_id, upload)
+        return RequestPublic.model_validate(request)
+
+
+def file_response(found: FileContent) -> Response:
+    return Response(
+        found.content,
+        media_type=found.media_type,
+        headers={
+            "content-disposition": f"inline; filename*=UTF-8''{quote(found.filename)}",
+            "content-security-policy": DOCUMENT_CSP,
+            "x-frame-options": "SAMEORIGIN",
+        },
+    )

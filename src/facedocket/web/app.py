@@ -1,0 +1,65 @@
+"""Building the web application: settings in, a FastAPI app out.
+
+The API lives under ``/api/v1`` (its OpenAPI schema at ``/api/v1/openapi.json``); pages
+live at the root. USWDS assets are served from ``uswds_dir`` when they were installed
+(``make assets``); without them the pages are plain HTML and still work.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+
+from facedocket import __version__
+from facedocket.faces.pipeline import FacePipeline
+from facedocket.settings import Settings, get_settings
+from facedocket.store.db import make_engine, session_factory
+from facedocket.store.migrate import upgrade
+from facedocket.web import errors
+from facedocket.web.api import account, directory, examination, galleries, record, requests
+from facedocket.web.render import uswds_available
+from facedocket.web.security import Hardening
+from facedocket.web.services import Services
+from facedocket.web.ui import admin, auth, cases, oversight, review
+
+API = "/api/v1"
+
+
+def create_app(
+    settings: Settings | None = None,
+    sessions: sessionmaker[Session] | None = None,
+    pipeline: FacePipeline | None = None,
+) -> FastAPI:
+    """The app for ``settings`` (the environment's when None), on a migrated database."""
+    settings = settings or get_settings()
+    if sessions is None:
+        engine = make_engine(settings.db_url)
+        upgrade(engine)
+        sessions = session_factory(engine)
+    app = FastAPI(
+        title="FaceDocket",
+        version=__version__,
+        description="Face searches only under a legal basis, every step on a "
+        "tamper-evident record. Authenticate with a personal API token: "
+        "`Authorization: Bearer fdk_...`.",
+        openapi_url=f"{API}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.services = Services.start(settings, sessions, pipeline)
+    app.state.uswds = uswds_available(settings)
+    app.add_middleware(Hardening, settings=settings)
+    errors.install(app)
+    for router in (account, directory, galleries, requests, examination, record):
+        app.include_router(router.router, prefix=API, responses=errors.RESPONSES)
+    for pages in (auth, cases, review, oversight, admin):
+        app.include_router(pages.router, include_in_schema=False)
+    if app.state.uswds:
+        app.mount("/static/uswds", StaticFiles(directory=settings.uswds_dir), name="uswds")
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

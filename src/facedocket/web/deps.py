@@ -1,0 +1,147 @@
+"""The dependencies every route that touches faces, cases or the record declares.
+
+``Caller`` says who is asking (an API token, or a browser session whose unsafe requests
+must carry its CSRF token); a ``RoleGate`` turns that into the capacity a route needs,
+refusing everyone else before the route's own code runs; ``SearchGate`` is the only way
+a route reaches a 1:N search, and it goes through ``cases.gate.run_search``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from facedocket.accounts.tokens import token_actor
+from facedocket.accounts.web_sessions import find_web_session
+from facedocket.cases import gate
+from facedocket.cases.roles import Actor, Role
+from facedocket.store.db import transaction
+from facedocket.store.schema import Search
+from facedocket.store.schema.base import utcnow
+from facedocket.web.schemas.cases import SearchCreate
+from facedocket.web.security import UNSAFE_METHODS, session_cookie
+from facedocket.web.services import Services
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class NotSignedInError(Exception):
+    """No valid session or token: a browser is sent to sign in, a program gets 401."""
+
+
+class WrongRoleError(Exception):
+    def __init__(self, roles: tuple[Role, ...]) -> None:
+        self.roles = roles
+        super().__init__("this needs the role of " + " or ".join(r.value for r in roles))
+
+
+class CsrfError(Exception):
+    """A browser's unsafe request without its session's CSRF token."""
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    actor: Actor
+    csrf_token: str | None  # None for a token caller: no cookie, so no CSRF to fear
+
+
+def identify(request: Request, app: ServicesDep) -> Caller:
+    """Who is asking: a Bearer token, else the session cookie; else NotSignedInError."""
+    header = request.headers.get("authorization")
+    at = utcnow()
+    with transaction(app.sessions) as session:
+        if header is not None:
+            scheme, _, secret = header.partition(" ")
+            actor = token_actor(session, secret.strip(), at) if scheme.lower() == "bearer" else None
+            if actor is None:
+                raise NotSignedInError("the API token is unknown, revoked or expired")
+            return Caller(actor, None)
+        token = request.cookies.get(session_cookie(app.settings))
+        signed = find_web_session(session, app.settings, token, at) if token else None
+        if signed is None:
+            raise NotSignedInError("sign in first")
+        return Caller(signed.actor, signed.csrf_token)
+
+
+async def checked_caller(request: Request, caller: Annotated[Caller, Depends(identify)]) -> Caller:
+    """The caller, once a browser's unsafe request has shown its CSRF token (header or form)."""
+    if request.method in UNSAFE_METHODS and caller.csrf_token is not None:
+        sent = request.headers.get("x-csrf-token")
+        if sent is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
+            value = (await request.form()).get("csrf_token")
+            sent = value if isinstance(value, str) else None
+        if sent is None or not hmac.compare_digest(sent, caller.csrf_token):
+            raise CsrfError("the form has expired or did not come from FaceDocket")
+    return caller
+
+
+class RoleGate:
+    """Admits callers holding one of ``roles``; the route never runs for anyone else."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = roles
+
+    def __call__(self, caller: Annotated[Caller, Depends(checked_caller)]) -> Caller:
+        if caller.actor.role_for(*self.roles) is None:
+            raise WrongRoleError(self.roles)
+        return caller
+
+
+CASE_ROLES = (Role.REQUESTER, Role.INTAKE_REVIEWER, Role.EXAMINER, Role.SUPERVISOR, Role.AUDITOR)
+
+AnyUser = Annotated[Caller, Depends(RoleGate(*Role))]
+CaseWorker = Annotated[Caller, Depends(RoleGate(*CASE_ROLES))]
+Requester = Annotated[Caller, Depends(RoleGate(Role.REQUESTER))]
+Intake = Annotated[Caller, Depends(RoleGate(Role.INTAKE_REVIEWER, Role.SUPERVISOR))]
+Examiner = Annotated[Caller, Depends(RoleGate(Role.EXAMINER))]
+CandidateViewer = Annotated[Caller, Depends(RoleGate(Role.EXAMINER, Role.SUPERVISOR, Role.AUDITOR))]
+LeadReader = Annotated[
+    Caller,
+    Depends(RoleGate(Role.REQUESTER, Role.EXAMINER, Role.SUPERVISOR, Role.AUDITOR)),
+]
+StatementFiler = Annotated[Caller, Depends(RoleGate(Role.REQUESTER, Role.SUPERVISOR))]
+Closer = Annotated[Caller, Depends(RoleGate(Role.SUPERVISOR, Role.INTAKE_REVIEWER))]
+Supervision = Annotated[Caller, Depends(RoleGate(Role.SUPERVISOR, Role.AUDITOR))]
+Auditor = Annotated[Caller, Depends(RoleGate(Role.AUDITOR))]
+Administrator = Annotated[Caller, Depends(RoleGate(Role.ADMINISTRATOR))]
+
+
+@dataclass(frozen=True)
+class LegalGate:
+    """A search, bound to the examiner asking; everything else is ``run_search``'s to judge."""
+
+    app: Services
+    caller: Caller
+
+    def search(self, session: Session, request_id: int, options: SearchCreate) -> Search:
+        with self.app.search_lock:
+            return gate.run_search(
+                session,
+                self.app.settings,
+                self.caller.actor,
+                request_id,
+                self.app.pipeline(),
+                probe_id=options.probe_id,
+                face=options.face,
+                list_size=options.list_size,
+                quality_override=options.quality_override,
+            )
+
+
+def legal_gate(app: ServicesDep, examiner: Examiner) -> LegalGate:
+    return LegalGate(app, examiner)
+
+
+SearchGate = Annotated[LegalGate, Depends(legal_gate)]

@@ -1,0 +1,155 @@
+"""Every failure as a clear answer: JSON for the API, a page for a person, never a trace.
+
+A refusal carries its code and reasons from ``cases``; the code decides the status (403
+when the law, the policy or the role forbids it, 409 when the request is in the wrong
+state, 422 when what was sent is not acceptable).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from facedocket.audit import AuditFormatError
+from facedocket.cases.errors import NotFound, Refused
+from facedocket.gallery.records import GalleryExistsError, GalleryNotFoundError
+from facedocket.gallery.sources import ManifestError
+from facedocket.policy import PolicyError
+from facedocket.web.deps import CsrfError, NotSignedInError, WrongRoleError
+from facedocket.web.render import page
+from facedocket.web.schemas.common import ErrorPublic
+
+log = logging.getLogger("facedocket.web")
+
+FORBIDDEN = {"wrong_role", "not_owner", "policy", "not_independent", "no_basis"}
+CONFLICT = {
+    "bad_state",
+    "review_incomplete",
+    "outcome_mismatch",
+    "not_ready",
+    "totp_on",
+    "totp_off",
+    "totp_not_started",
+    "last_administrator",
+    "exists",
+}
+
+
+# Documented on every API route, so clients know the shape of a refusal.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorPublic, "description": "No valid token or session."},
+    403: {"model": ErrorPublic, "description": "The role, the law or the policy forbids it."},
+    404: {"model": ErrorPublic, "description": "No such record, or none you may see."},
+    409: {"model": ErrorPublic, "description": "Not in a state that allows this."},
+}
+
+
+def refusal_status(code: str) -> int:
+    if code in FORBIDDEN:
+        return 403
+    return 409 if code in CONFLICT else 422
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def answer(request: Request, status: int, code: str, reasons: list[str]) -> Response:
+    if is_api(request):
+        detail: Any = {"code": code, "reasons": reasons}
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    return page(request, "error.html", None, status=status, status_code=status, reasons=reasons)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Refused)
+    async def refused(request: Request, error: Refused) -> Response:
+        return answer(request, refusal_status(error.code), error.code, error.reasons)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, error: NotFound) -> Response:
+        return answer(request, 404, "not_found", [str(error)])
+
+    @app.exception_handler(GalleryNotFoundError)
+    async def no_gallery(request: Request, error: GalleryNotFoundError) -> Response:
+        return answer(request, 404, "not_found", [str(error)])
+
+    @app.exception_handler(GalleryExistsError)
+    async def gallery_exists(request: Request, error: GalleryExistsError) -> Response:
+        return answer(request, 409, "exists", [str(error)])
+
+    @app.exception_handler(ManifestError)
+    async def bad_source(request: Request, error: ManifestError) -> Response:
+        return answer(request, 422, "bad_source", [str(error)])
+
+    @app.exception_handler(PolicyError)
+    async def bad_policy(request: Request, error: PolicyError) -> Response:
+        return answer(request, 422, "policy_error", [str(error)])
+
+    @app.exception_handler(AuditFormatError)
+    async def unrecordable(request: Request, error: AuditFormatError) -> Response:
+        return answer(request, 422, "unrecordable", [f"the record cannot hold this: {error}"])
+
+    @app.exception_handler(NotSignedInError)
+    async def not_signed_in(request: Request, error: NotSignedInError) -> Response:
+        if is_api(request):
+            return answer(request, 401, "not_signed_in", [str(error)])
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(WrongRoleError)
+    async def wrong_role(request: Request, error: WrongRoleError) -> Response:
+        return answer(request, 403, "wrong_role", [str(error)])
+
+    @app.exception_handler(CsrfError)
+    async def csrf(request: Request, error: CsrfError) -> Response:
+        return answer(request, 403, "csrf", [f"{error}; reload the page and try again"])
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": _plain(error.errors())}, status_code=422)
+        return answer(request, 422, "invalid", _sentences(error.errors()))
+
+    @app.exception_handler(ValidationError)
+    async def invalid_model(request: Request, error: ValidationError) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": _plain(error.errors())}, status_code=422)
+        return answer(request, 422, "invalid", _sentences(error.errors()))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if is_api(request):
+            return JSONResponse(
+                {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+            )
+        return answer(request, error.status_code, "http", [str(error.detail)])
+
+    @app.exception_handler(Exception)
+    async def failure(request: Request, error: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return answer(
+            request, 500, "server_error", ["Something went wrong on our side; it was logged."]
+        )
+
+
+def _sentences(errors: Any) -> list[str]:
+    """Validation errors as a person reads them: 'field: what is wrong'."""
+    return [
+        f"{' '.join(str(p) for p in e.get('loc', ()) if p not in ('body', 'query'))}: {e['msg']}"
+        for e in errors
+    ]
+
+
+def _plain(errors: Any) -> list[dict[str, Any]]:
+    """The errors without the submitted input (it may be a file, or a password)."""
+    return [{"loc": list(e.get("loc", ())), "msg": e["msg"], "type": e["type"]} for e in errors]

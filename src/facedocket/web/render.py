@@ -1,0 +1,71 @@
+"""Server-rendered pages: one Jinja2 environment (autoescaping on), and the context every
+page gets (who is signed in, the CSRF token for its forms, whether USWDS is installed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.responses import Response
+
+from facedocket.cases.review import LEAD_NOTICE
+from facedocket.cases.roles import Role
+from facedocket.settings import Settings
+from facedocket.web.deps import Caller
+
+templates = Jinja2Templates(
+    env=Environment(
+        loader=PackageLoader("facedocket.web", "templates"),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+)
+
+# What a page says after a form succeeded: fixed words, chosen by a short key in the URL.
+NOTICES = {
+    "approved": "The request was approved for search.",
+    "rejected": "The request was rejected; the officer will see your reason.",
+    "submitted": "The request was sent to the searching body.",
+    "saved": "The request was saved as a draft.",
+    "searched": "The search ran; review every candidate below.",
+    "reviewed": "Your conclusion was recorded.",
+    "concluded": "The examination was concluded; the requester can read the result.",
+    "closed": "The request was closed.",
+    "statement": "The sworn statement was filed.",
+    "password": "Your password was changed.",
+    "token": "The token was revoked.",
+    "totp_on": "The second factor is on; you will be asked for a code when you sign in.",
+    "totp_off": "The second factor is off.",
+    "user": "The user was saved.",
+    "agency": "The agency was added.",
+    "gallery": "The gallery was created.",
+    "checkpoint": "The record was signed.",
+}
+
+
+def uswds_available(settings: Settings) -> bool:
+    return (settings.uswds_dir / "css" / "uswds.min.css").is_file()
+
+
+def page(
+    request: Request, name: str, caller: Caller | None, status: int = 200, **context: Any
+) -> Response:
+    notice = NOTICES.get(request.query_params.get("done", ""))
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "me": caller.actor if caller else None,
+            "csrf": caller.csrf_token if caller else None,
+            "uswds": request.app.state.uswds,
+            "Role": Role,
+            "notice": notice,
+            "lead_notice": LEAD_NOTICE,
+            **context,
+        },
+        status_code=status,
+    )

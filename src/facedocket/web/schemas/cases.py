@@ -1,0 +1,161 @@
+"""Requests with their legal basis and documents, searches, candidates, reviews, results.
+
+A request is written with ``facedocket.cases.schemas.RequestCreate`` (the CLI uses the
+same model), sent as the JSON ``form`` field of a multipart upload beside its files.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from facedocket.cases.review import Conclusion
+from facedocket.cases.schemas import plain_text
+from facedocket.web.schemas.common import Public, Reason, Strict
+
+
+class DocumentPublic(Public):
+    id: int
+    kind: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    source: str
+    uploaded_at: datetime
+    purged_at: datetime | None
+
+
+class BasisPublic(Public):
+    kind: str
+    court: str | None
+    docket_number: str | None
+    judge: str | None
+    issued_on: date | None
+    expires_at: datetime | None
+    scope: str | None
+    searches_allowed: int | None
+    facts: str | None
+    order_document_id: int | None
+    statement_document_id: int | None
+    supervisor_approved_at: datetime | None
+    statement_due_at: datetime | None
+    confirmed_at: datetime | None
+
+
+class RequestPublic(Public):
+    id: int
+    case_number: str
+    offence: str
+    offence_class: str
+    offence_code: str | None
+    narrative: str
+    officer_name: str
+    officer_rank: str
+    state: str
+    outcome: str | None
+    policy_id: str
+    policy_version: str
+    decision_reason: str | None
+    created_at: datetime
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    closed_at: datetime | None
+    basis: BasisPublic | None
+    documents: list[DocumentPublic]
+
+
+class RequestSummary(Public):
+    id: int
+    case_number: str
+    offence: str
+    officer_name: str
+    state: str
+    outcome: str | None
+    created_at: datetime
+    submitted_at: datetime | None
+
+
+class Approval(Strict):
+    note: Reason = Field(description="Why the legal basis covers this request.")
+
+
+class Rejection(Strict):
+    reason: Reason
+
+
+class SearchCreate(Strict):
+    probe_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    face: int | None = Field(default=None, ge=0, le=1000)
+    list_size: int | None = Field(default=None, ge=1, le=1000)
+    quality_override: (
+        Annotated[str, StringConstraints(max_length=2000), AfterValidator(plain_text)] | None
+    ) = None
+
+
+class SearchPublic(Public):
+    id: int
+    run_at: datetime
+    threshold: float
+    list_size: int
+    candidates_returned: int
+    index_backend: str
+    probe_document_id: int
+    probe_face: int
+    probe_quality: dict[str, Any]
+    quality_override: str | None
+    policy_id: str
+    policy_version: str
+
+
+class CandidatePublic(Public):
+    candidate_id: int
+    search_id: int
+    rank: int
+    score: float
+    person_name: str
+    record_id: str
+    quality: dict[str, Any]
+    first_review: str | None
+    second_review: str | None
+
+
+class ReviewCreate(Strict):
+    candidate_id: int = Field(ge=1, le=2**31 - 1)
+    conclusion: Conclusion
+    reasons: Reason
+    round: Literal[1, 2] = 1
+
+
+class ReviewPublic(Public):
+    id: int
+    candidate_id: int
+    round: int
+    conclusion: str
+    reasons: str
+    created_at: datetime
+
+
+class ConclusionCreate(Strict):
+    outcome: Literal["lead", "no_lead"]
+
+
+class LeadPublic(Public):
+    candidate_id: int
+    person_name: str
+    record_id: str
+
+
+class ResultsPublic(Public):
+    notice: str
+    outcome: str
+    leads: list[LeadPublic]
+
+
+class OverduePublic(Public):
+    request_id: int
+    case_number: str
+    officer_name: str
+    statement_due_at: datetime | None

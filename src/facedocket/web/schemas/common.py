@@ -1,0 +1,51 @@
+"""Field types shared by the API models: bounded ids and one-line names without control
+characters (the record and PostgreSQL refuse those; here they are a clear 422)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from facedocket.cases.schemas import plain_text
+
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; a larger id can name nothing
+
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(plain_text),
+]
+Rank = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=100),
+    AfterValidator(plain_text),
+]
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=10, max_length=5000),
+    AfterValidator(plain_text),
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Public(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+
+class Problem(Public):
+    """Why an action was refused: a code a program can test and reasons a person can read."""
+
+    code: str
+    reasons: list[str]
+
+
+class ErrorPublic(Public):
+    detail: Problem | str | list[dict[str, object]] = Field(
+        description="A refusal, a plain message, or the fields that failed validation."
+    )

@@ -1,0 +1,105 @@
+"""The audit record, its verification and checkpoints; galleries, enrolment jobs,
+policies and models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from facedocket.cases.schemas import plain_text
+from facedocket.web.schemas.common import Public, Strict
+
+GalleryName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+
+
+class EntryPublic(Public):
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    subject_type: str
+    subject_id: str
+    details: dict[str, Any]
+    policy_id: str | None
+    policy_version: str | None
+    entry_hash: str
+
+
+class VerificationPublic(Public):
+    ok: bool
+    summary: str
+    entries: int
+    checkpoints: int
+    signatures_checked: bool
+    last_seq: int
+    problem: str | None
+    first_bad: int | None
+    reason: str
+
+
+class CheckpointPublic(Public):
+    seq: int
+    head_hash: str
+    key_fingerprint: str
+    created_at: datetime
+
+
+class GalleryCreate(Strict):
+    name: GalleryName
+    description: Annotated[str, StringConstraints(max_length=2000), AfterValidator(plain_text)] = ""
+
+
+class GalleryPublic(Public):
+    name: str
+    description: str
+    persons: int
+    photos: int
+    templates_by_model: dict[str, int]
+    rejections_by_code: dict[str, int]
+
+
+class EnrolmentCreate(Strict):
+    source: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=1000),
+        AfterValidator(plain_text),
+    ] = Field(description="A folder per person, or a CSV manifest, under the import folder.")
+
+
+class EnrolmentPublic(Public):
+    id: int
+    gallery: str
+    source: str
+    started_by: str
+    started_at: datetime
+    state: str
+    total: int
+    done: int
+    finished_at: datetime | None
+    enrolled: int | None
+    refused: int | None
+    skipped: int | None
+    error: str
+
+
+class PolicyPublic(Public):
+    id: str
+    version: str
+    title: str
+    jurisdiction: str
+    status: str
+    bases: list[str]
+    galleries: list[str]
+    in_force_here: bool = Field(description="The policy new requests are decided under.")
+
+
+class ModelPublic(Public):
+    name: str
+    version: str
+    file_sha256: str
+    dimension: int
+    threshold: float
+    created_at: datetime

@@ -1,0 +1,48 @@
+"""What the web service shares between requests: settings, the database, the face
+pipeline (loaded on first search) and the enrolment jobs."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from facedocket.faces.pipeline import FacePipeline
+from facedocket.faces.registry import build_pipeline
+from facedocket.gallery.jobs import EnrolmentJobs
+from facedocket.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    jobs: EnrolmentJobs
+    form_key: bytes
+    # One search at a time: searches are rare, and the pipeline's models are shared.
+    search_lock: threading.Lock = field(default_factory=threading.Lock)
+    loaded_pipeline: FacePipeline | None = None
+
+    @classmethod
+    def start(
+        cls,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        pipeline: FacePipeline | None = None,
+    ) -> Services:
+        key = settings.secret_key.get_secret_value().encode() if settings.secret_key else b""
+        return cls(
+            settings=settings,
+            sessions=sessions,
+            jobs=EnrolmentJobs(settings, sessions),
+            form_key=key or secrets.token_bytes(32),
+            loaded_pipeline=pipeline,
+        )
+
+    def pipeline(self) -> FacePipeline:
+        """The face pipeline; call with ``search_lock`` held."""
+        if self.loaded_pipeline is None:
+            self.loaded_pipeline = build_pipeline(self.settings)
+        return self.loaded_pipeline

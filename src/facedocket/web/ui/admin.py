@@ -1,0 +1,177 @@
+"""Administrator pages: users and their roles, agencies, galleries with enrolment
+progress, the policy packs and the face models."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import Response
+
+from facedocket.accounts.passwords import has_password, set_password
+from facedocket.accounts.totp import reset_totp, totp_enabled
+from facedocket.accounts.web_sessions import close_all_web_sessions
+from facedocket.cases.directory import (
+    add_agency,
+    add_user,
+    get_user,
+    list_agencies,
+    list_users,
+    update_user,
+)
+from facedocket.cases.errors import NotFound
+from facedocket.cases.roles import Role
+from facedocket.gallery.jobs import resolve_source
+from facedocket.gallery.records import (
+    create_gallery,
+    gallery_stats,
+    get_gallery,
+    list_galleries,
+    list_models,
+)
+from facedocket.policy import list_policies
+from facedocket.store.db import transaction
+from facedocket.store.schema.base import utcnow
+from facedocket.web.deps import Administrator, ServicesDep
+from facedocket.web.render import page
+from facedocket.web.schemas.common import Id
+from facedocket.web.schemas.record import GalleryName
+from facedocket.web.ui.forms import Paragraph, Short, done
+
+router = APIRouter(prefix="/admin")
+
+Roles = Annotated[list[Role], Form()]
+Secret = Annotated[str, Form(max_length=1024)]
+
+
+@router.get("")
+def overview(request: Request, app: ServicesDep, me: Administrator) -> Response:
+    with app.sessions() as session:
+        users = [(u, has_password(session, u.id)) for u in list_users(session)]
+        galleries = [gallery_stats(session, g.name) for g in list_galleries(session)]
+        return page(
+            request,
+            "admin.html",
+            me,
+            users=users,
+            agencies=list_agencies(session),
+            galleries=galleries,
+            jobs=app.jobs.all(),
+            policies=list_policies(),
+            current_policy=app.settings.policy,
+            models=list_models(session),
+            roles=list(Role),
+            imports=str(app.settings.imports_dir),
+        )
+
+
+@router.post("/agencies")
+def new_agency(app: ServicesDep, me: Administrator, code: Short, name: Short) -> Response:
+    with transaction(app.sessions) as session:
+        add_agency(session, me.actor.username, code, name)
+    return done("/admin", "agency")
+
+
+@router.post("/users")
+def new_user(
+    app: ServicesDep,
+    me: Administrator,
+    username: Short,
+    full_name: Short,
+    agency_code: Short,
+    roles: Roles,
+    password: Secret,
+    rank: Short = "",
+) -> Response:
+    with transaction(app.sessions) as session:
+        user = add_user(
+            session,
+            me.actor.username,
+            username=username,
+            full_name=full_name,
+            agency_code=agency_code,
+            roles=[r.value for r in roles],
+            rank=rank,
+        )
+        set_password(session, user, password, by=me.actor.username, role="administrator")
+    return done("/admin", "user")
+
+
+@router.get("/users/{user_id}")
+def user(request: Request, app: ServicesDep, me: Administrator, user_id: Id) -> Response:
+    with app.sessions() as session:
+        found = get_user(session, user_id)
+        return page(
+            request,
+            "admin_user.html",
+            me,
+            user=found,
+            roles=list(Role),
+            totp=totp_enabled(session, found.id),
+        )
+
+
+@router.post("/users/{user_id}")
+def change_user(
+    app: ServicesDep,
+    me: Administrator,
+    user_id: Id,
+    full_name: Short,
+    roles: Roles,
+    rank: Short = "",
+    active: Annotated[bool, Form()] = False,
+) -> Response:
+    with transaction(app.sessions) as session:
+        changed = update_user(
+            session,
+            me.actor.username,
+            user_id,
+            full_name=full_name,
+            rank=rank,
+            roles=[r.value for r in roles],
+            active=active,
+        )
+        if not changed.active:
+            close_all_web_sessions(session, changed.id, utcnow())
+    return done(f"/admin/users/{user_id}", "user")
+
+
+@router.post("/users/{user_id}/password")
+def reset_password(app: ServicesDep, me: Administrator, user_id: Id, password: Secret) -> Response:
+    with transaction(app.sessions) as session:
+        target = get_user(session, user_id)
+        set_password(session, target, password, by=me.actor.username, role="administrator")
+        close_all_web_sessions(session, target.id, utcnow())
+    return done(f"/admin/users/{user_id}", "user")
+
+
+@router.post("/users/{user_id}/totp")
+def remove_second_factor(app: ServicesDep, me: Administrator, user_id: Id) -> Response:
+    with transaction(app.sessions) as session:
+        reset_totp(session, get_user(session, user_id), me.actor.username)
+    return done(f"/admin/users/{user_id}", "user")
+
+
+@router.post("/galleries")
+def new_gallery(
+    app: ServicesDep, me: Administrator, name: Short, description: Paragraph = ""
+) -> Response:
+    with transaction(app.sessions) as session:
+        create_gallery(session, me.actor.username, name, description)
+    return done("/admin", "gallery")
+
+
+@router.post("/galleries/{name}/enrol")
+def enrol(app: ServicesDep, me: Administrator, name: GalleryName, source: Short) -> Response:
+    with app.sessions() as session:
+        get_gallery(session, name)
+    job = app.jobs.start(name, resolve_source(app.settings, source), source, me.actor.username)
+    return done(f"/admin/enrolments/{job.id}", "enrolling")
+
+
+@router.get("/enrolments/{job_id}")
+def enrolment(request: Request, app: ServicesDep, me: Administrator, job_id: Id) -> Response:
+    job = app.jobs.get(job_id)
+    if job is None:
+        raise NotFound(f"no enrolment job {job_id} (jobs are kept until the server restarts)")
+    return page(request, "enrolment.html", me, job=job)

@@ -1,0 +1,211 @@
+"""Signing in and out, the home page, and the user's own account page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from facedocket.accounts.login import authenticate
+from facedocket.accounts.passwords import change_password
+from facedocket.accounts.tokens import create_token, list_tokens, revoke_token
+from facedocket.accounts.totp import (
+    TotpStart,
+    begin_totp,
+    confirm_totp,
+    disable_totp,
+    totp_enabled,
+)
+from facedocket.accounts.web_sessions import (
+    close_all_web_sessions,
+    close_web_session,
+    open_web_session,
+)
+from facedocket.cases.directory import get_user
+from facedocket.cases.followup import overdue
+from facedocket.cases.requests import list_requests
+from facedocket.cases.roles import Role
+from facedocket.store.db import transaction
+from facedocket.store.schema.base import utcnow
+from facedocket.web.deps import CASE_ROLES, AnyUser, Caller, ServicesDep
+from facedocket.web.render import page
+from facedocket.web.schemas.common import Id
+from facedocket.web.security import (
+    login_cookie,
+    login_form_ok,
+    login_form_token,
+    login_nonce,
+    session_cookie,
+)
+from facedocket.web.ui.forms import Short, done, local_path
+
+router = APIRouter()
+
+Secret = Annotated[str, Form(max_length=1024)]
+
+
+@router.get("/login")
+def login_form(request: Request, app: ServicesDep, next: str = "/") -> Response:
+    nonce = login_nonce()
+    response = page(
+        request,
+        "login.html",
+        None,
+        form_token=login_form_token(app.form_key, nonce),
+        next=local_path(next),
+        message="",
+    )
+    response.set_cookie(
+        login_cookie(app.settings),
+        nonce,
+        httponly=True,
+        secure=app.settings.secure_cookies,
+        samesite="strict",
+        path="/",
+    )
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    app: ServicesDep,
+    username: Annotated[str, Form(max_length=100)],
+    password: Secret,
+    form_token: Annotated[str, Form(max_length=200)],
+    code: Annotated[str, Form(max_length=20)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    settings = app.settings
+    if not login_form_ok(app.form_key, request.cookies.get(login_cookie(settings)), form_token):
+        return page(
+            request,
+            "error.html",
+            None,
+            status=403,
+            status_code=403,
+            reasons=["The sign-in form expired. Open the sign-in page again."],
+        )
+    remote = request.client.host if request.client else "unknown"
+    at = utcnow()
+    with transaction(app.sessions) as session:
+        outcome = authenticate(session, username, password, code, remote, at)
+        token = (
+            open_web_session(session, settings, outcome.user, remote, at) if outcome.user else None
+        )
+    if token is None:
+        return page(
+            request,
+            "login.html",
+            None,
+            status=429 if outcome.throttled else 401,
+            form_token=form_token,
+            next=local_path(next),
+            message=outcome.message,
+        )
+    response = RedirectResponse(local_path(next), status_code=303)
+    response.set_cookie(
+        session_cookie(settings),
+        token,
+        max_age=int(settings.session_hours * 3600),
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="strict",
+        path="/",
+    )
+    response.delete_cookie(login_cookie(settings), path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, app: ServicesDep, me: AnyUser) -> Response:
+    token = request.cookies.get(session_cookie(app.settings), "")
+    with transaction(app.sessions) as session:
+        close_web_session(session, token, utcnow())
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(session_cookie(app.settings), path="/")
+    return response
+
+
+@router.get("/")
+def home(request: Request, app: ServicesDep, me: AnyUser) -> Response:
+    with app.sessions() as session:
+        visible = list_requests(session, me.actor) if me.actor.role_for(*CASE_ROLES) else []
+        late = len(overdue(session)) if me.actor.role_for(Role.SUPERVISOR, Role.AUDITOR) else 0
+    counts: dict[str, int] = {}
+    for item in visible:
+        counts[item.state] = counts.get(item.state, 0) + 1
+    return page(request, "home.html", me, counts=counts, overdue=late)
+
+
+@router.get("/account")
+def account(request: Request, app: ServicesDep, me: AnyUser) -> Response:
+    return _account_page(request, app, me)
+
+
+@router.post("/account/password")
+def password(app: ServicesDep, me: AnyUser, current: Secret, new: Secret) -> Response:
+    with transaction(app.sessions) as session:
+        user = get_user(session, me.actor.user_id)
+        change_password(session, user, current, new)
+        close_all_web_sessions(session, user.id, utcnow())
+    return done("/login", "password")
+
+
+@router.post("/account/tokens")
+def new_token(request: Request, app: ServicesDep, me: AnyUser, name: Short) -> Response:
+    with transaction(app.sessions) as session:
+        user = get_user(session, me.actor.user_id)
+        secret, _ = create_token(session, user, name or "token", utcnow(), 90)
+    return _account_page(request, app, me, new_token=secret)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke(app: ServicesDep, me: AnyUser, token_id: Id) -> Response:
+    with transaction(app.sessions) as session:
+        revoke_token(session, get_user(session, me.actor.user_id), token_id, utcnow())
+    return done("/account", "token")
+
+
+@router.post("/account/totp")
+def start_totp(request: Request, app: ServicesDep, me: AnyUser) -> Response:
+    with transaction(app.sessions) as session:
+        started = begin_totp(session, get_user(session, me.actor.user_id))
+    return _account_page(request, app, me, totp=started)
+
+
+@router.post("/account/totp/confirm")
+def confirm(app: ServicesDep, me: AnyUser, code: Short) -> Response:
+    with transaction(app.sessions) as session:
+        confirm_totp(session, get_user(session, me.actor.user_id), code)
+    return done("/account", "totp_on")
+
+
+@router.post("/account/totp/disable")
+def disable(app: ServicesDep, me: AnyUser, code: Short) -> Response:
+    with transaction(app.sessions) as session:
+        disable_totp(session, get_user(session, me.actor.user_id), code)
+    return done("/account", "totp_off")
+
+
+def _account_page(
+    request: Request,
+    app: ServicesDep,
+    me: Caller,
+    new_token: str | None = None,
+    totp: TotpStart | None = None,
+) -> Response:
+    with app.sessions() as session:
+        tokens = list_tokens(session, me.actor.user_id)
+        second_factor = totp_enabled(session, me.actor.user_id)
+    return page(
+        request,
+        "account.html",
+        me,
+        tokens=tokens,
+        new_token=new_token,
+        totp=totp,
+        totp_enabled=second_factor,
+    )

@@ -1,0 +1,39 @@
+"""Small helpers the page routers share: redirects after a form, and the form field
+types (bounded, without control characters). The CSRF token every form carries is
+checked by the role gate (``deps.checked_caller``), before a route runs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form
+from fastapi.responses import RedirectResponse
+from pydantic import AfterValidator, StringConstraints
+
+from facedocket.cases.schemas import plain_text
+
+Paragraph = Annotated[
+    str,
+    Form(),
+    StringConstraints(strip_whitespace=True, max_length=20_000),
+    AfterValidator(plain_text),
+]
+Short = Annotated[
+    str,
+    Form(),
+    StringConstraints(strip_whitespace=True, max_length=300),
+    AfterValidator(plain_text),
+]
+
+
+def done(path: str, notice: str) -> RedirectResponse:
+    """After a successful form: see the result (POST, redirect, GET), with a notice."""
+    joiner = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{joiner}done={notice}", status_code=303)
+
+
+def local_path(target: str | None) -> str:
+    """Where to go after signing in: only a path on this site, never another site."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target

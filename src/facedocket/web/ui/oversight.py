@@ -1,0 +1,84 @@
+"""Auditor and supervisor pages: the record with filters, its verification and export;
+overdue sworn statements and emergencies waiting for a supervisor."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from facedocket.audit import EntryFilter
+from facedocket.cases.errors import Refused
+from facedocket.cases.followup import overdue
+from facedocket.cases.oversight import read_record, sign_checkpoint, verify_record
+from facedocket.cases.requests import list_requests
+from facedocket.cases.states import State
+from facedocket.store.db import transaction
+from facedocket.web.deps import Auditor, ServicesDep, Supervision
+from facedocket.web.render import page
+from facedocket.web.schemas.common import MAX_ID, Name
+from facedocket.web.ui.forms import done
+
+router = APIRouter()
+
+Filter = Annotated[Name | None, Query()]
+
+
+@router.get("/record")
+def record(
+    request: Request,
+    app: ServicesDep,
+    me: Auditor,
+    actor: Filter = None,
+    action: Filter = None,
+    subject_type: Filter = None,
+    subject_id: Filter = None,
+    since: Annotated[str, Query(max_length=40)] = "",
+    until: Annotated[str, Query(max_length=40)] = "",
+    before_seq: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    """The record, newest first; times typed without a zone are read as UTC."""
+    wanted = EntryFilter(
+        actor, action, subject_type, subject_id, _utc(since), _utc(until), before_seq, 50
+    )
+    with transaction(app.sessions) as session:
+        entries = read_record(session, me.actor, wanted)
+    return page(request, "record.html", me, entries=entries, wanted=wanted)
+
+
+@router.get("/record/verify")
+def verification(request: Request, app: ServicesDep, me: Auditor) -> Response:
+    with transaction(app.sessions) as session:
+        result = verify_record(session, app.settings, me.actor)
+    return page(request, "verify.html", me, result=result)
+
+
+@router.post("/record/checkpoint")
+def checkpoint(app: ServicesDep, me: Auditor) -> Response:
+    with transaction(app.sessions) as session:
+        sign_checkpoint(session, app.settings, me.actor)
+    return done("/record/verify", "checkpoint")
+
+
+@router.get("/supervision")
+def supervision(request: Request, app: ServicesDep, me: Supervision) -> Response:
+    with app.sessions() as session:
+        late = overdue(session)
+        waiting = [
+            r
+            for r in list_requests(session, me.actor, State.SUBMITTED)
+            if r.basis is not None and r.basis.kind == "emergency"
+        ]
+        return page(request, "supervision.html", me, overdue=late, waiting=waiting)
+
+
+def _utc(text: str) -> datetime | None:
+    if not text.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Refused(f"{text!r} is not a date and time like 2026-01-31T09:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,93 @@
+"""Examiner pages: run the search, compare the probe with each candidate, record
+conclusions (a blind second review in round 2), conclude; and the requester's results."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from starlette.responses import Response
+
+from facedocket.cases import requests, review
+from facedocket.cases.review import Conclusion
+from facedocket.store.db import transaction
+from facedocket.web.deps import CandidateViewer, Examiner, LeadReader, SearchGate, ServicesDep
+from facedocket.web.render import page
+from facedocket.web.schemas.cases import SearchCreate
+from facedocket.web.schemas.common import Id
+from facedocket.web.ui.forms import Paragraph, Short, done
+
+router = APIRouter()
+
+Round = Annotated[int, Form(alias="round", ge=1, le=2)]
+
+
+@router.post("/requests/{request_id}/search")
+def search(
+    app: ServicesDep,
+    legal_gate: SearchGate,
+    request_id: Id,
+    quality_override: Paragraph = "",
+    list_size: Annotated[int | None, Form(ge=1, le=1000)] = None,
+) -> Response:
+    options = SearchCreate(quality_override=quality_override or None, list_size=list_size)
+    with transaction(app.sessions) as session:
+        legal_gate.search(session, request_id, options)
+    return done(f"/requests/{request_id}/review", "searched")
+
+
+@router.get("/requests/{request_id}/review")
+def sheet(
+    request: Request,
+    app: ServicesDep,
+    me: CandidateViewer,
+    request_id: Id,
+    review_round: Annotated[int, Query(alias="round", ge=1, le=2)] = 1,
+) -> Response:
+    """The probe beside every candidate, with score, rank and both photos' quality."""
+    with transaction(app.sessions) as session:
+        found = requests.get_request(session, me.actor, request_id)
+        rows = review.review_sheet(session, me.actor, request_id, review_round)
+        latest = found.searches[-1] if found.searches else None
+        return page(
+            request,
+            "review.html",
+            me,
+            r=found,
+            rows=rows,
+            search=latest,
+            round=review_round,
+            conclusions=list(Conclusion),
+        )
+
+
+@router.post("/requests/{request_id}/review")
+def conclude_candidate(
+    app: ServicesDep,
+    me: Examiner,
+    request_id: Id,
+    candidate_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    conclusion: Annotated[Conclusion, Form()],
+    reasons: Paragraph,
+    review_round: Round = 1,
+) -> Response:
+    with transaction(app.sessions) as session:
+        review.record_conclusion(
+            session, me.actor, request_id, candidate_id, conclusion, reasons, review_round
+        )
+    return done(f"/requests/{request_id}/review?round={review_round}", "reviewed")
+
+
+@router.post("/requests/{request_id}/conclude")
+def conclude(app: ServicesDep, me: Examiner, request_id: Id, outcome: Short) -> Response:
+    with transaction(app.sessions) as session:
+        review.conclude(session, me.actor, request_id, outcome)
+    return done(f"/requests/{request_id}", "concluded")
+
+
+@router.get("/requests/{request_id}/results")
+def results(request: Request, app: ServicesDep, me: LeadReader, request_id: Id) -> Response:
+    """The released result, under the investigative-lead notice."""
+    with transaction(app.sessions) as session:
+        released = review.released_results(session, me.actor, request_id)
+    return page(request, "results.html", me, request_id=request_id, released=released)

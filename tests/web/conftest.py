@@ -1,0 +1,172 @@
+"""The web service over the workflow tests' world: the same agencies, staff, gallery and
+clock, plus an administrator, a client, and an API token for every user."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from tests.cases.conftest import (  # noqa: F401 (pipeline and world are fixtures)
+    GALLERY,
+    STAFF,
+    Clock,
+    World,
+    order_pdf,
+    pipeline,
+    world,
+)
+
+from facedocket.accounts import passwords
+from facedocket.accounts.passwords import set_password
+from facedocket.accounts.tokens import create_token
+from facedocket.cases import clock
+from facedocket.cases.directory import add_agency, add_user
+from facedocket.faces.pipeline import FacePipeline
+from facedocket.gallery.records import ensure_gallery
+from facedocket.settings import Settings
+from facedocket.store.db import transaction
+from facedocket.store.schema import User
+from facedocket.store.schema.base import utcnow
+from facedocket.web.app import create_app
+
+PASSWORD = "a long test passphrase"
+
+
+@dataclass
+class Web:
+    """The app on the world's database, and a way to call it as any user."""
+
+    world: World
+    app: FastAPI
+    client: TestClient
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, username: str) -> dict[str, str]:
+        if username not in self.tokens:
+            with transaction(self.world.sessions) as session:
+                user = session.scalars(select(User).where(User.username == username)).one()
+                self.tokens[username], _ = create_token(session, user, "tests", utcnow())
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+    def call(self, username: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        headers = {**self.auth(username), **kwargs.pop("headers", {})}
+        return self.client.request(method, url, headers=headers, **kwargs)
+
+    def browser(self, username: str) -> TestClient:
+        """A client signed in through the login form, as a person would be."""
+        with transaction(self.world.sessions) as session:
+            user = session.scalars(select(User).where(User.username == username)).one()
+            set_password(session, user, PASSWORD, by="operator:test", role="administrator")
+        client = TestClient(self.app)
+        sign_in(client, username, PASSWORD)
+        return client
+
+    def request_form(self, **basis: Any) -> dict[str, Any]:
+        return json.loads(self.world.form(**basis).model_dump_json())
+
+    def create(
+        self, username: str = "officer", submit: bool = True, **basis: Any
+    ) -> httpx.Response:
+        """Write a request over the API with a real probe (and an order when it needs one)."""
+        form = self.request_form(**basis)
+        files: dict[str, Any] = {
+            "probe": ("probe.jpg", self.world.photo("Abdullah_Gul", 2).read_bytes(), "image/jpeg")
+        }
+        if form["basis"]["kind"] in ("court_order", "warrant"):
+            files["order"] = ("order.pdf", order_pdf().content, "application/pdf")
+        data = {"form": json.dumps(form), "probe_source": "Store camera", "submit": str(submit)}
+        return self.call(username, "POST", "/api/v1/requests", data=data, files=files)
+
+
+def sign_in(client: TestClient, username: str, password: str, code: str = "") -> httpx.Response:
+    form = client.get("/login")
+    token = re.search(r'name="form_token" value="([^"]+)"', form.text)
+    assert token is not None
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "code": code, "form_token": token[1]},
+        follow_redirects=False,
+    )
+
+
+def csrf_of(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found is not None, "the page has no form with a CSRF token"
+    return found[1]
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with its production cost takes about half a second per hash on two cores;
+    the tests check the logic, so they hash cheaply (the format stays Argon2id)."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "HASHER", cheap)
+    monkeypatch.setattr(passwords, "_DUMMY", cheap.hash("nobody's password"))
+
+
+@pytest.fixture
+def web(world: World, tmp_path: Path) -> Iterator[Web]:  # noqa: F811
+    """The web service over the world with its enrolled gallery (searches work)."""
+    yield from serve(world, tmp_path)
+
+
+@pytest.fixture
+def light(
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    faces: Path,
+    pipeline: FacePipeline,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Web]:
+    """The same people and an empty gallery, without enrolment: for what never searches."""
+    fake_time = Clock()
+    monkeypatch.setattr(clock, "now", fake_time)
+    with transaction(sessions) as session:
+        add_agency(session, "operator:test", "state-police", "Massachusetts State Police")
+        add_agency(session, "operator:test", "bpd", "Boston Police Department")
+        for username, (agency, roles) in STAFF.items():
+            add_user(
+                session,
+                "operator:test",
+                username=username,
+                full_name=username.title(),
+                agency_code=agency,
+                roles=roles,
+                rank="Detective",
+            )
+        ensure_gallery(session, GALLERY)
+    settings = Settings(data_dir=tmp_path / "data")
+    yield from serve(World(settings, sessions, pipeline, faces, fake_time), tmp_path)
+
+
+def serve(base: World, tmp_path: Path) -> Iterator[Web]:
+    with transaction(base.sessions) as session:
+        add_user(
+            session,
+            "operator:test",
+            username="admin",
+            full_name="Admin",
+            agency_code="state-police",
+            roles=["administrator"],
+        )
+    base.settings = base.settings.model_copy(
+        update={
+            "uswds_dir": tmp_path / "no-uswds",
+            "workers": 1,
+            "enrolment_dir": tmp_path / "imports",
+        }
+    )
+    app = create_app(base.settings, base.sessions, base.pipeline)
+    with TestClient(app) as client:
+        yield Web(base, app, client)

@@ -1,0 +1,195 @@
+"""The whole legal path in a real browser (headless Chromium driven by Playwright):
+the requester submits, intake approves, the examiner searches and concludes, the
+requester reads the lead, the auditor verifies the record.
+
+It runs once, on SQLite (this module's ``engine`` replaces the shared one), against a
+real uvicorn server on a free local port. Debian's ``chromium`` is used as installed
+(``make browser``); Playwright never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+from tests.cases.conftest import World, order_pdf
+from tests.web.conftest import PASSWORD
+
+from facedocket.accounts.passwords import set_password
+from facedocket.cases.directory import add_user
+from facedocket.cases.review import LEAD_NOTICE
+from facedocket.store.db import make_engine, transaction
+from facedocket.store.migrate import upgrade
+from facedocket.store.schema import User
+from facedocket.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+USWDS = Path("node_modules/@uswds/uswds/dist").resolve()
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (make browser)"),
+]
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """SQLite only: the browser test runs once."""
+    eng = make_engine(f"sqlite:///{tmp_path / 'browser.db'}")
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def server(world: World, tmp_path: Path) -> Iterator[str]:
+    with transaction(world.sessions) as session:
+        add_user(
+            session,
+            "operator:test",
+            username="admin",
+            full_name="Admin",
+            agency_code="state-police",
+            roles=["administrator"],
+        )
+        for user in session.query(User):
+            set_password(session, user, PASSWORD, by="operator:test", role="administrator")
+    settings = world.settings.model_copy(update={"uswds_dir": USWDS})
+    world.settings = settings
+    app = create_app(settings, world.sessions, world.pipeline)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(10)
+
+
+def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: Path) -> None:
+    from playwright.sync_api import Locator, Page, expect, sync_playwright
+
+    order = tmp_path / "order.pdf"
+    order.write_bytes(order_pdf().content)
+    errors: list[str] = []
+
+    def sign_in(page: Page, username: str) -> None:
+        """With the keyboard only: the form must work without a mouse."""
+        page.goto(f"{server}/login")
+        page.keyboard.type(username)  # the username field has the focus
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+
+    def choose(scope: Page | Locator, label: str) -> None:
+        """Click a radio's label, as a person does: USWDS draws the label as the control."""
+        scope.locator("label", has_text=label).click()
+        assert scope.get_by_label(label).is_checked()
+
+    def sign_out(page: Page) -> None:
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to FaceDocket")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+        # The requester writes and submits a court-ordered request.
+        sign_in(page, "officer")
+        page.get_by_role("link", name="Write a request").first.click()
+        at = world.clock.at
+        page.get_by_label("Case number").fill("BPD-2026-900")
+        page.get_by_label("Offence", exact=True).fill("Armed robbery")
+        page.get_by_label("Narrative").fill("A store was robbed at gunpoint; the camera shows him.")
+        # USWDS turns file inputs into a drop zone; the input itself still takes the file.
+        page.locator("#probe").set_input_files(str(world.photo("Abdullah_Gul", 2)))
+        page.get_by_label("Where the photo came from").fill("Store camera, still frame")
+        choose(page, "court order")
+        page.get_by_label("Court", exact=True).fill("Suffolk Superior Court")
+        page.get_by_label("Docket number").fill("2684CR000900")
+        page.get_by_label("Judge").fill("Hon. J. Example")
+        page.get_by_label("Date issued").fill((at - timedelta(days=1)).date().isoformat())
+        page.get_by_label("Expires").fill((at + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"))
+        page.get_by_label("Scope of the order").fill("One search of the RMV gallery.")
+        page.locator("#order").set_input_files(str(order))
+        page.get_by_role("button", name="Submit the request").click()
+        expect(page.locator("#state")).to_have_text("submitted")
+        number = page.url.split("/requests/")[1].split("?")[0]
+        sign_out(page)
+
+        # Intake reads the order beside the request and approves.
+        sign_in(page, "intake")
+        page.goto(f"{server}/requests?state=submitted")
+        page.get_by_role("link", name=f"Request {number}").click()
+        expect(page.locator("iframe[title='The signed order']")).to_be_visible()
+        page.get_by_label("Why the basis covers this request").fill(
+            "The order names this still image and an RMV search; it is in force."
+        )
+        page.get_by_role("button", name="Approve for search").click()
+        expect(page.locator("#state")).to_have_text("approved")
+        sign_out(page)
+
+        # The examiner searches, compares the probe with each candidate, concludes.
+        sign_in(page, "examiner")
+        page.goto(f"{server}/requests/{number}")
+        page.get_by_role("button", name="Run the search").click()
+        expect(page.get_by_role("status")).to_contain_text("review every candidate")
+        while (form := page.locator("form[action$='/review']").first).count():
+            rank = form.locator("legend").inner_text()
+            section = page.locator("section", has=form)
+            lead = "Abdullah Gul" in section.locator("h2").inner_text()
+            choose(form, "possible lead" if lead else "excluded")
+            form.get_by_label("Reasons").fill("Compared the eyes, nose, mouth and ears.")
+            form.get_by_role("button").click()
+            expect(page.get_by_role("status")).to_contain_text("conclusion was recorded")
+            assert page.locator("legend", has_text=rank).count() == 0
+        choose(page, "At least one possible lead")
+        page.get_by_role("button", name="Conclude").click()
+        expect(page.locator("#state")).to_have_text("concluded")
+        sign_out(page)
+
+        # The requester reads the released lead, under the investigative-lead notice.
+        sign_in(page, "officer")
+        page.goto(f"{server}/requests/{number}")
+        page.get_by_role("link", name="Read the result").click()
+        expect(page.locator("#lead-notice")).to_have_text(LEAD_NOTICE)
+        expect(page.get_by_role("heading", name="Possible lead: Abdullah Gul")).to_be_visible()
+        photo = page.get_by_role("img", name="Licence photo of Abdullah Gul")
+        expect(photo).to_be_visible()
+        assert photo.evaluate("image => image.naturalWidth") > 0
+        sign_out(page)
+
+        # The auditor verifies the record.
+        sign_in(page, "auditor")
+        page.goto(f"{server}/record/verify")
+        expect(page.locator("#verdict")).to_have_text("The record is intact")
+        page.goto(f"{server}/record?action=search.")
+        expect(page.get_by_role("cell", name="search.run")).to_be_visible()
+        browser.close()
+
+    assert errors == [], f"the browser reported errors: {errors}"

@@ -1,0 +1,229 @@
+"""The pages of every role, driven with forms as a browser would (without JavaScript)."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import pyotp
+from tests.web.conftest import Web, csrf_of
+
+from facedocket.cases.review import LEAD_NOTICE
+
+
+def court_order_fields(web: Web) -> dict[str, str]:
+    at = web.world.clock.at
+    return {
+        "case_number": "BPD-2026-77",
+        "offence": "Armed robbery",
+        "offence_class": "felony",
+        "narrative": "A store was robbed at gunpoint; the camera shows the robber.",
+        "gallery": "rmv",
+        "basis": "court_order",
+        "court": "Suffolk Superior Court",
+        "docket_number": "2684CR000077",
+        "judge": "Hon. J. Example",
+        "issued_on": (at - timedelta(days=1)).date().isoformat(),
+        "expires_at": (at + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"),
+        "scope": "One search of the RMV gallery with the attached still image.",
+        "searches_allowed": "1",
+        "probe_source": "Store camera, still frame",
+    }
+
+
+def test_a_case_through_the_pages_of_every_role(web: Web) -> None:
+    officer = web.browser("officer")
+    form = officer.get("/requests/new")
+    assert form.status_code == 200
+    assert "uswds.min.css" not in form.text, "no USWDS installed here: plain HTML"
+    files = {
+        "probe": ("probe.jpg", web.world.photo("Abdullah_Gul", 2).read_bytes(), "image/jpeg"),
+        "order": ("order.pdf", b"%PDF-1.4 the signed order", "application/pdf"),
+    }
+    data = court_order_fields(web) | {"csrf_token": csrf_of(form), "action": "draft"}
+    saved = officer.post("/requests/new", data=data, files=files)
+    assert saved.status_code == 200 and "saved as a draft" in saved.text
+    number = int(re.findall(r"/requests/(\d+)/submit", saved.text)[0])
+    submitted = officer.post(f"/requests/{number}/submit", data={"csrf_token": csrf_of(saved)})
+    assert "sent to the searching body" in submitted.text
+
+    intake = web.browser("intake")
+    queue = intake.get("/requests?state=submitted")
+    assert f'href="/requests/{number}"' in queue.text
+    detail = intake.get(f"/requests/{number}")
+    assert "<iframe" in detail.text and "The signed order" in detail.text
+    approved = intake.post(
+        f"/requests/{number}/approve",
+        data={"csrf_token": csrf_of(detail), "note": "The order covers this image and gallery."},
+    )
+    assert "approved for search" in approved.text
+
+    examiner = web.browser("examiner")
+    page = examiner.get(f"/requests/{number}")
+    assert "Run the search" in page.text
+    sheet = examiner.post(f"/requests/{number}/search", data={"csrf_token": csrf_of(page)})
+    assert "review every candidate" in sheet.text
+    assert f"/api/v1/requests/{number}/candidates/" in sheet.text and "Score" in sheet.text
+    assert "eye distance" in sheet.text
+    candidates = re.findall(r'name="candidate_id" value="(\d+)"', sheet.text)
+    names = re.findall(r"<h2 id=\"candidate-\d+\">Rank \d+: ([^<]+)</h2>", sheet.text)
+    assert names[0] == "Abdullah Gul"
+    for candidate, name in zip(candidates, names, strict=True):
+        sheet = examiner.post(
+            f"/requests/{number}/review",
+            data={
+                "csrf_token": csrf_of(sheet),
+                "candidate_id": candidate,
+                "round": "1",
+                "conclusion": "possible_lead" if name == "Abdullah Gul" else "excluded",
+                "reasons": "Compared the eyes, nose, mouth and ears.",
+            },
+        )
+        assert "conclusion was recorded" in sheet.text
+
+    second = web.browser("examiner2").get(f"/requests/{number}/review?round=2")
+    assert "(hidden until you finish)" in second.text
+    concluded = examiner.post(
+        f"/requests/{number}/conclude", data={"csrf_token": csrf_of(sheet), "outcome": "lead"}
+    )
+    assert "examination was concluded" in concluded.text
+
+    results = officer.get(f"/requests/{number}/results")
+    assert LEAD_NOTICE in results.text
+    assert "Possible lead: Abdullah Gul" in results.text
+    assert officer.get(f"/requests/{number}/review").status_code == 403
+
+    supervisor = web.browser("supervisor")
+    page = supervisor.get(f"/requests/{number}")
+    closed = supervisor.post(f"/requests/{number}/close", data={"csrf_token": csrf_of(page)})
+    assert "request was closed" in closed.text
+
+
+def test_refusals_are_pages_that_say_why(web: Web) -> None:
+    officer = web.browser("officer")
+    form = officer.get("/requests/new")
+    order = ("order.pdf", b"%PDF-1.4 the signed order", "application/pdf")
+    files = {"probe": ("probe.jpg", b"not a photo at all", "image/jpeg"), "order": order}
+    data = court_order_fields(web) | {"csrf_token": csrf_of(form)}
+    refused = officer.post("/requests/new", data=data, files=files)
+    assert refused.status_code == 422
+    assert "Please correct what you sent" in refused.text and "probe.jpg" in refused.text
+    bad_date = officer.post(
+        "/requests/new",
+        data=data | {"expires_at": "next tuesday"},
+        files={
+            "probe": ("p.jpg", web.world.photo("Abdullah_Gul", 2).read_bytes(), "image/jpeg"),
+            "order": order,
+        },
+    )
+    assert bad_date.status_code == 422 and "expires_at" in bad_date.text
+    assert officer.get("/requests/12345").status_code == 404
+    assert officer.get("/admin").status_code == 403
+    examiner = web.browser("examiner")
+    assert "This is not allowed" in examiner.get("/requests/new").text
+
+
+def test_administration_pages(light: Web) -> None:
+    admin = light.browser("admin")
+    page = admin.get("/admin")
+    for heading in ("Users", "Agencies", "Galleries", "Policies", "Face models"):
+        assert f"<h2>{heading}</h2>" in page.text
+    added = admin.post(
+        "/admin/agencies", data={"csrf_token": csrf_of(page), "code": "cpd", "name": "Cambridge"}
+    )
+    assert "agency was added" in added.text
+    made = admin.post(
+        "/admin/users",
+        data={
+            "csrf_token": csrf_of(added),
+            "username": "det.page",
+            "full_name": "Page Detective",
+            "agency_code": "cpd",
+            "roles": ["requester", "auditor"],
+            "password": "a page-made password",
+        },
+    )
+    assert "user was saved" in made.text
+    user_id = re.findall(r'href="/admin/users/(\d+)">det.page<', made.text)[0]
+    edit = admin.get(f"/admin/users/{user_id}")
+    assert 'value="auditor" checked' in edit.text
+    saved = admin.post(
+        f"/admin/users/{user_id}",
+        data={"csrf_token": csrf_of(edit), "full_name": "Page D.", "roles": ["requester"]},
+    )
+    assert "user was saved" in saved.text and 'id="active" type="checkbox" name="active"' in (
+        saved.text
+    )
+    assert light.call("det.page", "GET", "/api/v1/me").status_code == 401, "left inactive"
+    reset = admin.post(
+        f"/admin/users/{user_id}/password",
+        data={"csrf_token": csrf_of(saved), "password": "yet another password"},
+    )
+    assert reset.status_code == 200
+    no_factor = admin.post(f"/admin/users/{user_id}/totp", data={"csrf_token": csrf_of(reset)})
+    assert no_factor.status_code == 409
+
+    gallery = admin.post("/admin/galleries", data={"csrf_token": csrf_of(reset), "name": "county"})
+    assert "gallery was created" in gallery.text
+    outside = admin.post(
+        "/admin/galleries/county/enrol", data={"csrf_token": csrf_of(gallery), "source": "/etc"}
+    )
+    assert outside.status_code == 422 and "import folder" in outside.text
+    batch = light.world.settings.imports_dir / "one" / "Adam_Sandler"
+    batch.mkdir(parents=True)
+    (batch / "a.jpg").symlink_to(light.world.photo("Adam_Sandler", 1))
+    job = admin.post(
+        "/admin/galleries/county/enrol", data={"csrf_token": csrf_of(gallery), "source": "one"}
+    )
+    assert "Enrolment job 1: county" in job.text and "<progress" in job.text
+    light.app.state.services.jobs.wait(1, 120)
+    assert "finished: 1 of 1 photos" in admin.get("/admin/enrolments/1").text
+    assert admin.get("/admin/enrolments/9").status_code == 404
+
+
+def test_record_and_supervision_pages(light: Web) -> None:
+    auditor = light.browser("auditor")
+    record = auditor.get("/record", params={"action": "account.", "since": "2000-01-01T00:00"})
+    assert record.status_code == 200 and "account.password_set" in record.text
+    assert auditor.get("/record", params={"since": "yesterday"}).status_code == 422
+    verified = auditor.get("/record/verify")
+    assert "The record is intact" in verified.text
+    signed = auditor.post("/record/checkpoint", data={"csrf_token": csrf_of(verified)})
+    assert "record was signed" in signed.text and "Signatures checked</dt><dd>yes" in signed.text
+    supervision = light.browser("supervisor").get("/supervision")
+    assert "Overdue sworn statements" in supervision.text
+    assert light.browser("officer").get("/supervision").status_code == 403
+
+
+def test_account_page_tokens_second_factor_and_password(light: Web) -> None:
+    me = light.browser("officer")
+    page = me.get("/account")
+    made = me.post("/account/tokens", data={"csrf_token": csrf_of(page), "name": "scripts"})
+    token = re.findall(r'id="new-token">([^<]+)<', made.text)[0]
+    assert light.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).is_success
+    token_id = re.findall(r"/account/tokens/(\d+)/revoke", made.text)[0]
+    revoked = me.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_of(made)})
+    assert "token was revoked" in revoked.text
+
+    started = me.post("/account/totp", data={"csrf_token": csrf_of(revoked)})
+    secret = re.findall(r'id="totp-secret">([A-Z2-7]+)<', started.text)[0]
+    totp = pyotp.TOTP(secret)
+    on = me.post("/account/totp/confirm", data={"csrf_token": csrf_of(started), "code": totp.now()})
+    assert "second factor is on" in on.text
+    off = me.post(
+        "/account/totp/disable",
+        data={"csrf_token": csrf_of(on), "code": totp.at(time.time() + 30)},
+    )
+    assert "second factor is off" in off.text
+
+    changed = me.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_of(off),
+            "current": "a long test passphrase",
+            "new": "brand new pw!",
+        },
+    )
+    assert changed.url.path == "/login" and "password was changed" in changed.text
+    assert me.get("/account", follow_redirects=False).status_code == 303, "signed out"

@@ -1,0 +1,133 @@
+"""Headers, CSRF, body limits, failures without traces, and settings that refuse insecure
+defaults outside development."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+from tests.web.conftest import Web, csrf_of
+
+from facedocket.settings import Settings
+from facedocket.web.app import create_app
+
+KEY = "x" * 44
+
+
+def test_every_answer_carries_the_security_headers(light: Web) -> None:
+    for answer in (
+        light.client.get("/login"),
+        light.call("officer", "GET", "/api/v1/me"),
+        light.client.get("/api/v1/me"),
+    ):
+        headers = answer.headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert "script-src 'self'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["cache-control"] == "no-store"
+        assert "strict-transport-security" not in headers, "no HSTS in development"
+
+
+def test_production_adds_hsts_and_secure_host_cookies(light: Web, tmp_path: object) -> None:
+    settings = Settings(
+        **light.world.settings.model_dump()
+        | {
+            "environment": "production",
+            "secret_key": KEY,
+            "secure_cookies": True,
+            "audit_signing_key": "A" * 43 + "=",
+            "allow_sqlite": True,
+        }
+    )
+    app = create_app(settings, light.world.sessions, light.world.pipeline)
+    client = TestClient(app, base_url="https://testserver")
+    form = client.get("/login")
+    assert form.headers["strict-transport-security"].startswith("max-age=")
+    assert "__Host-facedocket-login" in form.headers["set-cookie"]
+    assert "secure" in form.headers["set-cookie"].lower()
+
+
+def test_production_settings_refuse_every_insecure_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(environment="production")
+    message = str(refused.value)
+    for needed in ("SECRET_KEY", "SECURE_COOKIES", "AUDIT_SIGNING_KEY", "PostgreSQL"):
+        assert needed in message
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(
+            environment="production",
+            secret_key="short",
+            secure_cookies=True,
+            audit_signing_key="A" * 43 + "=",
+            database_url="postgresql+psycopg://db/facedocket",
+        )
+    fine = Settings(
+        environment="production",
+        secret_key=KEY,
+        secure_cookies=True,
+        audit_signing_key="A" * 43 + "=",
+        database_url="postgresql+psycopg://db/facedocket",
+    )
+    assert fine.environment == "production"
+    monkeypatch.setenv("FACEDOCKET_ENVIRONMENT", "production")
+    monkeypatch.setenv("FACEDOCKET_SECRET_KEY", KEY)
+    monkeypatch.setenv("FACEDOCKET_SECURE_COOKIES", "true")
+    monkeypatch.setenv("FACEDOCKET_AUDIT_SIGNING_KEY", "A" * 43 + "=")
+    with pytest.raises(ValidationError, match="PostgreSQL"):
+        Settings()
+    monkeypatch.setenv("FACEDOCKET_ALLOW_SQLITE", "true")
+    assert Settings().allow_sqlite
+
+
+def test_browser_writes_need_the_sessions_csrf_token(light: Web) -> None:
+    client = light.browser("admin")
+    page = client.get("/admin")
+    data = {"code": "cpd", "name": "Cambridge Police"}
+    refused = client.post("/admin/agencies", data=data)
+    assert refused.status_code == 403
+    assert "reload the page" in refused.text
+    wrong = client.post("/admin/agencies", data={**data, "csrf_token": "not-it"})
+    assert wrong.status_code == 403
+    json_refused = client.post("/api/v1/agencies", json=data)
+    assert json_refused.status_code == 403
+    assert json_refused.json()["detail"]["code"] == "csrf"
+    allowed = client.post("/api/v1/agencies", json=data, headers={"X-CSRF-Token": csrf_of(page)})
+    assert allowed.status_code == 201
+
+
+def test_oversized_and_unmeasured_bodies_are_refused_unread(light: Web) -> None:
+    limit = light.world.settings.max_request_bytes
+    big = light.client.post("/login", content=b"x", headers={"content-length": str(limit + 1)})
+    assert big.status_code == 413
+
+    def chunks() -> object:
+        yield b"username=a"
+
+    chunked = light.client.post("/login", content=chunks())  # type: ignore[arg-type]
+    assert chunked.status_code == 411
+
+
+def test_failures_show_a_plain_message_and_no_trace(light: Web) -> None:
+    app = light.app
+
+    @app.get("/api/v1/boom", include_in_schema=False)
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    @app.get("/boom", include_in_schema=False)
+    def boom_page() -> None:
+        raise RuntimeError("secret internals")
+
+    client = TestClient(app, raise_server_exceptions=False)
+    api = client.get("/api/v1/boom")
+    assert api.status_code == 500
+    assert api.json()["detail"]["code"] == "server_error"
+    page = client.get("/boom")
+    assert page.status_code == 500
+    assert "Something went wrong" in page.text
+    for text in (api.text, page.text):
+        assert "Traceback" not in text and "secret internals" not in text
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404 and "<h1>That did not work</h1>" in missing.text

@@ -1,0 +1,127 @@
+"""Signing in through the login form: sessions, throttling, the second factor, sign-out."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pyotp
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from tests.web.conftest import PASSWORD, Web, csrf_of, sign_in
+
+from facedocket.store.schema import LoginAttempt, WebSession
+
+
+def test_a_session_is_a_random_cookie_whose_digest_alone_is_stored(light: Web) -> None:
+    client = light.browser("officer")
+    cookie = client.cookies.get("facedocket_session")
+    assert cookie
+    with light.world.sessions() as session:
+        stored = session.scalars(select(WebSession.token_sha256)).all()
+    assert cookie not in stored and len(stored[0]) == 64
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Welcome, Officer" in home.text
+
+
+def test_the_cookie_is_http_only_and_strict(light: Web) -> None:
+    light.browser("officer")
+    client = TestClient(light.app)
+    answer = sign_in(client, "officer", PASSWORD)
+    assert answer.status_code == 303
+    header = answer.headers["set-cookie"].lower()
+    assert "httponly" in header and "samesite=strict" in header and "path=/" in header
+
+
+def test_wrong_or_unknown_names_get_the_same_answer(light: Web) -> None:
+    light.browser("officer")
+    client = TestClient(light.app)
+    wrong = sign_in(client, "officer", "not the password")
+    unknown = sign_in(client, "nobody.here", "not the password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert "The username, password or code is not right." in wrong.text
+    assert "The username, password or code is not right." in unknown.text
+
+
+def test_five_failures_throttle_even_the_right_password(light: Web) -> None:
+    light.browser("officer")
+    client = TestClient(light.app)
+    for _ in range(5):
+        assert sign_in(client, "officer", "a wrong guess").status_code == 401
+    throttled = sign_in(client, "officer", PASSWORD)
+    assert throttled.status_code == 429
+    assert "Too many failed sign-ins" in throttled.text
+    with light.world.sessions() as session:
+        for attempt in session.scalars(select(LoginAttempt)):
+            attempt.at -= timedelta(minutes=16)
+        session.commit()
+    assert sign_in(client, "officer", PASSWORD).status_code == 303
+
+
+def test_a_second_factor_is_asked_for_once_turned_on(light: Web) -> None:
+    light.browser("officer")
+    secret = light.call("officer", "POST", "/api/v1/me/totp").json()["secret"]
+    totp = pyotp.TOTP(secret)
+    light.call("officer", "POST", "/api/v1/me/totp/confirm", json={"code": totp.now()})
+    client = TestClient(light.app)
+    assert sign_in(client, "officer", PASSWORD).status_code == 401
+    later = totp.at(time.time() + 30)
+    assert sign_in(client, "officer", PASSWORD, later).status_code == 303
+
+
+def test_login_forms_from_elsewhere_and_open_redirects_are_refused(light: Web) -> None:
+    light.browser("officer")
+    client = TestClient(light.app)
+    forged = client.post(
+        "/login",
+        data={"username": "officer", "password": PASSWORD, "form_token": "0" * 64},
+    )
+    assert forged.status_code == 403
+    form = client.get("/login", params={"next": "//evil.example/steal"})
+    assert 'name="next" value="/"' in form.text
+    token = form.text.split('name="form_token" value="')[1].split('"')[0]
+    answer = client.post(
+        "/login",
+        data={
+            "username": "officer",
+            "password": PASSWORD,
+            "form_token": token,
+            "next": "https://evil.example/",
+        },
+        follow_redirects=False,
+    )
+    assert answer.headers["location"] == "/"
+
+
+def test_anonymous_pages_go_to_sign_in_and_come_back(light: Web) -> None:
+    client = TestClient(light.app)
+    answer = client.get("/requests?state=submitted", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=/requests%3Fstate%3Dsubmitted"
+
+
+def test_signing_out_ends_the_session_on_the_server(light: Web) -> None:
+    client = light.browser("officer")
+    cookie = client.cookies.get("facedocket_session")
+    home = client.get("/")
+    assert client.post("/logout", data={"csrf_token": csrf_of(home)}).status_code == 200
+    replay = TestClient(light.app, cookies={"facedocket_session": cookie or ""})
+    assert replay.get("/", follow_redirects=False).status_code == 303
+
+
+def test_idle_sessions_expire(light: Web) -> None:
+    client = light.browser("officer")
+    idle = timedelta(minutes=light.world.settings.session_idle_minutes + 1)
+    with light.world.sessions() as session:
+        for row in session.scalars(select(WebSession)):
+            row.last_seen_at -= idle
+        session.commit()
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_deactivating_a_user_ends_their_sessions(light: Web) -> None:
+    client = light.browser("officer")
+    officer = light.call("officer", "GET", "/api/v1/me").json()["id"]
+    light.call("admin", "PATCH", f"/api/v1/users/{officer}", json={"active": False})
+    assert client.get("/", follow_redirects=False).status_code == 303
