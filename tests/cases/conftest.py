@@ -29,7 +29,7 @@ from facedocket.governance.register import approve_model, register_model
 from facedocket.governance.training import record_training
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
-from facedocket.store.schema import FaceModelRecord
+from facedocket.store.schema import FaceModelRecord, User
 
 GALLERY = "rmv"
 PEOPLE = ["Aaron_Peirsol", "Abdullah_Gul", "Adrien_Brody", "Adam_Sandler", "Alejandro_Toledo"]
@@ -181,14 +181,15 @@ def under_commission_rules(world: World) -> World:
                 roles=[role],
                 rank="Sergeant",
             )
-        add_user(
-            session,
-            "operator:test",
-            username="admin",
-            full_name="Admin",
-            agency_code="state-police",
-            roles=["administrator"],
-        )
+        if session.scalar(select(User).where(User.username == "admin")) is None:
+            add_user(
+                session,
+                "operator:test",
+                username="admin",
+                full_name="Admin",
+                agency_code="state-police",
+                roles=["administrator"],
+            )
     return world
 
 

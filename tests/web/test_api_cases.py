@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sqlalchemy import select
+from tests.cases.conftest import approve_the_model, train, under_commission_rules
 from tests.web.conftest import Web
 
-from facedocket.cases.directory import add_agency, add_user
 from facedocket.cases.review import LEAD_NOTICE
-from facedocket.store.db import transaction
 from facedocket.store.schema import AuditEntry
 
 
@@ -162,21 +162,11 @@ def test_uploads_are_checked_by_type_and_size(web: Web) -> None:
     assert big.status_code == 413
 
 
-def test_emergency_statement_and_the_overdue_list(web: Web) -> None:
-    world = web.world
-    world.settings = world.settings.model_copy(update={"policy": "ma-commission-2022"})
+def test_emergency_statement_and_the_overdue_list(web: Web, tmp_path: Path) -> None:
+    world = under_commission_rules(web.world)
+    train(world, "frt.exam")
+    approve_the_model(world, tmp_path)
     web.app.state.services.settings = world.settings
-    with transaction(world.sessions) as session:
-        add_agency(session, "operator:test", "state-police-frt-unit", "MSP face unit")
-        for username, role in (("frt.sup", "supervisor"), ("frt.exam", "examiner")):
-            add_user(
-                session,
-                "operator:test",
-                username=username,
-                full_name=username,
-                agency_code="state-police-frt-unit",
-                roles=[role],
-            )
     created = web.create(kind="emergency")
     assert created.status_code == 201, created.text
     number = created.json()["id"]
