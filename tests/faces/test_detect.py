@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
-from facedocket.faces.detect import Box, Detection, FaceDetector, dominant_face
+import dlib
+import numpy as np
+from tests.photos import lfw
+
+from facedocket.faces.detect import Box, Detection, FaceDetector, distinct_faces, dominant_face
+from facedocket.faces.images import decode_image
 
 
 def face(left: int, top: int, size: int) -> Detection:
@@ -33,6 +38,28 @@ def test_central_face_wins_over_a_slightly_smaller_bystander() -> None:
 
 def test_two_similar_faces_off_centre_are_ambiguous() -> None:
     assert dominant_face([face(0, 0, 100), face(300, 0, 95)], 500, 250) is None
+
+
+def test_a_bystander_cut_by_the_frame_counts_only_where_visible() -> None:
+    # The bystander's box is larger, but half of it lies outside the photo.
+    subject, bystander = face(80, 80, 100), face(-60, 60, 115)
+    assert dominant_face([bystander, subject], 250, 250) is subject
+
+
+def test_boxes_of_one_face_found_twice_are_one_face() -> None:
+    best = (dlib.rectangle(77, 77, 182, 182), 1.9)
+    again = (dlib.rectangle(37, 24, 163, 150), 0.02)  # the same face, another HOG filter
+    elsewhere = (dlib.rectangle(190, 10, 240, 60), 0.5)
+    assert distinct_faces([again, elsewhere, best]) == [best, elsewhere]
+
+
+def test_real_portrait_with_a_duplicate_box_gives_one_face(faces: Path) -> None:
+    # HOG returns two overlapping boxes for this face (scores 1.89 and 0.02).
+    image = decode_image(
+        lfw(faces, "John_Warner", 4).read_bytes(), max_bytes=10**7, max_pixels=10**7
+    )
+    (only,) = FaceDetector().detect(image)
+    assert only.score > 1
 
 
 def test_no_faces() -> None:

@@ -21,6 +21,9 @@ from facedocket.faces.images import RGBImage
 
 # Upsampling stops before the image passes this many pixels: beyond it HOG costs seconds.
 UPSAMPLE_PIXEL_BUDGET = 4_000_000
+# Two boxes sharing this much of the smaller one are one face found twice: the HOG detector
+# runs five filters (frontal, turned left, turned right, ...) and lets some overlaps through.
+SAME_FACE_OVERLAP = 0.5
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,24 @@ class Box:
     @property
     def area(self) -> int:
         return max(self.width, 0) * max(self.height, 0)
+
+    def visible_area(self, width: int, height: int) -> int:
+        """The area inside a ``width`` x ``height`` photo; a face cut by the edge counts less."""
+        clipped = Box(
+            max(self.left, 0), max(self.top, 0), min(self.right, width), min(self.bottom, height)
+        )
+        return clipped.area
+
+    def overlap(self, other: Box) -> float:
+        """Intersection as a share of the smaller box (1.0 when one holds the other)."""
+        inner = Box(
+            max(self.left, other.left),
+            max(self.top, other.top),
+            min(self.right, other.right),
+            min(self.bottom, other.bottom),
+        )
+        smaller = min(self.area, other.area)
+        return inner.area / smaller if smaller else 0.0
 
     def as_dict(self) -> dict[str, int]:
         return {"left": self.left, "top": self.top, "right": self.right, "bottom": self.bottom}
@@ -89,7 +110,8 @@ class FaceDetector:
             if len(rects):
                 break
         found = [
-            self._describe(image, rect, score) for rect, score in zip(rects, scores, strict=True)
+            self._describe(image, rect, score)
+            for rect, score in distinct_faces(list(zip(rects, scores, strict=True)))
         ]
         return sorted(found, key=lambda d: d.score, reverse=True)
 
@@ -109,6 +131,22 @@ class FaceDetector:
         return Detection(box=box, score=float(score), landmarks=points, shape=shape)
 
 
+def distinct_faces(
+    candidates: list[tuple[dlib.rectangle, float]],
+) -> list[tuple[dlib.rectangle, float]]:
+    """Best score first, without boxes that mostly overlap a better-scored one.
+
+    Left in, such a duplicate makes a one-person portrait "ambiguous", or a probe with one
+    face ask the examiner to choose between two boxes of the same face.
+    """
+    kept: list[tuple[dlib.rectangle, float, Box]] = []
+    for rect, score in sorted(candidates, key=lambda c: c[1], reverse=True):
+        box = Box(rect.left(), rect.top(), rect.right(), rect.bottom())
+        if all(box.overlap(other) < SAME_FACE_OVERLAP for _, _, other in kept):
+            kept.append((rect, score, box))
+    return [(rect, score) for rect, score, _ in kept]
+
+
 def dominant_face(
     detections: list[Detection], width: int, height: int, ratio: float = 2.0
 ) -> Detection | None:
@@ -117,16 +155,21 @@ def dominant_face(
     A licence or booking photo holds one large, central face; a bystander is smaller or off
     to the side. The largest face wins when it is ``ratio`` times the area of the next, or
     somewhat larger (1.2 times) and covering the photo's centre. Otherwise the photo is
-    ambiguous and must not be enrolled under one name.
+    ambiguous and must not be enrolled under one name. Sizes are the parts of the boxes
+    inside the photo: a bystander cut by the frame is smaller than its box.
     """
     if not detections:
         return None
-    first, *rest = sorted(detections, key=lambda d: d.box.area, reverse=True)
+
+    def size(detection: Detection) -> int:
+        return detection.box.visible_area(width, height)
+
+    first, *rest = sorted(detections, key=size, reverse=True)
     if not rest:
         return first
-    runner_up = rest[0].box.area
+    runner_up = size(rest[0])
     box = first.box
     central = box.left <= width / 2 <= box.right and box.top <= height / 2 <= box.bottom
-    if first.box.area >= ratio * runner_up or (central and first.box.area >= 1.2 * runner_up):
+    if size(first) >= ratio * runner_up or (central and size(first) >= 1.2 * runner_up):
         return first
     return None
