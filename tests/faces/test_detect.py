@@ -62,6 +62,21 @@ def test_real_portrait_with_a_duplicate_box_gives_one_face(faces: Path) -> None:
     assert only.score > 1
 
 
+def test_cnn_finds_the_face_hog_misses(faces: Path) -> None:
+    # HOG finds nothing in this portrait even upsampled twice; the CNN fallback does.
+    image = decode_image(
+        lfw(faces, "Abdoulaye_Wade", 3).read_bytes(), max_bytes=10**7, max_pixels=10**7
+    )
+    assert FaceDetector(cnn_fallback=False).detect(image) == []
+    (found,) = FaceDetector().detect(image)
+    assert 60 < found.box.width < 160
+    assert found.box.left < 125 < found.box.right
+
+
+def test_cnn_fallback_finds_nothing_in_a_blank_photo() -> None:
+    assert FaceDetector().detect(np.full((600, 800, 3), 128, np.uint8)) == []
+
+
 def test_no_faces() -> None:
     assert dominant_face([], 100, 100) is None
 
