@@ -5,6 +5,9 @@ upsampled, which costs four times the work per doubling, so there are two modes:
 (enrolment of portrait photos: upsample only when nothing was found) and ``thorough``
 (probes: upsample as far as allowed, so a small face in a crowd is not missed).
 
+HOG runs on the photo's luminance: colour costs it three times the gradient work for no
+more faces found (21 misses in 5839 development photos either way, in half the time).
+
 HOG misses some clearly visible faces (turned, tilted, hard light). When it finds nothing
 at all, dlib's CNN face detector (MMOD) looks once more: a hundred times slower, so it runs
 only for those photos (well under 1% of portraits), on a copy scaled to a pixel budget.
@@ -133,8 +136,9 @@ class FaceDetector:
         levels = self._upsample_levels(image)
         if thorough:
             levels = levels[-1:]
+        grey = luminance(image)
         for upsample in levels:
-            rects, scores, _ = self._hog.run(image, upsample, 0.0)
+            rects, scores, _ = self._hog.run(grey, upsample, 0.0)
             if len(rects):
                 break
         candidates = list(zip(rects, scores, strict=True))
@@ -180,6 +184,11 @@ class FaceDetector:
         points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
         box = Box(rect.left(), rect.top(), rect.right(), rect.bottom())
         return Detection(box=box, score=float(score), landmarks=points, shape=shape)
+
+
+def luminance(image: RGBImage) -> NDArray[np.uint8]:
+    """The 8-bit luminance (ITU-R 601, as Pillow computes it) of an RGB image."""
+    return np.asarray(Image.fromarray(image).convert("L"), dtype=np.uint8)
 
 
 def distinct_faces(
