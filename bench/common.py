@@ -137,6 +137,8 @@ def environment() -> dict[str, Any]:
         "machine": platform.machine(),
         "processor": platform.processor(),
         "cpus": os.cpu_count(),
+        # Other work on a shared machine skews every timing; the load says how much.
+        "load_average_1_5_15_min": os.getloadavg(),
         "argv": sys.argv,
     }
 
