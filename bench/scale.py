@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
+import os
 import shutil
 import sys
 import tempfile
@@ -34,11 +36,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import faiss
 import numpy as np
-from common import add_faces_option, check_faces_dir, environment, read_images, write_json
+from common import add_faces_option, check_faces_dir, environment, read_images
 from numpy.typing import NDArray
 from synthetic import StrangerModel, calibrate, compare, impostor_scores, stranger_scores
-from templates import our_templates
+from templates import load_cache, our_templates
 
 from facedocket.gallery.index import FaissIndex, VectorIndex
 from facedocket.gallery.index.milvus_index import MilvusIndex
@@ -47,6 +50,15 @@ Matrix = NDArray[np.float32]
 Ids = NDArray[np.int64]
 BACKENDS = ("faiss-flat", "faiss-hnsw", "milvus-flat", "milvus-hnsw")
 ADD_CHUNK = 100_000
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def write_json(name: str, payload: dict[str, Any]) -> Path:
+    """Beside this script, whatever folder ``common`` was imported from."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    return path
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,24 @@ def main() -> None:
     parser.add_argument("--ef", type=int, nargs="+", default=[64, 128, 256], help="efSearch")
     parser.add_argument("--milvus-uri", help="a Milvus server; default: milvus-lite in a temp dir")
     parser.add_argument("--enrol", type=int, default=0, help="photos for the enrolment race")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2, help="enrolment races, alternating")
+    parser.add_argument(
+        "--writer", type=int, default=0, help="templates through the enrolment writer alone"
+    )
+    parser.add_argument(
+        "--database-url", help="for --writer: e.g. PostgreSQL; default a temporary SQLite file"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="enrolment; FAISS build threads")
+    parser.add_argument(
+        "--search-threads",
+        type=int,
+        default=1,
+        help="FAISS threads per search: one probe at a time gains little from more, and on "
+        "a busy machine OpenMP's spinning threads cost far more than they give",
+    )
+    parser.add_argument(
+        "--templates", type=Path, help="a templates-ours-*.npz cache to read instead of embedding"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="scale")
     args = parser.parse_args()
@@ -85,14 +114,26 @@ def main() -> None:
     payload: dict[str, Any] = {"environment": environment(), "arguments": vars(args) | {}}
     payload["arguments"]["faces"] = str(faces)
     if args.enrol:
-        payload["enrolment"] = enrolment_race(faces, args.enrol, args.workers)
+        payload["enrolment"] = enrolment_race(faces, args.enrol, args.workers, args.repeats)
+        write_json(args.out, payload)
+    if args.writer:
+        payload["writer"] = [
+            writer_speed(args.writer, backend, args.database_url)
+            for backend in ("faiss-flat", "milvus-flat")
+        ]
         write_json(args.out, payload)
     if args.sizes:
-        vectors, identities = real_templates(faces, args.workers)
+        vectors, identities = real_templates(faces, args.workers, args.templates)
         payload["search"] = []
         for size in args.sizes:
             work = workload(vectors, identities, size, args.queries, args.seed)
-            payload["search"].append(search_at(work, args))
+            finished = list(payload["search"])
+
+            def save(part: dict[str, Any], finished: list[Any] = finished) -> None:
+                # After each backend too: a 1M HNSW build takes too long to lose to a crash.
+                write_json(args.out, payload | {"search": [*finished, part]})
+
+            payload["search"].append(search_at(work, args, save))
             write_json(args.out, payload)
     print(f"wrote {write_json(args.out, payload)}", file=sys.stderr)
 
@@ -100,10 +141,14 @@ def main() -> None:
 # --- the workload ---------------------------------------------------------------------------
 
 
-def real_templates(faces: Path, workers: int) -> tuple[Matrix, list[str]]:
+def real_templates(faces: Path, workers: int, cache: Path | None) -> tuple[Matrix, list[str]]:
     """FaceDocket's templates of every photo of the set whose face was found."""
     rows = read_images(faces)
-    records, _ = our_templates(faces, [r.path for r in rows], workers=workers)
+    if cache is not None:
+        records = load_cache(cache)
+        rows = [r for r in rows if r.path in records]
+    else:
+        records, _ = our_templates(faces, [r.path for r in rows], workers=workers)
     found = [(records[r.path].vector, r.identity) for r in rows if records[r.path].detected]
     vectors = np.stack([v for v, _ in found if v is not None]).astype(np.float32)
     return vectors, [identity for _, identity in found]
@@ -164,7 +209,9 @@ def folder_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
 
 
-def search_at(work: Workload, args: argparse.Namespace) -> dict[str, Any]:
+def search_at(
+    work: Workload, args: argparse.Namespace, save: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
     size = len(work.gallery)
     print(f"gallery of {size:,} ({work.real:,} real)", file=sys.stderr, flush=True)
     result: dict[str, Any] = {
@@ -184,6 +231,7 @@ def search_at(work: Workload, args: argparse.Namespace) -> dict[str, Any]:
     for backend in args.backends:
         with tempfile.TemporaryDirectory(prefix="scale-") as folder:
             result["backends"].append(one_backend(backend, work, exact_ids, Path(folder), args))
+            save(result)
             gc.collect()
     return result
 
@@ -214,6 +262,7 @@ def one_backend(
             )
 
     gc.collect()
+    faiss.omp_set_num_threads(args.workers)
     before = rss_bytes()
     began = time.perf_counter()
     index = make()
@@ -239,6 +288,7 @@ def one_backend(
         import milvus_lite  # noqa: PLC0415
 
         out["milvus"] = args.milvus_uri or f"milvus-lite {milvus_lite.__version__}"
+    faiss.omp_set_num_threads(args.search_threads)
     settings = args.ef if backend.endswith("hnsw") else [None]
     queries = args.milvus_queries if backend.startswith("milvus") else args.queries
     out["runs"] = []
@@ -294,50 +344,156 @@ def measure(index: VectorIndex, work: Workload, exact_ids: Ids, k: int, queries:
 # --- enrolment ------------------------------------------------------------------------------
 
 
-def enrolment_race(faces: Path, count: int, workers: int) -> dict[str, Any]:
-    """The same photos through the local engine and the Ray engine; photos per second."""
+def enrolment_race(faces: Path, count: int, workers: int, repeats: int) -> dict[str, Any]:
+    """The same photos through the local engine and the Ray engine; photos per second.
+
+    The model is converted before the clock starts, and the engines take turns, so a
+    neighbour's load on a shared machine falls on both; the load average is recorded.
+    """
     import ray  # noqa: PLC0415
 
-    from facedocket.gallery.enrol import enrol  # noqa: PLC0415
+    from facedocket.faces.registry import load_embedder  # noqa: PLC0415
     from facedocket.gallery.sources import EnrolmentItem  # noqa: PLC0415
-    from facedocket.settings import Settings  # noqa: PLC0415
-    from facedocket.store.db import make_engine, session_factory  # noqa: PLC0415
-    from facedocket.store.migrate import upgrade  # noqa: PLC0415
 
     rows = [r for r in read_images(faces) if r.dataset == "lfw"][:count]
     items = [EnrolmentItem(r.identity, r.identity, faces / r.path) for r in rows]
     models = Path(tempfile.mkdtemp(prefix="scale-models-"))
-    out: dict[str, Any] = {"photos": len(items), "workers": workers}
+    load_embedder("dlib-resnet-v1", models).file_sha256  # noqa: B018 - converts the model
+    started = time.perf_counter()
+    ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+    out: dict[str, Any] = {
+        "photos": len(items),
+        "workers": workers,
+        "ray_start_s": round(time.perf_counter() - started, 1),
+        "runs": [],
+    }
     try:
-        for engine in ("local", "ray"):
-            data = Path(tempfile.mkdtemp(prefix=f"scale-enrol-{engine}-"))
-            try:
-                settings = Settings(data_dir=data, model_dir=models, workers=workers)
-                database = make_engine(settings.db_url)
-                upgrade(database)
-                if engine == "ray":
-                    started = time.perf_counter()
-                    ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
-                    out["ray_start_s"] = round(time.perf_counter() - started, 1)
-                began = time.perf_counter()
-                report = enrol(settings, session_factory(database), "race", items, engine=engine)
-                wall = time.perf_counter() - began
-                out[engine] = {
-                    "seconds": round(wall, 1),
-                    "photos_per_s": round(len(items) / wall, 2),
-                    "enrolled": report.enrolled,
-                    "refused": report.refused,
-                    "stage_seconds": {k: round(v, 1) for k, v in report.stage_seconds.items()},
-                }
-                print(f"  enrol {engine}: {out[engine]}", file=sys.stderr, flush=True)
-            finally:
-                if engine == "ray" and ray.is_initialized():
-                    ray.shutdown()
-                shutil.rmtree(data, ignore_errors=True)
+        for turn in range(repeats):
+            for engine in ("local", "ray") if turn % 2 == 0 else ("ray", "local"):
+                out["runs"].append(race_once(engine, items, models, workers))
+                print(f"  enrol: {out['runs'][-1]}", file=sys.stderr, flush=True)
     finally:
+        ray.shutdown()
         shutil.rmtree(models, ignore_errors=True)
-    out["ray_overhead"] = round(out["ray"]["seconds"] / out["local"]["seconds"] - 1, 3)
+    for engine in ("local", "ray"):
+        seconds = [r["seconds"] for r in out["runs"] if r["engine"] == engine]
+        out[engine] = {
+            "median_seconds": float(np.median(seconds)),
+            "photos_per_s": round(len(items) / float(np.median(seconds)), 2),
+        }
+    out["ray_overhead"] = round(
+        out["ray"]["median_seconds"] / out["local"]["median_seconds"] - 1, 3
+    )
     return out
+
+
+def race_once(engine: str, items: list[Any], models: Path, workers: int) -> dict[str, Any]:
+    from facedocket.gallery.enrol import enrol  # noqa: PLC0415
+    from facedocket.settings import Settings  # noqa: PLC0415
+    from facedocket.store.db import make_engine, session_factory  # noqa: PLC0415
+    from facedocket.store.migrate import upgrade  # noqa: PLC0415
+
+    data = Path(tempfile.mkdtemp(prefix=f"scale-enrol-{engine}-"))
+    try:
+        settings = Settings(data_dir=data, model_dir=models, workers=workers)
+        database = make_engine(settings.db_url)
+        upgrade(database)
+        load = os.getloadavg()[0]
+        began = time.perf_counter()
+        report = enrol(settings, session_factory(database), "race", items, engine=engine)
+        wall = time.perf_counter() - began
+        database.dispose()
+        return {
+            "engine": engine,
+            "seconds": round(wall, 1),
+            "photos_per_s": round(len(items) / wall, 2),
+            "enrolled": report.enrolled,
+            "refused": report.refused,
+            "stage_seconds": {k: round(v, 1) for k, v in report.stage_seconds.items()},
+            "load_average_before": round(load, 2),
+        }
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def writer_speed(count: int, backend: str, url: str | None) -> dict[str, Any]:
+    """Photos per second the driver can record (database and index), with no face work.
+
+    One driver writes for every engine, so this is the ceiling on any cluster's enrolment.
+    """
+    import uuid  # noqa: PLC0415
+
+    from sqlalchemy import text  # noqa: PLC0415
+
+    from facedocket.gallery.enrol import EnrolmentReport, _Writer  # noqa: PLC0415
+    from facedocket.gallery.indexes import open_index  # noqa: PLC0415
+    from facedocket.gallery.records import ensure_gallery  # noqa: PLC0415
+    from facedocket.gallery.sources import EnrolmentItem  # noqa: PLC0415
+    from facedocket.gallery.worker import Enrolled  # noqa: PLC0415
+    from facedocket.settings import Settings  # noqa: PLC0415
+    from facedocket.store.db import make_engine, session_factory, transaction  # noqa: PLC0415
+    from facedocket.store.migrate import upgrade  # noqa: PLC0415
+    from facedocket.store.schema import FaceModelRecord  # noqa: PLC0415
+
+    data = Path(tempfile.mkdtemp(prefix="scale-writer-"))
+    schema = f"w_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url) if url else None
+    try:
+        settings = Settings(data_dir=data, index_backend=backend)
+        if admin is not None:
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            engine = make_engine(url or "", connect_args={"options": f"-csearch_path={schema}"})
+        else:
+            engine = make_engine(settings.db_url)
+        upgrade(engine)
+        sessions = session_factory(engine)
+        with transaction(sessions) as session:
+            gallery_id = ensure_gallery(session, "writer").id
+            model = FaceModelRecord(
+                name="m", version="1", file_sha256="0" * 64, dimension=128, threshold=0.5
+            )
+            session.add(model)
+            session.flush()
+            model_id = model.id
+        with sessions() as session:
+            index = open_index(session, settings, gallery_id, model_id)
+        items = [EnrolmentItem(f"r{i}", f"Person {i}", Path(f"/p/{i}.jpg")) for i in range(count)]
+        rng = np.random.default_rng(0)
+        report = EnrolmentReport(gallery="writer", total=count)
+        writer = _Writer(sessions, gallery_id, model_id, items, report, index)
+        began = time.perf_counter()
+        for start in range(0, count, 256):
+            vectors = rng.standard_normal((min(256, count - start), 128)).astype(np.float32)
+            writer.write(
+                [
+                    Enrolled(
+                        start + i,
+                        f"{start + i:064x}",
+                        640,
+                        480,
+                        {"left": 1, "top": 2, "right": 3, "bottom": 4},
+                        {"eye_distance": 60.0, "sharpness": 0.5, "yaw": 0.1},
+                        v.tobytes(),
+                    )
+                    for i, v in enumerate(vectors)
+                ]
+            )
+        seconds = time.perf_counter() - began
+        engine.dispose()
+        return {
+            "templates": count,
+            "database": "postgresql" if url else "sqlite",
+            "index": backend,
+            "seconds": round(seconds, 1),
+            "photos_per_s": round(count / seconds, 1),
+        }
+    finally:
+        if admin is not None:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
