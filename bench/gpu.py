@@ -208,7 +208,9 @@ def embedding_throughput(model_file: Path | None, batches: list[int], seconds: f
     return out
 
 
-def torch_embedder(embedder: Any, normalise: Any) -> Callable[[np.ndarray], np.ndarray]:
+def torch_embedder(
+    embedder: Any, normalise: Callable[[np.ndarray], np.ndarray]
+) -> Callable[[np.ndarray], np.ndarray]:
     """The embedder's ONNX graph as a torch module on the GPU, equal to ONNX Runtime's."""
     import onnx
     import torch
@@ -313,7 +315,7 @@ def faiss_gpu(size: int, dimension: int) -> tuple[SearchFn, float]:
 
     def search(queries: np.ndarray, k: int) -> np.ndarray:
         assert resources is not None
-        return index.search(queries, k)[1]
+        return np.asarray(index.search(queries, k)[1])
 
     return search, time.perf_counter() - began
 
@@ -330,7 +332,7 @@ def torch_gpu(size: int, dimension: int) -> tuple[SearchFn, float]:
     def search(queries: np.ndarray, k: int) -> np.ndarray:
         q = torch.from_numpy(queries).to("cuda", non_blocking=True)
         scores = q @ gallery.T
-        return torch.topk(scores, k, dim=1).indices.cpu().numpy()  # .cpu() synchronises
+        return np.asarray(torch.topk(scores, k, dim=1).indices.cpu().numpy())  # synchronises
 
     return search, time.perf_counter() - began
 
@@ -347,7 +349,7 @@ def cupy_gpu(size: int, dimension: int) -> tuple[SearchFn, float]:
         scores = cupy.asarray(queries) @ gallery.T
         top = cupy.argpartition(-scores, k, axis=1)[:, :k]
         order = cupy.argsort(-cupy.take_along_axis(scores, top, axis=1), axis=1)
-        return cupy.asnumpy(cupy.take_along_axis(top, order, axis=1))
+        return np.asarray(cupy.asnumpy(cupy.take_along_axis(top, order, axis=1)))
 
     return search, time.perf_counter() - began
 

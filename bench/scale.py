@@ -44,7 +44,9 @@ from synthetic import StrangerModel, calibrate, compare, impostor_scores, strang
 from templates import load_cache, our_templates
 
 from facedocket.gallery.index import FaissIndex, VectorIndex
-from facedocket.gallery.index.milvus_index import MilvusIndex
+from facedocket.gallery.index.faiss_index import Kind
+from facedocket.gallery.index.milvus_index import IndexType, MilvusIndex
+from facedocket.settings import EnrolEngine
 
 Matrix = NDArray[np.float32]
 Ids = NDArray[np.int64]
@@ -242,14 +244,14 @@ def one_backend(
     size, dimension = work.gallery.shape
     make: Callable[[], VectorIndex]
     if backend.startswith("faiss"):
-        kind = "hnsw" if backend == "faiss-hnsw" else "flat"
+        kind: Kind = "hnsw" if backend == "faiss-hnsw" else "flat"
 
         def make() -> VectorIndex:
             return FaissIndex(dimension, kind, hnsw_m=args.m, ef_construction=args.ef_construction)
 
     else:
         uri = args.milvus_uri or str(folder / "milvus.db")
-        index_type = "HNSW" if backend == "milvus-hnsw" else "FLAT"
+        index_type: IndexType = "HNSW" if backend == "milvus-hnsw" else "FLAT"
 
         def make() -> VectorIndex:
             return MilvusIndex(
@@ -369,7 +371,8 @@ def enrolment_race(faces: Path, count: int, workers: int, repeats: int) -> dict[
     }
     try:
         for turn in range(repeats):
-            for engine in ("local", "ray") if turn % 2 == 0 else ("ray", "local"):
+            engines: tuple[EnrolEngine, ...] = ("local", "ray")
+            for engine in engines if turn % 2 == 0 else engines[::-1]:
                 out["runs"].append(race_once(engine, items, models, workers))
                 print(f"  enrol: {out['runs'][-1]}", file=sys.stderr, flush=True)
     finally:
@@ -387,7 +390,7 @@ def enrolment_race(faces: Path, count: int, workers: int, repeats: int) -> dict[
     return out
 
 
-def race_once(engine: str, items: list[Any], models: Path, workers: int) -> dict[str, Any]:
+def race_once(engine: EnrolEngine, items: list[Any], models: Path, workers: int) -> dict[str, Any]:
     from facedocket.gallery.enrol import enrol  # noqa: PLC0415
     from facedocket.settings import Settings  # noqa: PLC0415
     from facedocket.store.db import make_engine, session_factory  # noqa: PLC0415
