@@ -116,7 +116,11 @@ def test_a_milvus_collection_in_step_is_not_listed_again(
 
     monkeypatch.setattr(indexes, "sync_index", refuse)
     with sessions() as session:
-        assert len(open_index(session, settings, gallery_id, model_id)) == 20
+        first = open_index(session, settings, gallery_id, model_id)
+        second = open_index(session, settings, gallery_id, model_id)
+        assert len(second) == 20
+        assert isinstance(first, MilvusIndex) and isinstance(second, MilvusIndex)
+        assert first._client is second._client, "one connection per deployment, not per search"
 
 
 def test_milvus_collection_belongs_to_one_database(

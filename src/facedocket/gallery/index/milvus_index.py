@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +35,22 @@ MAX_BATCH = 16384
 ID_FIELD = "id"
 VECTOR_FIELD = "vector"
 CONSISTENCY = "Strong"
+
+
+# One client (one gRPC channel) per deployment for the whole process: the search gate opens
+# the index for every search, and a channel per search would pile up in a long-lived server.
+_clients: dict[tuple[str, str], Any] = {}
+_clients_lock = threading.Lock()
+
+
+def client_for(uri: str, token: str | None) -> Any:
+    key = (uri, token or "")
+    with _clients_lock:
+        if key not in _clients:
+            if is_lite(uri):
+                Path(uri).parent.mkdir(parents=True, exist_ok=True)
+            _clients[key] = MilvusClient(uri=uri, token=token or "")
+        return _clients[key]
 
 
 def is_lite(uri: str) -> bool:
@@ -65,9 +82,7 @@ class MilvusIndex:
         self.hnsw_m = hnsw_m
         self.ef_construction = ef_construction
         self.ef_search = ef_search
-        if is_lite(uri):
-            Path(uri).parent.mkdir(parents=True, exist_ok=True)
-        self._client: Any = MilvusClient(uri=uri, token=token or "")
+        self._client: Any = client_for(uri, token)
         if self._client.has_collection(collection):
             self._check_existing()
         else:
@@ -250,4 +265,8 @@ class MilvusIndex:
         self._client.drop_collection(self.collection)
 
     def close(self) -> None:
+        """Close this deployment's shared client; the next index opened makes a new one."""
+        with _clients_lock:
+            for key in [key for key, client in _clients.items() if client is self._client]:
+                del _clients[key]
         self._client.close()
