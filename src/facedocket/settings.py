@@ -15,7 +15,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-IndexBackend = Literal["faiss-flat", "faiss-hnsw"]
+IndexBackend = Literal["faiss-flat", "faiss-hnsw", "milvus-flat", "milvus-hnsw"]
+EnrolEngine = Literal["local", "ray"]
 Environment = Literal["development", "production"]
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -37,6 +38,27 @@ class Settings(BaseSettings):
     hnsw_m: int = Field(default=32, ge=4, le=128)
     hnsw_ef_construction: int = Field(default=200, ge=16)
     hnsw_ef_search: int = Field(default=256, ge=16)
+    # Milvus (index_backend milvus-flat or milvus-hnsw): a cluster for a state-sized gallery,
+    # or milvus-lite, a local folder, when unset. See docs/scaling.md.
+    milvus_uri: str | None = Field(
+        default=None,
+        description="Milvus address, e.g. http://milvus.internal:19530; "
+        "a milvus-lite database at data_dir/milvus.db when unset.",
+    )
+    milvus_token: SecretStr | None = Field(
+        default=None, description="Milvus credentials, 'user:password' or an API key."
+    )
+    milvus_collection_prefix: str = Field(
+        default="facedocket",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,99}$",
+        description="Names this deployment's collections apart from others on the cluster.",
+    )
+    milvus_shards: int = Field(
+        default=1, ge=1, le=64, description="Shards of a new collection (ingest parallelism)."
+    )
+    milvus_replicas: int = Field(
+        default=1, ge=1, le=16, description="In-memory replicas loaded (query throughput, HA)."
+    )
     policy: str = Field(
         default="massachusetts",
         description="The jurisdiction's policy pack that new requests are decided under.",
@@ -57,6 +79,25 @@ class Settings(BaseSettings):
     max_image_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(default=40_000_000, ge=10_000)
     workers: int = Field(default=0, ge=0, description="Enrolment processes; 0 means all cores.")
+    enrol_engine: EnrolEngine = Field(
+        default="local",
+        description="Bulk enrolment on this machine's processes, or on a Ray cluster.",
+    )
+    ray_address: str | None = Field(
+        default=None,
+        description="Ray cluster to enrol on (e.g. ray://head:10001 or auto); "
+        "a local Ray instance when unset.",
+    )
+    enrol_batch_size: int = Field(
+        default=16, ge=1, le=4096, description="Photos per batch handed to a CPU worker."
+    )
+    gpu_batch_size: int = Field(
+        default=256,
+        ge=1,
+        le=4096,
+        description="Photos per batch when the embedder runs on a GPU: large enough to keep "
+        "it busy, small enough for its memory (each photo is two chips with the mirror).",
+    )
     faces_dir: Path = Field(
         default=Path("../shared/data/faces"), description="The development photo set."
     )
@@ -118,6 +159,12 @@ class Settings(BaseSettings):
             raise ValueError(f"an Ed25519 private key is 32 bytes, this one is {len(raw)}")
         return value
 
+    @field_validator("index_backend", mode="before")
+    @classmethod
+    def _plain_milvus(cls, value: object) -> object:
+        # "milvus" alone means the exact kind, as exact search is the default everywhere.
+        return "milvus-flat" if value == "milvus" else value
+
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if self.database_url is None:
@@ -162,6 +209,11 @@ class Settings(BaseSettings):
     @property
     def imports_dir(self) -> Path:
         return self.enrolment_dir or self.data_dir / "imports"
+
+    @property
+    def milvus_target(self) -> str:
+        """The Milvus URI, always set: the configured cluster or the local milvus-lite file."""
+        return self.milvus_uri or str(self.data_dir / "milvus.db")
 
     @property
     def audit_signing_key_file(self) -> Path:

@@ -1,8 +1,9 @@
 """Nothing but the search gate may query a gallery index for a probe.
 
 The rule is structural, so the test reads the source. An index can only be had through
-the index machinery (``gallery.index``, ``gallery.indexes``, ``faiss``); outside the index
-package, only ``cases/gate.py`` may both hold that machinery and call ``.search(``. A few
+the index machinery (``gallery.index``, ``gallery.indexes``, ``faiss``, ``pymilvus``);
+outside the index package, only ``cases/gate.py`` may both hold that machinery and call
+``.search(``. A few
 gallery modules keep indexes up to date or read their hits; they may import the machinery
 but never search.
 """
@@ -17,7 +18,13 @@ import facedocket
 PACKAGE = Path(facedocket.__file__).parent
 GATE = PACKAGE / "cases" / "gate.py"
 INDEX_PACKAGE = PACKAGE / "gallery" / "index"
-MACHINERY = ("facedocket.gallery.index", "facedocket.gallery.indexes", "faiss")
+MACHINERY = (
+    "facedocket.gallery.index",
+    "facedocket.gallery.indexes",
+    "faiss",
+    "pymilvus",
+    "milvus_lite",
+)
 MAINTENANCE = {PACKAGE / "gallery" / name for name in ("indexes.py", "enrol.py", "candidates.py")}
 
 

@@ -2,21 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from facedocket.gallery.index import FaissIndex, VectorIndex
+from facedocket.gallery.index.milvus_index import IndexType, MilvusIndex
+
+# One milvus-lite database for the module (its server starts once); a collection per test.
+MILVUS_URI: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def milvus_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    MILVUS_URI["uri"] = str(tmp_path_factory.mktemp("milvus") / "index-tests.db")
+    yield
+    MILVUS_URI.clear()
+
+
+def milvus(index_type: IndexType) -> Callable[[int], VectorIndex]:
+    def make(dimension: int) -> VectorIndex:
+        name = f"test_{uuid.uuid4().hex[:16]}"
+        return MilvusIndex(
+            MILVUS_URI["uri"], name, dimension, index_type=index_type, hnsw_m=16, ef_search=64
+        )
+
+    return make
+
 
 Factory = Callable[[int], VectorIndex]
 BACKENDS: dict[str, Factory] = {
     "faiss-flat": lambda d: FaissIndex(d, "flat"),
     "faiss-hnsw": lambda d: FaissIndex(d, "hnsw", hnsw_m=16, ef_search=64),
+    "milvus-flat": milvus("FLAT"),
+    "milvus-hnsw": milvus("HNSW"),
 }
 Loader = Callable[[Path], VectorIndex]
-LOADERS: dict[str, Loader] = {"faiss-flat": FaissIndex.load, "faiss-hnsw": FaissIndex.load}
+LOADERS: dict[str, Loader] = {
+    "faiss-flat": FaissIndex.load,
+    "faiss-hnsw": FaissIndex.load,
+    "milvus-flat": MilvusIndex.load,
+    "milvus-hnsw": MilvusIndex.load,
+}
+EXACT = {"faiss-flat", "milvus-flat"}
 
 
 def unit(rows: int, dim: int = 32, seed: int = 0) -> np.ndarray:
@@ -47,7 +78,7 @@ def test_exact_order_matches_brute_force(backend: str) -> None:
     expected = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
     found = index.search(queries, 10).ids
     agreement = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, expected, strict=True)])
-    assert agreement >= (1.0 if backend == "faiss-flat" else 0.95)
+    assert agreement >= (1.0 if backend in EXACT else 0.95)
 
 
 def test_removed_ids_never_come_back(backend: str) -> None:
@@ -110,3 +141,30 @@ def test_save_and_load_round_trip(backend: str, tmp_path: Path) -> None:
     assert loaded.ids().tolist() == index.ids().tolist()
     assert np.array_equal(loaded.search(vectors[:5], 5).ids, index.search(vectors[:5], 5).ids)
     assert not list(tmp_path.glob("*.tmp")), "the temporary file must be renamed into place"
+
+
+def test_backends_agree_in_order_with_exact_faiss(backend: str) -> None:
+    """Every backend returns the exact search's ids in its order, but for ties and misses."""
+    vectors = unit(3000, dim=64, seed=7)
+    queries = np.vstack([vectors[:10] * 0.8 + unit(10, dim=64, seed=8) * 0.6, unit(10, 64, 9)])
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    exact = FaissIndex(64, "flat")
+    exact.add(np.arange(3000), vectors)
+    index = BACKENDS[backend](64)
+    index.add(np.arange(3000), vectors)
+    index.remove(np.arange(0, 3000, 7))
+    exact.remove(np.arange(0, 3000, 7))
+    want, got = exact.search(queries, 50), index.search(queries, 50)
+    assert np.allclose(got.scores, np.sort(got.scores, axis=1)[:, ::-1], atol=1e-6)
+    if backend not in EXACT:
+        recall = np.mean(
+            [len(set(a) & set(b)) / 50 for a, b in zip(got.ids, want.ids, strict=True)]
+        )
+        assert recall >= 0.95
+        return
+    assert np.allclose(got.scores, want.scores, atol=1e-5)
+    for row_got, row_want, scores in zip(got.ids, want.ids, want.scores, strict=True):
+        # Within a run of equal scores the order is arbitrary; between runs it must match.
+        runs = np.concatenate([[0], np.cumsum(np.diff(scores) < -1e-5)])
+        for run in np.unique(runs):
+            assert set(row_got[runs == run]) == set(row_want[runs == run])

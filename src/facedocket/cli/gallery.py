@@ -25,6 +25,7 @@ from facedocket.cli.context import console, refusals, sessions, settings
 from facedocket.gallery.enrol import enrol as run_enrolment
 from facedocket.gallery.records import GalleryNotFoundError, gallery_stats
 from facedocket.gallery.sources import ManifestError, from_folder, from_manifest
+from facedocket.settings import EnrolEngine
 
 app = typer.Typer(help="Enrol photos into galleries and inspect them.", no_args_is_help=True)
 
@@ -35,7 +36,16 @@ def enrol(
     source: Annotated[
         Path, typer.Argument(exists=True, help="A folder per person, or a CSV manifest.")
     ],
-    workers: Annotated[int | None, typer.Option(help="Processes; default: all cores.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Processes or Ray actors; default: all cores.")
+    ] = None,
+    engine: Annotated[
+        EnrolEngine | None,
+        typer.Option(
+            help="local: this machine's processes; ray: Ray Data on FACEDOCKET_RAY_ADDRESS "
+            "or a local Ray. Default: FACEDOCKET_ENROL_ENGINE, else local."
+        ),
+    ] = None,
 ) -> None:
     """Enrol every photo of SOURCE; rerun it after an interruption to resume."""
     with refusals(ManifestError):
@@ -59,7 +69,7 @@ def enrol(
             bar.update(task, completed=done, total=total, rate=rate)
 
         report = run_enrolment(
-            settings(), sessions(), name, items, workers=workers, progress=advance
+            settings(), sessions(), name, items, engine=engine, workers=workers, progress=advance
         )
     console.print(
         f"gallery {name}: {report.enrolled} enrolled, {report.refused} refused, "

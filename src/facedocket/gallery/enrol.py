@@ -4,13 +4,17 @@ Safety comes from three rules. Only this process writes to the database, in tran
 of whole photos (person, photo, template together). A photo is known by its SHA-256, and
 photos already enrolled or refused in the gallery are skipped, so a rerun after a crash or
 ``kill -9`` resumes where the last commit ended, with nothing lost or doubled. The vector
-index is rebuilt from the database afterwards, so it can never hold what the record lacks.
+index takes each batch after its commit, and is brought up to the database when opened,
+so it can never hold what the record lacks.
+
+Two engines do the per-photo work: this machine's processes (``local``), or Ray actors on
+a cluster (``ray``, in ``ray_engine``). Both hand their outcomes back to this process,
+which writes them all through the one ``_Writer``.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import multiprocessing
 import os
 import time
@@ -20,16 +24,27 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from facedocket.faces.registry import build_pipeline, load_embedder
+from facedocket.faces.runtime import uses_gpu
 from facedocket.gallery import worker
-from facedocket.gallery.indexes import open_index
+from facedocket.gallery.index import VectorIndex
+from facedocket.gallery.indexes import open_index, save_index
 from facedocket.gallery.records import ensure_gallery, ensure_model_record
 from facedocket.gallery.sources import EnrolmentItem
-from facedocket.gallery.worker import Enrolled, Job, Outcome, Refused, StageSeconds
-from facedocket.settings import Settings
+from facedocket.gallery.worker import (
+    Enrolled,
+    Job,
+    Outcome,
+    Refused,
+    Skipped,
+    StageSeconds,
+    Unreadable,
+)
+from facedocket.settings import EnrolEngine, Settings
 from facedocket.store.db import transaction
 from facedocket.store.schema import EnrolmentRejection, Person, Photo, Template
 
@@ -60,8 +75,9 @@ def enrol(
     gallery_name: str,
     items: list[EnrolmentItem],
     *,
+    engine: EnrolEngine | None = None,
     workers: int | None = None,
-    batch_size: int = 16,
+    batch_size: int | None = None,
     commit_every: int = 256,
     progress: Progress | None = None,
 ) -> EnrolmentReport:
@@ -72,48 +88,50 @@ def enrol(
         gallery_id = ensure_gallery(session, gallery_name).id
         model_id = ensure_model_record(session, embedder).id
         known = _known_hashes(session, gallery_id)
+    with sessions() as session:
+        index = open_index(session, settings, gallery_id, model_id)
     report = EnrolmentReport(gallery=gallery_name, total=len(items))
-    failures: list[tuple[str, str, str, str]] = []
-    done = 0
+    writer = _Writer(sessions, gallery_id, model_id, items, report, index)
+    size = batch_size or (settings.gpu_batch_size if uses_gpu() else settings.enrol_batch_size)
+    if (engine or settings.enrol_engine) == "ray":
+        from facedocket.gallery import ray_engine  # noqa: PLC0415 - Ray loads in seconds
 
-    def jobs() -> Iterator[Job]:
-        nonlocal done
-        for position, item in enumerate(items):
-            try:
-                data = item.path.read_bytes()
-            except OSError as error:
-                report.unreadable += 1
-                failures.append((str(item.path), "", "unreadable", str(error)))
-                done += 1
-                continue
-            digest = hashlib.sha256(data).hexdigest()
-            if digest in known:
-                report.skipped += 1
-                done += 1
-                continue
-            known.add(digest)
-            yield position, digest, data
-
-    writer = _Writer(sessions, gallery_id, model_id, items, report, failures)
+        results = ray_engine.run(settings, items, known, workers, size)
+    else:
+        results = _run(settings, _batches(_jobs(items, known, writer), size), workers)
     pending: list[Outcome] = []
-    for outcomes, seconds in _run(settings, _batches(jobs(), batch_size), workers):
+    for outcomes, seconds in results:
         for stage, spent in seconds.items():
             report.stage_seconds[stage] = report.stage_seconds.get(stage, 0.0) + spent
         pending.extend(outcomes)
-        done += len(outcomes)
         if len(pending) >= commit_every:
             writer.write(pending)
             pending = []
         if progress:
-            progress(done, len(items))
+            progress(writer.done, len(items))
     writer.write(pending)
     if progress:
         progress(len(items), len(items))
-    with sessions() as session:
-        open_index(session, settings, gallery_id, model_id)
+    if writer.changed_index:
+        save_index(settings, index, gallery_id, model_id)
     report.seconds = time.perf_counter() - began
-    report.report_path = _write_report(settings, gallery_name, failures)
+    report.report_path = _write_report(settings, gallery_name, writer.failures)
     return report
+
+
+def _jobs(items: list[EnrolmentItem], known: set[str], writer: _Writer) -> Iterator[Job]:
+    """Photos to process on this machine: read and hashed here, the known ones skipped."""
+    for position, item in enumerate(items):
+        read = worker.read_photo(position, item.path)
+        if isinstance(read, Unreadable):
+            writer.write([read])
+            continue
+        digest, data = read
+        if digest in known:
+            writer.write([Skipped(position, digest)])
+            continue
+        known.add(digest)
+        yield position, digest, data
 
 
 def _known_hashes(session: Session, gallery_id: int) -> set[str]:
@@ -162,21 +180,41 @@ def _run(
 
 @dataclass
 class _Writer:
-    """Writes outcomes in transactions of whole photos and keeps the report's counts."""
+    """Writes outcomes in transactions of whole photos, then the batch's templates to the
+    index, and keeps the report's counts. Every engine's outcomes come through here."""
 
     sessions: sessionmaker[Session]
     gallery_id: int
     model_id: int
     items: list[EnrolmentItem]
     report: EnrolmentReport
-    failures: list[tuple[str, str, str, str]]
+    index: VectorIndex
+    failures: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # Photos written in this run: the same photo twice in one manifest is enrolled once,
+    # whichever worker saw it (the local engine drops repeats before; Ray workers cannot).
+    written: set[str] = field(default_factory=set)
+    done: int = 0
+    changed_index: bool = False
 
     def write(self, outcomes: list[Outcome]) -> None:
-        if not outcomes:
-            return
+        self.done += len(outcomes)
         items = self.items
-        enrolled = [o for o in outcomes if isinstance(o, Enrolled)]
-        refused = [o for o in outcomes if isinstance(o, Refused)]
+        enrolled: list[Enrolled] = []
+        refused: list[Refused] = []
+        for o in outcomes:
+            if isinstance(o, Unreadable):
+                self.report.unreadable += 1
+                self.failures.append((str(items[o.position].path), "", "unreadable", o.reason))
+            elif isinstance(o, Skipped) or o.sha256 in self.written:
+                self.report.skipped += 1
+            elif isinstance(o, Enrolled):
+                self.written.add(o.sha256)
+                enrolled.append(o)
+            else:
+                self.written.add(o.sha256)
+                refused.append(o)
+        if not enrolled and not refused:
+            return
         with transaction(self.sessions) as session:
             persons = _persons(session, self.gallery_id, [items[o.position] for o in enrolled])
             photos = [
@@ -192,7 +230,7 @@ class _Writer:
             ]
             session.add_all(photos)
             session.flush()
-            session.add_all(
+            templates = [
                 Template(
                     gallery_id=self.gallery_id,
                     person_id=photo.person_id,
@@ -203,7 +241,8 @@ class _Writer:
                     quality=o.quality,
                 )
                 for photo, o in zip(photos, enrolled, strict=True)
-            )
+            ]
+            session.add_all(templates)
             session.add_all(
                 EnrolmentRejection(
                     gallery_id=self.gallery_id,
@@ -214,6 +253,13 @@ class _Writer:
                 )
                 for o in refused
             )
+            session.flush()
+            ids = np.array([t.id for t in templates], dtype=np.int64)
+        # After the commit: an index may lag the record (opening it catches up), never lead.
+        if enrolled:
+            vectors = np.vstack([np.frombuffer(o.vector, dtype=np.float32) for o in enrolled])
+            self.index.add(ids, vectors)
+            self.changed_index = True
         self.report.enrolled += len(enrolled)
         self.report.refused += len(refused)
         self.failures.extend(

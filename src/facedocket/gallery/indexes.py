@@ -4,20 +4,31 @@ There is one index per gallery and model, since templates of two models must nev
 compared. The database is the truth: opening an index adds the templates it lacks and
 drops those the database no longer has, so a crash between a commit and an index save
 costs a catch-up, never a wrong answer.
+
+FAISS indexes are files under ``data_dir/indexes``. A Milvus index is a collection in the
+configured deployment, which persists itself; its file under ``data_dir/indexes`` only
+says where the collection is.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from facedocket.gallery.index import FaissIndex, VectorIndex
 from facedocket.gallery.index.faiss_index import Kind
 from facedocket.settings import Settings
-from facedocket.store.schema import FaceModelRecord, Template
+from facedocket.store.schema import FaceModelRecord, Gallery, Template
+
+if TYPE_CHECKING:
+    # Imported when used: pymilvus and gRPC take a second to load, which a FAISS
+    # deployment's every command would otherwise pay.
+    from facedocket.gallery.index.milvus_index import MilvusIndex
 
 FETCH_CHUNK = 10_000
 
@@ -26,6 +37,10 @@ def index_path(settings: Settings, gallery_id: int, model_id: int) -> Path:
     return (
         settings.index_dir / f"gallery-{gallery_id}-model-{model_id}-{settings.index_backend}.idx"
     )
+
+
+def is_milvus(settings: Settings) -> bool:
+    return settings.index_backend.startswith("milvus")
 
 
 def new_index(settings: Settings, dimension: int) -> FaissIndex:
@@ -39,10 +54,51 @@ def new_index(settings: Settings, dimension: int) -> FaissIndex:
     )
 
 
+def collection_name(settings: Settings, gallery: Gallery, model: FaceModelRecord) -> str:
+    """The Milvus collection of a gallery and model.
+
+    The tag ties the collection to this database's gallery row and model file: a database
+    restored elsewhere, or rebuilt from scratch with the same ids, gets a new collection
+    rather than inheriting vectors filed under ids that now mean other templates.
+    """
+    origin = f"{gallery.name}|{gallery.created_at.isoformat()}|{model.file_sha256}"
+    tag = hashlib.sha256(origin.encode()).hexdigest()[:12]
+    return f"{settings.milvus_collection_prefix}_g{gallery.id}_m{model.id}_{tag}"
+
+
+def milvus_index(settings: Settings, collection: str, dimension: int) -> MilvusIndex:
+    from facedocket.gallery.index.milvus_index import MilvusIndex  # noqa: PLC0415
+
+    token = settings.milvus_token.get_secret_value() if settings.milvus_token else None
+    return MilvusIndex(
+        settings.milvus_target,
+        collection,
+        dimension,
+        index_type="HNSW" if settings.index_backend == "milvus-hnsw" else "FLAT",
+        hnsw_m=settings.hnsw_m,
+        ef_construction=settings.hnsw_ef_construction,
+        ef_search=settings.hnsw_ef_search,
+        token=token,
+        shards=settings.milvus_shards,
+        replicas=settings.milvus_replicas,
+    )
+
+
 def open_index(session: Session, settings: Settings, gallery_id: int, model_id: int) -> VectorIndex:
     """The gallery's index for one model, loaded from disk and brought up to date."""
     model = session.get_one(FaceModelRecord, model_id)
     path = index_path(settings, gallery_id, model_id)
+    if is_milvus(settings):
+        gallery = session.get_one(Gallery, gallery_id)
+        collection = milvus_index(
+            settings, collection_name(settings, gallery, model), model.dimension
+        )
+        changed = not looks_in_step(session, collection, gallery_id, model_id) and sync_index(
+            session, collection, gallery_id, model_id
+        )
+        if changed or not path.is_file():
+            collection.save(path)
+        return collection
     index = FaissIndex.load(path) if path.is_file() else new_index(settings, model.dimension)
     if index.dimension != model.dimension:
         raise ValueError(
@@ -52,6 +108,30 @@ def open_index(session: Session, settings: Settings, gallery_id: int, model_id: 
     if sync_index(session, index, gallery_id, model_id) or not path.is_file():
         index.save(path)
     return index
+
+
+def save_index(settings: Settings, index: VectorIndex, gallery_id: int, model_id: int) -> None:
+    """Persist an index that was opened with ``open_index`` and changed since."""
+    index.save(index_path(settings, gallery_id, model_id))
+
+
+def looks_in_step(session: Session, index: MilvusIndex, gallery_id: int, model_id: int) -> bool:
+    """A cheap check that a Milvus collection holds exactly the gallery's templates.
+
+    Listing every id of a state gallery takes minutes, too long before each search. Template
+    ids are never reused (they only grow), so a collection that holds as many rows as the
+    database and holds its newest template lacks nothing and holds nothing stale: any
+    template added since the last sync would be newer, and any removed would leave the
+    collection one row too many. Anything else falls back to the full ``sync_index``.
+    """
+    count, newest = session.execute(
+        select(func.count(Template.id), func.max(Template.id)).where(
+            Template.gallery_id == gallery_id, Template.model_id == model_id
+        )
+    ).one()
+    if len(index) != count:
+        return False
+    return newest is None or index.contains(int(newest))
 
 
 def sync_index(session: Session, index: VectorIndex, gallery_id: int, model_id: int) -> bool:

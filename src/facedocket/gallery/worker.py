@@ -1,17 +1,20 @@
-"""The per-photo work of enrolment, run in worker processes.
+"""The per-photo work of enrolment, run in worker processes or Ray actors.
 
-Each process loads the models once (in ``start``) and then turns batches of photo bytes
-into templates or refusals. Nothing here touches the database: results go back to the
-parent, which alone writes, so a crash of a worker can never leave a half-written record.
+Each worker loads the models once (in ``start``, or a Ray actor's constructor) and then
+turns batches of photo bytes into templates or refusals. Nothing here touches the
+database: results go back to the parent, which alone writes, so a crash of a worker can
+never leave a half-written record.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -42,9 +45,43 @@ class Refused:
     reason: str
 
 
-Outcome = Enrolled | Refused
+@dataclass(frozen=True)
+class Skipped:
+    """A photo the gallery already holds, or refused before: nothing to do."""
+
+    position: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    position: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Aligned:
+    """A photo whose face is found and aligned, waiting for the embedder."""
+
+    position: int
+    sha256: str
+    width: int
+    height: int
+    face: Face
+
+
+Outcome = Enrolled | Refused | Skipped | Unreadable
 Job = tuple[int, str, bytes]
 StageSeconds = dict[str, float]
+
+
+def read_photo(position: int, path: Path) -> tuple[str, bytes] | Unreadable:
+    """The photo's SHA-256 and bytes; the hash is of exactly the bytes that get enrolled."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return Unreadable(position, str(error))
+    return hashlib.sha256(data).hexdigest(), data
 
 
 @contextmanager
@@ -75,10 +112,18 @@ def process(jobs: list[Job]) -> tuple[list[Outcome], StageSeconds]:
 
 def process_with(pipeline: FacePipeline, jobs: list[Job]) -> tuple[list[Outcome], StageSeconds]:
     seconds: StageSeconds = defaultdict(float)
-    outcomes: list[Outcome] = []
-    faces: list[tuple[Job, int, int, Face]] = []
-    for job in jobs:
-        position, sha256, data = job
+    refused, aligned = align_with(pipeline, jobs, seconds)
+    outcomes: list[Outcome] = [*refused, *embed_with(pipeline, aligned, seconds)]
+    return outcomes, seconds
+
+
+def align_with(
+    pipeline: FacePipeline, jobs: list[Job], seconds: StageSeconds
+) -> tuple[list[Refused], list[Aligned]]:
+    """Decode, detect and align each photo: the CPU half of the work."""
+    refused: list[Refused] = []
+    aligned: list[Aligned] = []
+    for position, sha256, data in jobs:
         try:
             with timed(seconds, "decode"):
                 image = pipeline.decode(data)
@@ -87,21 +132,27 @@ def process_with(pipeline: FacePipeline, jobs: list[Job]) -> tuple[list[Outcome]
             with timed(seconds, "align"):
                 face = pipeline.align(image, detection)
         except FaceError as error:
-            outcomes.append(Refused(position, sha256, error.code, error.message))
+            refused.append(Refused(position, sha256, error.code, error.message))
             continue
-        faces.append((job, image.shape[1], image.shape[0], face))
+        aligned.append(Aligned(position, sha256, image.shape[1], image.shape[0], face))
+    return refused, aligned
+
+
+def embed_with(
+    pipeline: FacePipeline, aligned: list[Aligned], seconds: StageSeconds
+) -> list[Enrolled]:
+    """Templates for aligned faces in one batch: the half a GPU takes over."""
     with timed(seconds, "embed"):
-        vectors = pipeline.embed([face for *_, face in faces])
-    for (job, width, height, face), vector in zip(faces, vectors, strict=True):
-        outcomes.append(
-            Enrolled(
-                position=job[0],
-                sha256=job[1],
-                width=width,
-                height=height,
-                box=face.detection.box.as_dict(),
-                quality=face.quality.as_dict(),
-                vector=vector.astype(np.float32).tobytes(),
-            )
+        vectors = pipeline.embed([a.face for a in aligned])
+    return [
+        Enrolled(
+            position=a.position,
+            sha256=a.sha256,
+            width=a.width,
+            height=a.height,
+            box=a.face.detection.box.as_dict(),
+            quality=a.face.quality.as_dict(),
+            vector=vector.astype(np.float32).tobytes(),
         )
-    return outcomes, seconds
+        for a, vector in zip(aligned, vectors, strict=True)
+    ]

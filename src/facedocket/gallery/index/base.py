@@ -1,4 +1,4 @@
-"""The interface every vector index implements (FAISS today, Milvus next).
+"""The interface every vector index implements (FAISS in-process, Milvus as a service).
 
 Ids are the database's template ids, so a hit leads straight back to the person and photo.
 Vectors are L2-normalised, so inner product is cosine similarity and scores are comparable
