@@ -133,6 +133,22 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> FacePipeline:
     return build_pipeline(Settings(data_dir=tmp_path_factory.mktemp("models")))
 
 
+def add_staff(session: Session) -> None:
+    """The two agencies and everyone in ``STAFF``."""
+    add_agency(session, "operator:test", "state-police", "Massachusetts State Police")
+    add_agency(session, "operator:test", "bpd", "Boston Police Department")
+    for username, (agency, roles) in STAFF.items():
+        add_user(
+            session,
+            "operator:test",
+            username=username,
+            full_name=username.title(),
+            agency_code=agency,
+            roles=roles,
+            rank="Detective",
+        )
+
+
 @pytest.fixture
 def world(
     sessions: sessionmaker[Session],
@@ -145,18 +161,7 @@ def world(
     fake_time = Clock()
     monkeypatch.setattr(clock, "now", fake_time)
     with transaction(sessions) as session:
-        add_agency(session, "operator:test", "state-police", "Massachusetts State Police")
-        add_agency(session, "operator:test", "bpd", "Boston Police Department")
-        for username, (agency, roles) in STAFF.items():
-            add_user(
-                session,
-                "operator:test",
-                username=username,
-                full_name=username.title(),
-                agency_code=agency,
-                roles=roles,
-                rank="Detective",
-            )
+        add_staff(session)
     items = [
         EnrolmentItem(name, name.replace("_", " "), faces / "lfw" / name / f"{name}_0001.jpg")
         for name in PEOPLE

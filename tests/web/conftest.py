@@ -22,6 +22,7 @@ from tests.cases.conftest import (  # noqa: F401 (pipeline and world are fixture
     STAFF,
     Clock,
     World,
+    add_staff,
     order_pdf,
     pipeline,
     world,
@@ -31,7 +32,7 @@ from facedocket.accounts import passwords
 from facedocket.accounts.passwords import set_password
 from facedocket.accounts.tokens import create_token
 from facedocket.cases import clock
-from facedocket.cases.directory import add_agency, add_user
+from facedocket.cases.directory import add_user
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.gallery.records import ensure_gallery
 from facedocket.settings import Settings
@@ -133,18 +134,7 @@ def light(
     fake_time = Clock()
     monkeypatch.setattr(clock, "now", fake_time)
     with transaction(sessions) as session:
-        add_agency(session, "operator:test", "state-police", "Massachusetts State Police")
-        add_agency(session, "operator:test", "bpd", "Boston Police Department")
-        for username, (agency, roles) in STAFF.items():
-            add_user(
-                session,
-                "operator:test",
-                username=username,
-                full_name=username.title(),
-                agency_code=agency,
-                roles=roles,
-                rank="Detective",
-            )
+        add_staff(session)
         ensure_gallery(session, GALLERY)
     settings = Settings(data_dir=tmp_path / "data")
     yield from serve(World(settings, sessions, pipeline, faces, fake_time), tmp_path)
