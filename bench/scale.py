@@ -88,6 +88,11 @@ def main() -> None:
     parser.add_argument("--m", type=int, default=32, help="HNSW graph degree (the setting's)")
     parser.add_argument("--ef-construction", type=int, default=200)
     parser.add_argument("--ef", type=int, nargs="+", default=[64, 128, 256], help="efSearch")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep built FAISS indexes here and reuse them (to try other efSearch values)",
+    )
     parser.add_argument("--milvus-uri", help="a Milvus server; default: milvus-lite in a temp dir")
     parser.add_argument("--enrol", type=int, default=0, help="photos for the enrolment race")
     parser.add_argument("--repeats", type=int, default=2, help="enrolment races, alternating")
@@ -265,22 +270,40 @@ def one_backend(
 
     gc.collect()
     faiss.omp_set_num_threads(args.workers)
+    kept = None
+    if args.keep and backend.startswith("faiss"):
+        name = f"{backend}-{size}-m{args.m}-efc{args.ef_construction}-seed{args.seed}"
+        kept = args.keep / f"{name}.idx"
     before = rss_bytes()
     began = time.perf_counter()
-    index = make()
-    for start in range(0, size, ADD_CHUNK):
-        stop = min(start + ADD_CHUNK, size)
-        index.add(np.arange(start, stop, dtype=np.int64), work.gallery[start:stop])
-        print(f"  {backend}: {stop:,} added, {time.perf_counter() - began:.0f} s", file=sys.stderr)
-    stored = folder / "index.idx"
-    index.save(stored)  # Milvus: flush, so the segments are sealed and indexed
-    if isinstance(index, MilvusIndex):
-        wait_for_index(index)
-    build = time.perf_counter() - began
-    grown = rss_bytes() - before
-    on_disk = folder_bytes(folder)
+    reused = kept is not None and kept.is_file()
+    if kept is not None and reused:
+        index: VectorIndex = FaissIndex.load(kept)
+        print(f"  {backend}: loaded {kept}", file=sys.stderr)
+        earlier = json.loads(kept.with_suffix(".json").read_text())
+        build, grown, on_disk = earlier["build"], earlier["grown"], earlier["on_disk"]
+    else:
+        index = make()
+        for start in range(0, size, ADD_CHUNK):
+            stop = min(start + ADD_CHUNK, size)
+            index.add(np.arange(start, stop, dtype=np.int64), work.gallery[start:stop])
+            spent = time.perf_counter() - began
+            print(f"  {backend}: {stop:,} added, {spent:.0f} s", file=sys.stderr)
+        stored = folder / "index.idx"
+        index.save(stored)  # Milvus: flush, so the segments are sealed and indexed
+        if isinstance(index, MilvusIndex):
+            wait_for_index(index)
+        build = time.perf_counter() - began
+        grown = rss_bytes() - before
+        on_disk = folder_bytes(folder)
+        if kept is not None:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(stored, kept)
+            figures = {"build": build, "grown": grown, "on_disk": on_disk}
+            kept.with_suffix(".json").write_text(json.dumps(figures))
     out: dict[str, Any] = {
         "backend": backend,
+        "reused_index": str(kept) if reused else None,
         "build_s": round(build, 1),
         "rss_growth_bytes_per_template": round(grown / size, 1),
         "disk_bytes_per_template": round(on_disk / size, 1),
