@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
-from facedocket.faces.detect import Box, Detection, FaceDetector, dominant_face
+import dlib
+import numpy as np
+from PIL import Image
+from tests.photos import lfw
+
+from facedocket.faces.detect import Box, Detection, FaceDetector, distinct_faces, dominant_face
+from facedocket.faces.images import decode_image
 
 
 def face(left: int, top: int, size: int) -> Detection:
@@ -33,6 +39,50 @@ def test_central_face_wins_over_a_slightly_smaller_bystander() -> None:
 
 def test_two_similar_faces_off_centre_are_ambiguous() -> None:
     assert dominant_face([face(0, 0, 100), face(300, 0, 95)], 500, 250) is None
+
+
+def test_a_bystander_cut_by_the_frame_counts_only_where_visible() -> None:
+    # The bystander's box is larger, but half of it lies outside the photo.
+    subject, bystander = face(80, 80, 100), face(-60, 60, 115)
+    assert dominant_face([bystander, subject], 250, 250) is subject
+
+
+def test_boxes_of_one_face_found_twice_are_one_face() -> None:
+    best = (dlib.rectangle(77, 77, 182, 182), 1.9)
+    again = (dlib.rectangle(37, 24, 163, 150), 0.02)  # the same face, another HOG filter
+    elsewhere = (dlib.rectangle(190, 10, 240, 60), 0.5)
+    assert distinct_faces([again, elsewhere, best]) == [best, elsewhere]
+
+
+def test_real_portrait_with_a_duplicate_box_gives_one_face(faces: Path) -> None:
+    # HOG returns two overlapping boxes for this face (scores 1.89 and 0.02).
+    image = decode_image(
+        lfw(faces, "John_Warner", 4).read_bytes(), max_bytes=10**7, max_pixels=10**7
+    )
+    (only,) = FaceDetector().detect(image)
+    assert only.score > 1
+
+
+def test_detection_sees_only_luminance(faces: Path) -> None:
+    data = lfw(faces, "Aaron_Peirsol").read_bytes()
+    colour = decode_image(data, max_bytes=10**7, max_pixels=10**7)
+    grey = np.repeat(np.asarray(Image.fromarray(colour).convert("L"))[:, :, None], 3, axis=2)
+    detector = FaceDetector()
+    assert [d.box for d in detector.detect(colour)] == [d.box for d in detector.detect(grey)]
+
+
+def test_cnn_finds_the_face_hog_misses(faces: Path) -> None:
+    # HOG finds nothing in this portrait (hard side light) even upsampled twice; the CNN does.
+    photo = faces / "yale" / "Yale_subject08" / "Yale_subject08_0007.jpg"
+    image = decode_image(photo.read_bytes(), max_bytes=10**7, max_pixels=10**7)
+    assert FaceDetector(cnn_fallback=False).detect(image) == []
+    (found,) = FaceDetector().detect(image)
+    assert 80 < found.box.width < 160
+    assert found.box.left < 160 < found.box.right
+
+
+def test_cnn_fallback_finds_nothing_in_a_blank_photo() -> None:
+    assert FaceDetector().detect(np.full((600, 800, 3), 128, np.uint8)) == []
 
 
 def test_no_faces() -> None:
