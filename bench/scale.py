@@ -38,29 +38,21 @@ from typing import Any
 
 import faiss
 import numpy as np
-from common import add_faces_option, check_faces_dir, environment, read_images
 from numpy.typing import NDArray
-from synthetic import StrangerModel, calibrate, compare, impostor_scores, stranger_scores
-from templates import load_cache, our_templates
 
+from common import add_faces_option, check_faces_dir, read_images, write_json
 from facedocket.gallery.index import FaissIndex, VectorIndex
 from facedocket.gallery.index.faiss_index import Kind
 from facedocket.gallery.index.milvus_index import IndexType, MilvusIndex
 from facedocket.settings import EnrolEngine
+from search_speed import mate_recall, recall, rss_bytes
+from synthetic import StrangerModel, calibrate, compare, impostor_scores, stranger_scores
+from templates import load_cache, our_templates
 
 Matrix = NDArray[np.float32]
 Ids = NDArray[np.int64]
 BACKENDS = ("faiss-flat", "faiss-hnsw", "milvus-flat", "milvus-hnsw")
 ADD_CHUNK = 100_000
-RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def write_json(name: str, payload: dict[str, Any]) -> Path:
-    """Beside this script, whatever folder ``common`` was imported from."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
-    return path
 
 
 @dataclass(frozen=True)
@@ -118,8 +110,8 @@ def main() -> None:
     args = parser.parse_args()
     faces = check_faces_dir(args.faces)
 
-    payload: dict[str, Any] = {"environment": environment(), "arguments": vars(args) | {}}
-    payload["arguments"]["faces"] = str(faces)
+    arguments = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    payload: dict[str, Any] = {"arguments": arguments | {"faces": str(faces)}}
     if args.enrol:
         payload["enrolment"] = enrolment_race(faces, args.enrol, args.workers, args.repeats)
         write_json(args.out, payload)
@@ -142,7 +134,7 @@ def main() -> None:
 
             payload["search"].append(search_at(work, args, save))
             write_json(args.out, payload)
-    print(f"wrote {write_json(args.out, payload)}", file=sys.stderr)
+    write_json(args.out, payload)
 
 
 # --- the workload ---------------------------------------------------------------------------
@@ -203,13 +195,6 @@ def workload(
 
 
 # --- search ---------------------------------------------------------------------------------
-
-
-def rss_bytes() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def folder_bytes(path: Path) -> int:
@@ -348,20 +333,14 @@ def measure(index: VectorIndex, work: Workload, exact_ids: Ids, k: int, queries:
         hits = index.search(probe[None, :], k)
         seconds.append(time.perf_counter() - began)
         found.append(hits.ids[0])
-    got = np.stack(found)
-    want = exact_ids[: len(probes)]
-    recall = np.mean([len(set(a) & set(b)) / k for a, b in zip(got, want, strict=True)])
-    wanted = hit = 0
-    for g, w, mates in zip(got, want, work.mates[: len(probes)], strict=True):
-        ranked = mates & set(w.tolist())
-        wanted += len(ranked)
-        hit += len(ranked & set(g.tolist()))
+    got, want = np.stack(found), exact_ids[: len(probes)]
+    share, _, wanted = mate_recall(want, got, work.mates[: len(probes)])
     return {
         "queries": len(probes),
         "p50_ms": round(float(np.percentile(seconds, 50)) * 1000, 3),
         "p95_ms": round(float(np.percentile(seconds, 95)) * 1000, 3),
-        f"recall_at_{k}": round(float(recall), 5),
-        "mate_recall": round(hit / wanted, 5) if wanted else None,
+        f"recall_at_{k}": round(recall(want, got), 5),
+        "mate_recall": round(share, 5) if wanted else None,
         "mates_in_exact_top_k": wanted,
     }
 
