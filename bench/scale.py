@@ -40,11 +40,12 @@ import faiss
 import numpy as np
 from numpy.typing import NDArray
 
-from common import add_faces_option, check_faces_dir, environment, read_images
+from common import add_faces_option, check_faces_dir, read_images, write_json
 from facedocket.gallery.index import FaissIndex, VectorIndex
 from facedocket.gallery.index.faiss_index import Kind
 from facedocket.gallery.index.milvus_index import IndexType, MilvusIndex
 from facedocket.settings import EnrolEngine
+from search_speed import mate_recall, recall, rss_bytes
 from synthetic import StrangerModel, calibrate, compare, impostor_scores, stranger_scores
 from templates import load_cache, our_templates
 
@@ -52,15 +53,6 @@ Matrix = NDArray[np.float32]
 Ids = NDArray[np.int64]
 BACKENDS = ("faiss-flat", "faiss-hnsw", "milvus-flat", "milvus-hnsw")
 ADD_CHUNK = 100_000
-RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def write_json(name: str, payload: dict[str, Any]) -> Path:
-    """Beside this script, whatever folder ``common`` was imported from."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
-    return path
 
 
 @dataclass(frozen=True)
@@ -88,6 +80,11 @@ def main() -> None:
     parser.add_argument("--m", type=int, default=32, help="HNSW graph degree (the setting's)")
     parser.add_argument("--ef-construction", type=int, default=200)
     parser.add_argument("--ef", type=int, nargs="+", default=[64, 128, 256], help="efSearch")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep built FAISS indexes here and reuse them (to try other efSearch values)",
+    )
     parser.add_argument("--milvus-uri", help="a Milvus server; default: milvus-lite in a temp dir")
     parser.add_argument("--enrol", type=int, default=0, help="photos for the enrolment race")
     parser.add_argument("--repeats", type=int, default=2, help="enrolment races, alternating")
@@ -113,8 +110,8 @@ def main() -> None:
     args = parser.parse_args()
     faces = check_faces_dir(args.faces)
 
-    payload: dict[str, Any] = {"environment": environment(), "arguments": vars(args) | {}}
-    payload["arguments"]["faces"] = str(faces)
+    arguments = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    payload: dict[str, Any] = {"arguments": arguments | {"faces": str(faces)}}
     if args.enrol:
         payload["enrolment"] = enrolment_race(faces, args.enrol, args.workers, args.repeats)
         write_json(args.out, payload)
@@ -137,7 +134,7 @@ def main() -> None:
 
             payload["search"].append(search_at(work, args, save))
             write_json(args.out, payload)
-    print(f"wrote {write_json(args.out, payload)}", file=sys.stderr)
+    write_json(args.out, payload)
 
 
 # --- the workload ---------------------------------------------------------------------------
@@ -200,13 +197,6 @@ def workload(
 # --- search ---------------------------------------------------------------------------------
 
 
-def rss_bytes() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
 def folder_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
 
@@ -265,22 +255,40 @@ def one_backend(
 
     gc.collect()
     faiss.omp_set_num_threads(args.workers)
+    kept = None
+    if args.keep and backend.startswith("faiss"):
+        name = f"{backend}-{size}-m{args.m}-efc{args.ef_construction}-seed{args.seed}"
+        kept = args.keep / f"{name}.idx"
     before = rss_bytes()
     began = time.perf_counter()
-    index = make()
-    for start in range(0, size, ADD_CHUNK):
-        stop = min(start + ADD_CHUNK, size)
-        index.add(np.arange(start, stop, dtype=np.int64), work.gallery[start:stop])
-        print(f"  {backend}: {stop:,} added, {time.perf_counter() - began:.0f} s", file=sys.stderr)
-    stored = folder / "index.idx"
-    index.save(stored)  # Milvus: flush, so the segments are sealed and indexed
-    if isinstance(index, MilvusIndex):
-        wait_for_index(index)
-    build = time.perf_counter() - began
-    grown = rss_bytes() - before
-    on_disk = folder_bytes(folder)
+    reused = kept is not None and kept.is_file()
+    if kept is not None and reused:
+        index: VectorIndex = FaissIndex.load(kept)
+        print(f"  {backend}: loaded {kept}", file=sys.stderr)
+        earlier = json.loads(kept.with_suffix(".json").read_text())
+        build, grown, on_disk = earlier["build"], earlier["grown"], earlier["on_disk"]
+    else:
+        index = make()
+        for start in range(0, size, ADD_CHUNK):
+            stop = min(start + ADD_CHUNK, size)
+            index.add(np.arange(start, stop, dtype=np.int64), work.gallery[start:stop])
+            spent = time.perf_counter() - began
+            print(f"  {backend}: {stop:,} added, {spent:.0f} s", file=sys.stderr)
+        stored = folder / "index.idx"
+        index.save(stored)  # Milvus: flush, so the segments are sealed and indexed
+        if isinstance(index, MilvusIndex):
+            wait_for_index(index)
+        build = time.perf_counter() - began
+        grown = rss_bytes() - before
+        on_disk = folder_bytes(folder)
+        if kept is not None:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(stored, kept)
+            figures = {"build": build, "grown": grown, "on_disk": on_disk}
+            kept.with_suffix(".json").write_text(json.dumps(figures))
     out: dict[str, Any] = {
         "backend": backend,
+        "reused_index": str(kept) if reused else None,
         "build_s": round(build, 1),
         "rss_growth_bytes_per_template": round(grown / size, 1),
         "disk_bytes_per_template": round(on_disk / size, 1),
@@ -325,20 +333,14 @@ def measure(index: VectorIndex, work: Workload, exact_ids: Ids, k: int, queries:
         hits = index.search(probe[None, :], k)
         seconds.append(time.perf_counter() - began)
         found.append(hits.ids[0])
-    got = np.stack(found)
-    want = exact_ids[: len(probes)]
-    recall = np.mean([len(set(a) & set(b)) / k for a, b in zip(got, want, strict=True)])
-    wanted = hit = 0
-    for g, w, mates in zip(got, want, work.mates[: len(probes)], strict=True):
-        ranked = mates & set(w.tolist())
-        wanted += len(ranked)
-        hit += len(ranked & set(g.tolist()))
+    got, want = np.stack(found), exact_ids[: len(probes)]
+    share, _, wanted = mate_recall(want, got, work.mates[: len(probes)])
     return {
         "queries": len(probes),
         "p50_ms": round(float(np.percentile(seconds, 50)) * 1000, 3),
         "p95_ms": round(float(np.percentile(seconds, 95)) * 1000, 3),
-        f"recall_at_{k}": round(float(recall), 5),
-        "mate_recall": round(hit / wanted, 5) if wanted else None,
+        f"recall_at_{k}": round(recall(want, got), 5),
+        "mate_recall": round(share, 5) if wanted else None,
         "mates_in_exact_top_k": wanted,
     }
 
