@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from tests.photos import blank, lfw, side_by_side
 from typer.testing import CliRunner
 
-from facedocket.cli import app, context
-from facedocket.settings import get_settings
+from facedocket.cli import app
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("FACEDOCKET_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("FACEDOCKET_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    context.sessions.cache_clear()
-    yield tmp_path / "data"
-    get_settings.cache_clear()
-    context.sessions.cache_clear()
 
 
 def test_detect_lists_faces_as_json(faces: Path) -> None:

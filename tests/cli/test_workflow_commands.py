@@ -4,31 +4,17 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 import yaml
 from PIL import Image
 from tests.photos import lfw
 from typer.testing import CliRunner
 
-from facedocket.cli import app, context
-from facedocket.settings import get_settings
+from facedocket.cli import app
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("FACEDOCKET_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("FACEDOCKET_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    context.sessions.cache_clear()
-    yield tmp_path / "data"
-    get_settings.cache_clear()
-    context.sessions.cache_clear()
 
 
 def run(*args: str, code: int = 0) -> str:
