@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from facedocket.gallery import indexes
@@ -147,3 +147,20 @@ def test_milvus_refuses_a_collection_of_another_dimension(tmp_path: Path) -> Non
         MilvusIndex(uri, "c", 32)
     with pytest.raises(ValueError, match="has a FLAT index, not HNSW"):
         MilvusIndex(uri, "c", 16, index_type="HNSW")
+
+
+def test_the_freshness_check_reads_the_index_not_the_rows(sessions: sessionmaker[Session]) -> None:
+    added = add_templates(sessions, "state", unit(30, seed=4))
+    with sessions() as session:
+        gallery_id, model_id = ids_of(session)
+        query = indexes.count_and_newest(gallery_id, model_id)
+        sql = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+        if session.get_bind().dialect.name == "postgresql":
+            # On 30 rows a scan is cheapest; forbid it to see which index the planner can use.
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(session.scalars(text(f"EXPLAIN {sql}")))
+            assert "Index Only Scan using ix_templates_gallery_model_id" in plan
+        else:
+            plan = " ".join(row[-1] for row in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+            assert "COVERING INDEX ix_templates_gallery_model_id" in plan
+        assert session.execute(query).one() == (30, max(added))

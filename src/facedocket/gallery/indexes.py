@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from facedocket.gallery.index import FaissIndex, VectorIndex
@@ -115,6 +115,16 @@ def save_index(settings: Settings, index: VectorIndex, gallery_id: int, model_id
     index.save(index_path(settings, gallery_id, model_id))
 
 
+def count_and_newest(gallery_id: int, model_id: int) -> Select[int, int]:
+    """How many templates the gallery holds of this model, and the newest one's id.
+
+    The index on templates (gallery_id, model_id, id) answers this without reading rows.
+    """
+    return select(func.count(Template.id), func.max(Template.id)).where(
+        Template.gallery_id == gallery_id, Template.model_id == model_id
+    )
+
+
 def looks_in_step(session: Session, index: MilvusIndex, gallery_id: int, model_id: int) -> bool:
     """A cheap check that a Milvus collection holds exactly the gallery's templates.
 
@@ -124,11 +134,7 @@ def looks_in_step(session: Session, index: MilvusIndex, gallery_id: int, model_i
     template added since the last sync would be newer, and any removed would leave the
     collection one row too many. Anything else falls back to the full ``sync_index``.
     """
-    count, newest = session.execute(
-        select(func.count(Template.id), func.max(Template.id)).where(
-            Template.gallery_id == gallery_id, Template.model_id == model_id
-        )
-    ).one()
+    count, newest = session.execute(count_and_newest(gallery_id, model_id)).one()
     if len(index) != count:
         return False
     return newest is None or index.contains(int(newest))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from facedocket.store.schema.base import Base, utcnow
@@ -79,10 +79,17 @@ class Template(Base):
     """A face embedding of one photo by one model, with the quality of the face."""
 
     __tablename__ = "templates"
-    __table_args__ = (UniqueConstraint("photo_id", "model_id"), {"sqlite_autoincrement": True})
+    __table_args__ = (
+        UniqueConstraint("photo_id", "model_id"),
+        # The search gate's freshness check (count and newest id of one gallery's templates
+        # of one model) reads this index alone, not millions of rows; it also serves every
+        # lookup by gallery.
+        Index("ix_templates_gallery_model_id", "gallery_id", "model_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    gallery_id: Mapped[int] = mapped_column(ForeignKey("galleries.id"), index=True)
+    gallery_id: Mapped[int] = mapped_column(ForeignKey("galleries.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id"))
     model_id: Mapped[int] = mapped_column(ForeignKey("face_models.id"))
