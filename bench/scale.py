@@ -30,9 +30,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,22 +44,13 @@ from facedocket.gallery.index.faiss_index import Kind
 from facedocket.gallery.index.milvus_index import IndexType, MilvusIndex
 from facedocket.settings import EnrolEngine
 from search_speed import mate_recall, recall, rss_bytes
-from synthetic import StrangerModel, calibrate, compare, impostor_scores, stranger_scores
 from templates import load_cache, our_templates
+from workload import Workload, workload
 
 Matrix = NDArray[np.float32]
 Ids = NDArray[np.int64]
 BACKENDS = ("faiss-flat", "faiss-hnsw", "milvus-flat", "milvus-hnsw")
 ADD_CHUNK = 100_000
-
-
-@dataclass(frozen=True)
-class Workload:
-    gallery: Matrix  # gallery id = row number
-    probes: Matrix
-    mates: list[set[int]]  # per probe, the gallery ids of the same person
-    real: int  # real templates in the gallery; the rest are synthetic strangers
-    strangers: dict[str, Any]  # how the strangers were drawn, and how they score
 
 
 def main() -> None:
@@ -151,47 +140,6 @@ def real_templates(faces: Path, workers: int, cache: Path | None) -> tuple[Matri
     found = [(records[r.path].vector, r.identity) for r in rows if records[r.path].detected]
     vectors = np.stack([v for v, _ in found if v is not None]).astype(np.float32)
     return vectors, [identity for _, identity in found]
-
-
-def workload(
-    vectors: Matrix, identities: list[str], size: int, queries: int, seed: int
-) -> Workload:
-    """Real probes with mates in the gallery, and a gallery of ``size`` templates."""
-    rng = np.random.default_rng(seed)
-    by_identity: dict[str, list[int]] = defaultdict(list)
-    for row, identity in enumerate(identities):
-        by_identity[identity].append(row)
-    mated = [rows for rows in by_identity.values() if len(rows) >= 2]
-    chosen = rng.choice(len(mated), min(queries, len(mated)), replace=False)
-    probe_rows = [mated[i][0] for i in chosen]
-    gallery_rows = sorted(set(range(len(vectors))) - set(probe_rows))
-    real = vectors[gallery_rows]
-    if size < len(real):
-        raise SystemExit(f"--sizes must be at least {len(real)}, the real templates")
-
-    fitted = StrangerModel.fit(real, seed=seed)
-    real_probes = vectors[probe_rows]
-    gallery_identities = [identities[r] for r in gallery_rows]
-    probe_identities = [identities[r] for r in probe_rows]
-    impostors = impostor_scores(real_probes, probe_identities, real, gallery_identities)
-    model, trials = calibrate(fitted, real_probes, impostors, 20_000, seed + 1)
-    strangers = model.sample(size - len(real), seed + 2)
-    check = compare(impostors, stranger_scores(real_probes, strangers[:20_000]))
-
-    # Real and synthetic rows interleaved, so neither sits in one corner of a graph.
-    order = rng.permutation(size)
-    gallery = np.empty((size, vectors.shape[1]), dtype=np.float32)
-    gallery[order[: len(real)]] = real
-    gallery[order[len(real) :]] = strangers
-    position = {row: int(order[i]) for i, row in enumerate(gallery_rows)}
-    mates = [{position[r] for r in by_identity[identities[p]] if r in position} for p in probe_rows]
-    return Workload(
-        gallery,
-        real_probes,
-        mates,
-        len(real),
-        {"spread": model.spread, "calibration": trials, "scores": check},
-    )
 
 
 # --- search ---------------------------------------------------------------------------------
