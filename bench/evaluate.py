@@ -35,6 +35,13 @@ class System:
     distance: bool = False
     # Why a photo has no template, or how its face was chosen (for the failure analysis).
     status: dict[str, str] = field(default_factory=dict)
+    # Templates of the same photos embedded as probes are (1:1 comparison and 1:N search
+    # probes); the gallery templates where the system embeds both alike.
+    probe_templates: dict[str, Vector | None] | None = None
+
+    @property
+    def probes(self) -> dict[str, Vector | None]:
+        return self.templates if self.probe_templates is None else self.probe_templates
 
     def similarity(self, a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
         product: NDArray[np.float64] = a @ b.T
@@ -51,7 +58,7 @@ class System:
     def pair_scores(self, pairs: list[Pair]) -> NDArray[np.float64]:
         scores = np.full(len(pairs), -math.inf)
         for i, pair in enumerate(pairs):
-            a, b = self.templates.get(pair.a), self.templates.get(pair.b)
+            a, b = self.probes.get(pair.a), self.probes.get(pair.b)
             if a is not None and b is not None:
                 av = np.asarray(a, np.float64)[None, :]
                 bv = np.asarray(b, np.float64)[None, :]
@@ -109,7 +116,7 @@ def error_causes(system: System, pairs: list[Pair], wrong: NDArray[np.bool_]) ->
             continue
         kind = "genuine" if pair.same else "impostor"
         statuses = {system.status.get(pair.a, ""), system.status.get(pair.b, "")}
-        if system.templates.get(pair.a) is None or system.templates.get(pair.b) is None:
+        if system.probes.get(pair.a) is None or system.probes.get(pair.b) is None:
             causes[f"{kind}: face not detected"] += 1
         elif statuses & set(FALLBACK_STATUSES):
             causes[f"{kind}: ambiguous photo (fallback face taken)"] += 1
@@ -138,13 +145,15 @@ def identification_protocol(images: list[ImageRow]) -> Protocol:
 
 def identification(system: System, protocol: Protocol) -> dict[str, Any]:
     enrolled = [r for r in protocol.gallery if system.templates.get(r.path) is not None]
-    searched = [r for r in protocol.probes if system.templates.get(r.path) is not None]
+    searched = [r for r in protocol.probes if system.probes.get(r.path) is not None]
     enrolled_ids = {r.identity for r in enrolled}
 
-    def stack(rows: list[ImageRow]) -> NDArray[np.float64]:
-        return np.array([np.asarray(system.templates[r.path], np.float64) for r in rows])
+    def stack(rows: list[ImageRow], templates: dict[str, Vector | None]) -> NDArray[np.float64]:
+        return np.array([np.asarray(templates[r.path], np.float64) for r in rows])
 
-    similarities = system.similarity(stack(searched), stack(enrolled))
+    similarities = system.similarity(
+        stack(searched, system.probes), stack(enrolled, system.templates)
+    )
     labels = [r.identity for r in searched]
     hits = rank_hits(similarities.astype(np.float32), [r.identity for r in enrolled], labels)
     top1 = np.array([enrolled[i].identity for i in np.argmax(similarities, axis=1)])

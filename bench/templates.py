@@ -2,11 +2,11 @@
 
 The face used is the one enrolment would choose (the dominant face). A photo that
 enrolment would refuse as ambiguous still gets a face, because a benchmark must score
-every pair: by default its largest; with ``ambiguous="central"`` the face covering the
-photo's centre (as an examiner would pick the subject). A photo with no face at all is
-"not detected". The cache key holds the
-model file's SHA-256, the settings and the face code's own source, so a cached template
-is never one that today's code would not produce.
+every pair: by default the face nearest the photo's centre, standing in for the
+examiner's choice of the named person (``ambiguous="largest"``: the largest face). A photo
+with no face at all is "not detected". The cache key holds the model file's SHA-256, the
+settings and the face code's own source, so a cached template is never one that today's
+code would not produce.
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ def settings_for(data_dir: Path = DATA_DIR) -> Settings:
     return Settings(data_dir=data_dir)
 
 
-def cache_key(settings: Settings, flip: bool, ambiguous: str = "largest") -> str:
+def cache_key(
+    settings: Settings, flip: bool, ambiguous: str = "central", probe: bool = False
+) -> str:
     embedder = load_embedder(settings.model, settings.data_dir)
     card = dataclasses.replace(embedder.card, flip_average=flip)
     faces_src = Path(detect_module.__file__).parent
@@ -60,21 +62,24 @@ def cache_key(settings: Settings, flip: bool, ambiguous: str = "largest") -> str
         repr(card),
         f"upsample={settings.max_upsample}",
         f"ambiguous={ambiguous}",
+        f"probe={probe}",
         source_digest(faces_src, FACE_SOURCES),
     )[:16]
 
 
 _pipeline: FacePipeline | None = None
 _faces_dir: Path | None = None
-_ambiguous = "largest"
+_ambiguous = "central"
+_probe = False
 
 
-def _start(settings: Settings, flip: bool, faces: Path, ambiguous: str) -> None:
-    global _pipeline, _faces_dir, _ambiguous  # noqa: PLW0603 - one per worker process
+def _start(settings: Settings, flip: bool, faces: Path, ambiguous: str, probe: bool) -> None:
+    global _pipeline, _faces_dir, _ambiguous, _probe  # noqa: PLW0603 - one per worker process
     _pipeline = build_pipeline(settings)
     _pipeline.embedder.card = dataclasses.replace(_pipeline.embedder.card, flip_average=flip)
     _faces_dir = faces
     _ambiguous = ambiguous
+    _probe = probe
 
 
 def central_face(found: list[Detection], width: int, height: int) -> Detection:
@@ -90,7 +95,7 @@ def central_face(found: list[Detection], width: int, height: int) -> Detection:
 
 
 def choose_face(
-    pipeline: FacePipeline, data: bytes, ambiguous: str = "largest"
+    pipeline: FacePipeline, data: bytes, ambiguous: str = "central"
 ) -> tuple[str, Face | None]:
     """Enrolment's choice; the ``ambiguous`` rule's face if enrolment refuses the photo."""
     try:
@@ -119,7 +124,7 @@ def _embed_chunk(paths: list[str]) -> list[Record]:
         choose_face(_pipeline, (_faces_dir / path).read_bytes(), _ambiguous) for path in paths
     ]
     faces = [face for _, face in chosen if face is not None]
-    vectors = iter(_pipeline.embed(faces))
+    vectors = iter(_pipeline.embed(faces, probe=_probe))
     records = []
     for path, (status, face) in zip(paths, chosen, strict=True):
         if face is None:
@@ -184,12 +189,18 @@ def our_templates(
     paths: list[str],
     *,
     flip: bool = True,
-    ambiguous: str = "largest",
+    ambiguous: str = "central",
+    probe: bool = False,
     workers: int = 2,
 ) -> tuple[dict[str, Record], str]:
-    """Records for ``paths`` (and whatever else the cache holds), plus the cache key."""
+    """Records for ``paths`` (and whatever else the cache holds), plus the cache key.
+
+    ``probe``: templates as a search's probe is embedded (the card's probe augmentation),
+    not as a gallery photo is.
+    """
     settings = settings_for()
-    key = cache_key(settings, flip, ambiguous)  # also converts the model before workers start
+    # Computing the key also converts the model before the workers start.
+    key = cache_key(settings, flip, ambiguous, probe)
     cache = RESULTS / f"templates-ours-{key}.npz"
     records = load_cache(cache)
     missing = sorted(set(paths) - set(records))
@@ -200,7 +211,7 @@ def our_templates(
             workers=workers,
             chunk=32,
             initializer=_start,
-            initargs=(settings, flip, faces, ambiguous),
+            initargs=(settings, flip, faces, ambiguous, probe),
             label="FaceDocket templates",
         )
         records.update((r.path, r) for r in computed)

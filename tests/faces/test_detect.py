@@ -81,6 +81,20 @@ def test_cnn_finds_the_face_hog_misses(faces: Path) -> None:
     assert found.box.left < 160 < found.box.right
 
 
+def test_cnn_looks_when_hog_finds_only_a_face_away_from_the_centre(faces: Path) -> None:
+    # HOG finds only a bystander cut by the left edge; the subject, head turned, is central.
+    image = decode_image(
+        lfw(faces, "Tung_Chee-hwa").read_bytes(), max_bytes=10**7, max_pixels=10**7
+    )
+    (bystander,) = FaceDetector(cnn_fallback=False).detect(image)
+    assert bystander.box.right < 125
+    found = FaceDetector().detect(image)
+    assert len(found) == 2
+    subject = dominant_face(found, 250, 250)
+    assert subject is not None
+    assert subject.box.left < 125 < subject.box.right
+
+
 def test_cnn_fallback_finds_nothing_in_a_blank_photo() -> None:
     assert FaceDetector().detect(np.full((600, 800, 3), 128, np.uint8)) == []
 

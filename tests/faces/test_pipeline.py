@@ -42,6 +42,20 @@ def test_same_person_scores_above_strangers(pipeline: FacePipeline, faces: Path)
     assert float(first @ again) >= threshold > float(first @ stranger)
 
 
+def test_a_probe_template_stays_close_to_the_gallery_template_of_its_photo(
+    pipeline: FacePipeline, faces: Path
+) -> None:
+    """Probe augmentation (turned views) refines a template; it does not make another one."""
+    _, face = pipeline.enrolment_face(lfw(faces, "Aaron_Peirsol").read_bytes())
+    _, stranger = pipeline.enrolment_face(lfw(faces, "Aaron_Sorkin").read_bytes())
+    gallery, other = pipeline.embed([face, stranger])
+    probe = pipeline.embed([face], probe=True)[0]
+    assert pipeline.embedder.card.probe_rotations
+    assert 0.97 < float(probe @ gallery) < 0.99999
+    assert np.isclose(float(probe @ probe), 1.0, atol=1e-5)
+    assert float(probe @ other) < pipeline.embedder.card.threshold
+
+
 def test_probe_with_two_faces_needs_a_choice(pipeline: FacePipeline, faces: Path) -> None:
     data = side_by_side(lfw(faces, "Aaron_Peirsol"), lfw(faces, "Aaron_Sorkin"))
     with pytest.raises(FaceChoiceError, match="holds 2 faces") as caught:

@@ -9,6 +9,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from facedocket.faces.models import normalise, rotated
 from facedocket.faces.registry import UnknownModelError, cards_dir, load_embedder
 
 
@@ -60,6 +61,20 @@ def test_registered_model_embeds_normalised_vectors(tmp_path: Path) -> None:
         embedder.embed(np.zeros((1, 150, 150, 3), dtype=np.uint8))
 
 
+def test_probe_rotations_average_turned_views_of_a_probe(tmp_path: Path) -> None:
+    write_card(tmp_path, CARD + "flip_average: false\nprobe_rotations: [3, -3]\n")
+    tiny_model(cards_dir(tmp_path) / "agency-net.onnx")
+    embedder = load_embedder("agency-net", tmp_path)
+    assert embedder.card.probe_rotations == (3.0, -3.0)
+    chips = np.random.default_rng(2).integers(0, 255, (2, 32, 32, 3), dtype=np.uint8)
+    gallery, probe = embedder.embed(chips), embedder.embed(chips, probe=True)
+    assert not np.allclose(gallery, probe, atol=1e-3)
+    # The probe template is the normalised mean of the chip's views: as is, and each turn.
+    views = [gallery, embedder.embed(rotated(chips, 3.0)), embedder.embed(rotated(chips, -3.0))]
+    assert np.allclose(probe, normalise(np.asarray(sum(views))), atol=1e-5)
+    assert np.array_equal(probe, embedder.embed(chips, probe=True))
+
+
 def test_unknown_model_lists_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(UnknownModelError, match="known models: dlib-resnet-v1"):
         load_embedder("nope", tmp_path)
@@ -71,6 +86,7 @@ def test_unknown_model_lists_the_known_ones(tmp_path: Path) -> None:
         (CARD.replace("dimension: 8\n", ""), "dimension"),
         (CARD + "colour: blue\n", "colour"),
         (CARD.replace("threshold: 0.5", "threshold: high"), "threshold"),
+        (CARD + "probe_rotations: [3, 90]\n", "probe_rotations"),
         ("name: [unclosed", "invalid"),
     ],
 )

@@ -76,7 +76,7 @@ def run_search(
     require(check_algorithm(policy, is_approved(session, model.id, at)))
     size = candidate_list_size(policy, list_size)
     threshold = similarity_threshold(policy, settings.match_threshold or model.threshold)
-    vector = pipeline.embed([chosen])
+    vector = pipeline.embed([chosen], probe=True)
     index = open_index(session, settings, gallery.id, model.id)
     hits = index.search(vector, size * HITS_PER_CANDIDATE)
     people = rank_people(session, hits, size, threshold)

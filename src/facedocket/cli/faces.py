@@ -61,7 +61,7 @@ def compare(
     with refusals(FaceError):
         _, first = pipeline.probe_face(photo_a.read_bytes(), face_a)
         _, second = pipeline.probe_face(photo_b.read_bytes(), face_b)
-    vectors = pipeline.embed([first, second])
+    vectors = pipeline.embed([first, second], probe=True)
     score = float(np.dot(vectors[0], vectors[1]))
     threshold = config.match_threshold or pipeline.embedder.card.threshold
     verdict = "similar: worth an examiner's review" if score >= threshold else "not similar"

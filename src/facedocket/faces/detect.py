@@ -103,7 +103,8 @@ def default_cnn_model() -> Path:
 class FaceDetector:
     """dlib's HOG frontal face detector plus the 5-point shape predictor, loaded lazily.
 
-    ``cnn_fallback`` adds dlib's CNN detector for photos where HOG finds no face at all.
+    ``cnn_fallback`` adds dlib's CNN detector for photos where HOG finds no face at the
+    centre (or none at all).
     """
 
     def __init__(
@@ -142,8 +143,13 @@ class FaceDetector:
             if len(rects):
                 break
         candidates = list(zip(rects, scores, strict=True))
-        if not candidates and self.cnn_fallback:
-            candidates = self._cnn_faces(image)
+        height, width = image.shape[:2]
+        if self.cnn_fallback and not any(covers(r, width / 2, height / 2) for r in rects):
+            # A portrait's subject is at its centre. HOG, trained on frontal faces, misses a
+            # turned head there and may find only a bystander at the edge (or nothing): then
+            # the CNN detector, which finds turned faces, looks too. A licence or booking
+            # photo always has its face at the centre, so this costs enrolment next to nothing.
+            candidates += self._cnn_faces(image)
         found = [self._describe(image, rect, score) for rect, score in distinct_faces(candidates)]
         return sorted(found, key=lambda d: d.score, reverse=True)
 
@@ -184,6 +190,10 @@ class FaceDetector:
         points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
         box = Box(rect.left(), rect.top(), rect.right(), rect.bottom())
         return Detection(box=box, score=float(score), landmarks=points, shape=shape)
+
+
+def covers(rect: dlib.rectangle, x: float, y: float) -> bool:
+    return bool(rect.left() <= x <= rect.right() and rect.top() <= y <= rect.bottom())
 
 
 def luminance(image: RGBImage) -> NDArray[np.uint8]:

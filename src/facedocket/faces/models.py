@@ -16,6 +16,7 @@ from typing import Literal, Protocol
 import numpy as np
 import onnxruntime as ort
 from numpy.typing import NDArray
+from PIL import Image
 
 from facedocket.faces.runtime import make_session
 
@@ -41,6 +42,11 @@ class ModelCard:
     scale: float = 1.0
     # Embedding the mirrored chip too and averaging is cheap accuracy for most models.
     flip_average: bool = True
+    # A probe (one of a few thousand a year, where a miss matters) is also embedded from its
+    # chip turned by each of these angles, in degrees, and the templates averaged; a gallery
+    # photo (one of millions) is not. dlib's published LFW accuracy is measured with such
+    # jittered copies; a fixed set keeps one photo's template the same every time.
+    probe_rotations: tuple[float, ...] = ()
 
 
 class Embedder(Protocol):
@@ -49,8 +55,11 @@ class Embedder(Protocol):
     @property
     def file_sha256(self) -> str: ...
 
-    def embed(self, chips: Chips) -> Vectors:
-        """L2-normalised embeddings, one row per aligned chip (N x H x W x 3 RGB)."""
+    def embed(self, chips: Chips, *, probe: bool = False) -> Vectors:
+        """L2-normalised embeddings, one row per aligned chip (N x H x W x 3 RGB).
+
+        ``probe`` asks for the card's probe augmentation (``probe_rotations``).
+        """
         ...
 
 
@@ -78,7 +87,7 @@ class OnnxEmbedder:
     def _session(self) -> ort.InferenceSession:
         return make_session(self.model_path, threads=self._threads)
 
-    def embed(self, chips: Chips) -> Vectors:
+    def embed(self, chips: Chips, *, probe: bool = False) -> Vectors:
         if chips.ndim != 4 or chips.shape[1:] != (self.card.chip_size, self.card.chip_size, 3):
             raise ValueError(
                 f"{self.card.name} takes chips of {self.card.chip_size}x{self.card.chip_size}x3, "
@@ -86,11 +95,17 @@ class OnnxEmbedder:
             )
         if len(chips) == 0:
             return np.zeros((0, self.card.dimension), dtype=np.float32)
-        if not self.card.flip_average:
+        views = [chips]
+        if probe:
+            views += [rotated(chips, degrees) for degrees in self.card.probe_rotations]
+        if self.card.flip_average:
+            views += [view[:, :, ::-1, :] for view in views]
+        if len(views) == 1:
             return normalise(self._run(chips))
-        # One batch holding the chips and their mirror images keeps the session busier.
-        both = normalise(self._run(np.concatenate([chips, chips[:, :, ::-1, :]])))
-        return normalise(both[: len(chips)] + both[len(chips) :])
+        # One batch holding every view of every chip keeps the session busy; each view's
+        # template counts the same in the average.
+        found = normalise(self._run(np.concatenate(views))).reshape(len(views), len(chips), -1)
+        return normalise(found.sum(axis=0))
 
     def _run(self, chips: Chips) -> Vectors:
         batch = (chips.astype(np.float32) - self.card.mean) * self.card.scale
@@ -101,6 +116,15 @@ class OnnxEmbedder:
         output = session.run(None, {name: np.ascontiguousarray(batch)})[0]
         vectors: Vectors = np.asarray(output, dtype=np.float32)
         return vectors
+
+
+def rotated(chips: Chips, degrees: float) -> Chips:
+    """Each chip turned about its centre (bilinear; the corners it uncovers are black)."""
+    turned = [
+        np.asarray(Image.fromarray(chip).rotate(degrees, resample=Image.Resampling.BILINEAR))
+        for chip in chips
+    ]
+    return np.stack(turned).astype(np.uint8)
 
 
 def normalise(vectors: Vectors) -> Vectors:

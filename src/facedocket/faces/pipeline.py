@@ -108,9 +108,9 @@ class FacePipeline:
             )
         return photo, photo.faces[choice]
 
-    def embed(self, faces: list[Face]) -> NDArray[np.float32]:
-        """Templates for ``faces`` in one batched inference."""
+    def embed(self, faces: list[Face], *, probe: bool = False) -> NDArray[np.float32]:
+        """Templates for ``faces`` in one batched inference; ``probe`` for a search's probe."""
         size = self.embedder.card.chip_size
         if not faces:
             return self.embedder.embed(np.zeros((0, size, size, 3), dtype=np.uint8))
-        return self.embedder.embed(np.stack([face.chip for face in faces]))
+        return self.embedder.embed(np.stack([face.chip for face in faces]), probe=probe)

@@ -8,7 +8,7 @@ never a silently different model.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import face_recognition_models
 import yaml
@@ -29,6 +29,7 @@ DLIB_RESNET = ModelCard(
     threshold=0.912,
     chip_size=150,
     chip_padding=0.25,
+    probe_rotations=(3.0, -3.0),
 )
 
 
@@ -48,6 +49,10 @@ class ModelCardFile(BaseModel):
     mean: float = 127.5
     scale: float = 1 / 127.5
     flip_average: bool = True
+    # Small turns only: a chip turned far is a face the model never saw upright.
+    probe_rotations: tuple[Annotated[float, Field(ge=-20, le=20)], ...] = Field(
+        default=(), max_length=8
+    )
 
 
 class UnknownModelError(LookupError):
