@@ -42,7 +42,7 @@ from common import add_faces_option, check_faces_dir, read_images, write_json
 from facedocket.gallery.index import FaissIndex, VectorIndex
 from facedocket.gallery.index.faiss_index import Kind
 from facedocket.gallery.index.milvus_index import IndexType, MilvusIndex
-from facedocket.settings import EnrolEngine
+from facedocket.settings import EnrolEngine, Settings
 from search_speed import mate_recall, recall, rss_bytes
 from templates import load_cache, our_templates
 from workload import Workload, workload
@@ -51,6 +51,9 @@ Matrix = NDArray[np.float32]
 Ids = NDArray[np.int64]
 BACKENDS = ("faiss-flat", "faiss-hnsw", "milvus-flat", "milvus-hnsw")
 ADD_CHUNK = 100_000
+# The graph the settings build by default.
+DEFAULT_M = Settings.model_fields["hnsw_m"].default
+DEFAULT_EF_CONSTRUCTION = Settings.model_fields["hnsw_ef_construction"].default
 
 
 def main() -> None:
@@ -66,8 +69,8 @@ def main() -> None:
         help="probes timed on Milvus (milvus-lite's search is slow: see docs/scaling.md)",
     )
     parser.add_argument("--k", type=int, default=50)
-    parser.add_argument("--m", type=int, default=32, help="HNSW graph degree (the setting's)")
-    parser.add_argument("--ef-construction", type=int, default=200)
+    parser.add_argument("--m", type=int, default=DEFAULT_M, help="HNSW graph degree")
+    parser.add_argument("--ef-construction", type=int, default=DEFAULT_EF_CONSTRUCTION)
     parser.add_argument("--ef", type=int, nargs="+", default=[64, 128, 256], help="efSearch")
     parser.add_argument(
         "--keep",

@@ -23,6 +23,7 @@ import numpy as np
 from common import add_faces_option, check_faces_dir, read_images, table, write_json
 from enrol_speed import lfw_items, run_enrol, stage_profile
 from evaluate import identification_protocol
+from facedocket.settings import Settings
 from search_speed import (
     Workload,
     build,
@@ -56,8 +57,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3, help="timing passes (median kept)")
     parser.add_argument("--skip-enrol", action="store_true")
     parser.add_argument("--skip-search", action="store_true")
-    parser.add_argument("--hnsw-m", type=int, default=32)
-    parser.add_argument("--ef-construction", type=int, default=80)
+    graph = Settings.model_fields  # the graph the settings build by default
+    parser.add_argument("--hnsw-m", type=int, default=graph["hnsw_m"].default)
+    parser.add_argument(
+        "--ef-construction", type=int, default=graph["hnsw_ef_construction"].default
+    )
     parser.add_argument("--ef-search", default="128,256,512,1024,2048", help="efSearch values")
     parser.add_argument("--queries", type=int, default=300, help="single queries timed")
     parser.add_argument("--k", type=int, default=50, help="candidates per search")
