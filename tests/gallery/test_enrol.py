@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import ray
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.photos import blank, side_by_side
@@ -20,7 +21,7 @@ from facedocket.gallery.enrol import enrol
 from facedocket.gallery.indexes import open_index
 from facedocket.gallery.records import gallery_stats, get_gallery
 from facedocket.gallery.sources import EnrolmentItem, from_folder
-from facedocket.settings import Settings
+from facedocket.settings import EnrolEngine, Settings
 from facedocket.store.db import make_engine, session_factory
 from facedocket.store.migrate import upgrade
 from facedocket.store.schema import EnrolmentRejection, FaceModelRecord, Photo, Template
@@ -133,17 +134,26 @@ import sys
 from pathlib import Path
 from facedocket.gallery.enrol import enrol
 from facedocket.gallery.sources import from_folder
-from facedocket.settings import Settings
+from facedocket.settings import EnrolEngine, Settings
 from facedocket.store.db import make_engine, session_factory
-settings = Settings(data_dir=Path(sys.argv[1]))
+data, folder, engine, address = sys.argv[1:]
+settings = Settings(data_dir=Path(data), ray_address=address or None)
 sessions = session_factory(make_engine(settings.db_url))
-enrol(settings, sessions, "state", from_folder(Path(sys.argv[2])), workers=1, commit_every=8,
-      batch_size=4)
+enrol(settings, sessions, "state", from_folder(Path(folder)), engine=engine, workers=1,
+      commit_every=8, batch_size=4)
 """
 
 
 @pytest.mark.slow
-def test_kill_9_then_resume_loses_and_doubles_nothing(faces: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("enrol_engine", ["local", "ray"])
+def test_kill_9_then_resume_loses_and_doubles_nothing(
+    enrol_engine: EnrolEngine, faces: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The driver killed mid-run (for Ray, while its actors work on a running cluster)."""
+    address = ""
+    if enrol_engine == "ray":
+        request.getfixturevalue("ray_instance")
+        address = ray.get_runtime_context().gcs_address
     people = sorted(p.name for p in (faces / "lfw").iterdir() if len(list(p.iterdir())) >= 4)[:20]
     folder = gallery_folder(faces, tmp_path / "photos", people, 4)
     data = tmp_path / "data"
@@ -157,7 +167,7 @@ def test_kill_9_then_resume_loses_and_doubles_nothing(faces: Path, tmp_path: Pat
             return session.scalar(select(func.count()).select_from(Photo)) or 0
 
     child = subprocess.Popen(  # the sandbox's own interpreter, a fixed script
-        [sys.executable, "-c", RESUMABLE_RUN, str(data), str(folder)],
+        [sys.executable, "-c", RESUMABLE_RUN, str(data), str(folder), enrol_engine, address],
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
     deadline = time.monotonic() + 120
@@ -171,7 +181,7 @@ def test_kill_9_then_resume_loses_and_doubles_nothing(faces: Path, tmp_path: Pat
 
     with sessions() as session:
         refused_before = session.scalar(select(func.count()).select_from(EnrolmentRejection))
-    report = enrol(settings, sessions, "state", from_folder(folder), workers=1)
+    report = enrol(settings, sessions, "state", from_folder(folder), engine=enrol_engine, workers=1)
     assert report.skipped == interrupted + refused_before
     assert report.enrolled + report.refused + report.skipped == 80
     with sessions() as session:

@@ -1,18 +1,16 @@
 """Batch enrolment on Ray gives what local enrolment gives, with the same resume rules.
 
-One local Ray instance (two CPUs, no dashboard) serves the whole module: starting Ray
-costs seconds, and enrolment joins a running instance rather than starting its own.
+The local Ray instance comes from ``conftest.py``; enrolment joins it rather than
+starting its own.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import ray
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.photos import blank
@@ -28,29 +26,6 @@ from facedocket.store.migrate import upgrade
 from facedocket.store.schema import EnrolmentRejection, FaceModelRecord, Photo, Template
 
 PEOPLE = ["Aaron_Peirsol", "Abdullah_Gul", "Adrien_Brody", "Adam_Sandler"]
-
-
-@pytest.fixture(scope="module")
-def ray_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    if ray.is_initialized():
-        yield
-        return
-    for attempt in (1, 2):
-        try:
-            ray.init(
-                num_cpus=2,
-                include_dashboard=False,
-                log_to_driver=False,
-                _temp_dir=str(tmp_path_factory.mktemp("ray")),
-            )
-            break
-        except Exception:
-            # On a loaded two-core machine Ray's node can miss its start-up deadline once.
-            ray.shutdown()
-            if attempt == 2:
-                raise
-    yield
-    ray.shutdown()
 
 
 @pytest.fixture
