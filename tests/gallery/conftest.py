@@ -1,7 +1,8 @@
 """The local Ray instance of the gallery tests.
 
-One instance (two CPUs, no dashboard) serves the whole session: starting Ray costs
-seconds, and enrolment joins a running instance rather than starting its own.
+One instance (two CPUs, no dashboard) per test module that asks for it: starting Ray costs
+seconds, and enrolment joins a running instance rather than starting its own. It stops
+with the module, so its processes do not load the machine under the tests that follow.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pytest
 import ray
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     if ray.is_initialized():
         yield

@@ -99,7 +99,9 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
     def sign_in(page: Page, username: str) -> None:
         """With the keyboard only: the form must work without a mouse."""
         page.goto(f"{server}/login")
-        page.keyboard.type(username)  # the username field has the focus
+        # The username field takes the focus by itself; on a busy machine, after the page loads.
+        expect(page.locator("#username")).to_be_focused()
+        page.keyboard.type(username)
         page.keyboard.press("Tab")
         page.keyboard.type(PASSWORD)
         page.keyboard.press("Enter")
