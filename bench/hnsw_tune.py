@@ -33,9 +33,8 @@ from numpy.typing import NDArray
 from common import add_faces_option, check_faces_dir, environment
 from facedocket.gallery.index import FaissIndex
 from search_speed import mate_recall, recall
-from workload import Workload, workload
+from workload import Ids, Workload, exact_top, workload
 
-Ids = NDArray[np.int64]
 CHUNK = 100_000
 
 
@@ -97,19 +96,6 @@ def export(faces: Path, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, vectors=vectors, identities=np.array(identities))
     print(f"wrote {len(vectors)} templates to {path}", file=sys.stderr)
-
-
-def exact_top(work: Workload, k: int) -> tuple[Ids, NDArray[np.float32]]:
-    """Exact top-k ids per probe (best first), and the best score just outside them."""
-    ids, outside = [], []
-    for start in range(0, len(work.probes), 100):
-        scores = work.probes[start : start + 100] @ work.gallery.T
-        top = np.argpartition(-scores, k, axis=1)[:, : k + 1]
-        top_scores = np.take_along_axis(scores, top, axis=1)
-        order = np.argsort(-top_scores, axis=1, kind="stable")
-        ids.append(np.take_along_axis(top, order, axis=1)[:, :k])
-        outside.append(np.take_along_axis(top_scores, order, axis=1)[:, k])
-    return np.concatenate(ids).astype(np.int64), np.concatenate(outside)
 
 
 def one_graph(

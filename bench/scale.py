@@ -45,7 +45,7 @@ from facedocket.gallery.index.milvus_index import IndexType, MilvusIndex
 from facedocket.settings import EnrolEngine, Settings
 from search_speed import mate_recall, recall, rss_bytes
 from templates import load_cache, our_templates
-from workload import Workload, workload
+from workload import Workload, exact_top, workload
 
 Matrix = NDArray[np.float32]
 Ids = NDArray[np.int64]
@@ -165,12 +165,10 @@ def search_at(
         "strangers": work.strangers,
         "backends": [],
     }
-    exact = work.probes @ work.gallery.T
-    exact_ids = np.argsort(-exact, axis=1, kind="stable")[:, : args.k]
+    exact_ids, _ = exact_top(work, args.k)
     result["rank1_exact"] = float(
         np.mean([int(e[0]) in m for e, m in zip(exact_ids, work.mates, strict=True) if m])
     )
-    del exact
     for backend in args.backends:
         with tempfile.TemporaryDirectory(prefix="scale-") as folder:
             result["backends"].append(one_backend(backend, work, exact_ids, Path(folder), args))

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from synthetic import StrangerModel, calibrate, compare, impostor_scores, stranger_scores
 
 Matrix = NDArray[np.float32]
+Ids = NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,16 @@ def workload(
         len(real),
         {"spread": model.spread, "calibration": trials, "scores": check},
     )
+
+
+def exact_top(work: Workload, k: int) -> tuple[Ids, NDArray[np.float32]]:
+    """Exact top-k ids per probe (best first), and the best score just outside them."""
+    ids, outside = [], []
+    for start in range(0, len(work.probes), 100):
+        scores = work.probes[start : start + 100] @ work.gallery.T
+        top = np.argpartition(-scores, k, axis=1)[:, : k + 1]
+        top_scores = np.take_along_axis(scores, top, axis=1)
+        order = np.argsort(-top_scores, axis=1, kind="stable")
+        ids.append(np.take_along_axis(top, order, axis=1)[:, :k])
+        outside.append(np.take_along_axis(top_scores, order, axis=1)[:, k])
+    return np.concatenate(ids).astype(np.int64), np.concatenate(outside)
