@@ -1,0 +1,217 @@
+"""A packet rebuilt around an altered case file, with a manifest to match, must not verify.
+
+The attacks are the ones issue 19 found: a probe byte flipped, a lead renamed and called
+excluded, the manifest line recomputed, the ZIP rebuilt. The signed entries still say what
+was recorded, so the check against them names every file that differs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.cases.conftest import World
+from tests.disclosure.test_disclosure import key, packet
+
+from facedocket.disclosure.online import check_against_record
+from facedocket.disclosure.verify import verify_packet
+from facedocket.reports.files import Files, read_zip, sha256, with_manifest, zip_bytes
+
+
+def rezipped(files: Files, **changed: bytes) -> bytes:
+    """The packet with files changed and every manifest line recomputed to match."""
+    about = json.loads(files["manifest.json"])["about"]
+    kept = {name: content for name, content in files.items() if name != "manifest.json"}
+    renamed = {name.replace("__", "/"): content for name, content in changed.items()}
+    assert set(renamed) <= set(kept), "only files of the packet are changed"
+    return zip_bytes(with_manifest(kept | renamed, about))
+
+
+def probe_document(files: Files) -> dict[str, Any]:
+    documents = json.loads(files["case/documents.json"])
+    return next(d for d in documents if d["kind"] == "probe")
+
+
+def flipped(content: bytes, at: int = 200) -> bytes:
+    return content[:at] + bytes([content[at] ^ 0x01]) + content[at + 1 :]
+
+
+def problems_of(world: World, data: bytes) -> list[str]:
+    check = verify_packet(data, key(world))
+    assert not check.ok
+    return check.problems
+
+
+def test_a_flipped_probe_byte_with_its_manifest_line_fixed_is_named(
+    world: World, case: int, tmp_path: Path
+) -> None:
+    files = read_zip(packet(world, case, tmp_path / "absent.json"))
+    probe = probe_document(files)
+    name = probe["in_packet"]
+    altered = {name.replace("/", "__"): flipped(files[name])}
+    problems = problems_of(world, rezipped(files, **altered))
+    assert [p for p in problems if p.startswith(name)] == [
+        f"{name}: document {probe['document']} (probe) has SHA-256 "
+        f"{sha256(altered[name.replace('/', '__')])}; the record (entry "
+        f"{_created_seq(files)}, request.created) says {probe['sha256']}"
+    ], problems
+
+
+def test_a_flipped_probe_with_documents_json_rewritten_too_is_named(
+    world: World, case: int, tmp_path: Path
+) -> None:
+    files = read_zip(packet(world, case, tmp_path / "absent.json"))
+    probe = probe_document(files)
+    name = probe["in_packet"]
+    content = flipped(files[name])
+    documents = json.loads(files["case/documents.json"])
+    for document in documents:
+        if document["document"] == probe["document"]:
+            document["sha256"] = sha256(content)
+    data = rezipped(
+        files,
+        **{
+            name.replace("/", "__"): content,
+            "case__documents.json": json.dumps(documents).encode(),
+        },
+    )
+    problems = problems_of(world, data)
+    assert any(
+        p.startswith(f"case/documents.json: document {probe['document']} (probe) has SHA-256")
+        and probe["sha256"] in p
+        for p in problems
+    ), problems
+    assert any(p.startswith(name) for p in problems), problems
+    # The search names its probe by hash too.
+    assert any("probe_sha256" in p and "search.run" in p for p in problems), problems
+
+
+def test_a_renamed_lead_called_excluded_is_named(world: World, case: int, tmp_path: Path) -> None:
+    files = read_zip(packet(world, case, tmp_path / "absent.json"))
+    searches = json.loads(files["case/searches.json"])
+    lead = next(
+        c
+        for c in searches[0]["candidates"]
+        if any(m["conclusion"] == "possible_lead" for m in c["conclusions"])
+    )
+    lead["name"], lead["record_id"] = "Someone Else", "Someone_Else"
+    for made in lead["conclusions"]:
+        made["conclusion"] = "excluded"
+    problems = problems_of(
+        world, rezipped(files, **{"case__searches.json": json.dumps(searches).encode()})
+    )
+    search = searches[0]["search"]
+    assert any(
+        p.startswith(f"case/searches.json: search {search}: its candidate list")
+        and "search.run" in p
+        for p in problems
+    ), problems
+    assert any(
+        p.startswith(f"case/searches.json: search {search}, candidate {lead['rank']}, round 1:")
+        and "excluded" in p
+        and "possible_lead" in p
+        and "review.recorded" in p
+        for p in problems
+    ), problems
+
+
+def test_a_conclusion_left_out_is_named(world: World, case: int, tmp_path: Path) -> None:
+    files = read_zip(packet(world, case, tmp_path / "absent.json"))
+    searches = json.loads(files["case/searches.json"])
+    dropped = searches[0]["candidates"][-1]
+    dropped["conclusions"] = []
+    problems = problems_of(
+        world, rezipped(files, **{"case__searches.json": json.dumps(searches).encode()})
+    )
+    assert any(
+        f"candidate {dropped['rank']}, round 1: the record" in p and "leaves it out" in p
+        for p in problems
+    ), problems
+
+
+def test_a_search_field_changed_is_named(world: World, case: int, tmp_path: Path) -> None:
+    files = read_zip(packet(world, case, tmp_path / "absent.json"))
+    for field, value in [
+        ("threshold", "0.0100"),
+        ("gallery", "mugshots"),
+        ("quality_override", "It looked fine."),
+        ("examiner", "Examiner2 (examiner2)"),
+    ]:
+        searches = json.loads(files["case/searches.json"])
+        searches[0][field] = value
+        problems = problems_of(
+            world, rezipped(files, **{"case__searches.json": json.dumps(searches).encode()})
+        )
+        search = searches[0]["search"]
+        assert any(
+            p.startswith(f"case/searches.json: search {search}: {field} is {value!r}")
+            and "search.run" in p
+            for p in problems
+        ), problems
+
+
+def test_the_outcome_changed_is_named(world: World, case: int, tmp_path: Path) -> None:
+    files = read_zip(packet(world, case, tmp_path / "absent.json"))
+    request = json.loads(files["case/request.json"])
+    request["outcome"] = "no_lead"
+    problems = problems_of(
+        world, rezipped(files, **{"case__request.json": json.dumps(request).encode()})
+    )
+    assert any(
+        p.startswith("case/request.json: outcome is 'no_lead'") and "request.concluded" in p
+        for p in problems
+    ), problems
+
+
+def test_case_files_of_another_shape_are_reported_not_raised(
+    world: World, case: int, tmp_path: Path
+) -> None:
+    files = read_zip(packet(world, case, tmp_path / "absent.json"))
+    for name in ("case/searches.json", "case/documents.json", "case/request.json"):
+        for content in (b"[]", b"{}", b'"text"', b"[1, {}]", b"not json", b'[{"search": 1}]'):
+            problems = problems_of(world, rezipped(files, **{name.replace("/", "__"): content}))
+            assert any(p.startswith(name) for p in problems), (name, content, problems)
+
+
+def test_the_record_holds_the_packets_production(world: World, case: int, tmp_path: Path) -> None:
+    data = packet(world, case, tmp_path / "absent.json")
+    with world.sessions() as session:
+        check = check_against_record(session, read_zip(data))
+    assert check.problems == [] and check.production is not None
+    assert check.production.action == "export.created"
+
+
+def test_a_rebuilt_packet_has_no_production_on_the_record(
+    world: World, case: int, tmp_path: Path
+) -> None:
+    files = read_zip(packet(world, case, tmp_path / "absent.json"))
+    data = rezipped(files, **{"README.txt": b"A friendlier README.\n"})
+    assert verify_packet(data, key(world)).ok, "offline, a new README is not evidence"
+    with world.sessions() as session:
+        check = check_against_record(session, read_zip(data))
+    assert check.production is None
+    assert len(check.problems) == 1 and "no export.created entry" in check.problems[0]
+
+
+def test_an_entry_left_out_of_the_packet_is_found_online(
+    world: World, case: int, tmp_path: Path
+) -> None:
+    files = read_zip(packet(world, case, tmp_path / "absent.json"))
+    lines = files["record/entries.jsonl"].splitlines(keepends=True)
+    left_out = json.loads(lines[1])
+    data = rezipped(files, **{"record__entries.jsonl": b"".join([lines[0], *lines[2:]])})
+    with world.sessions() as session:
+        check = check_against_record(session, read_zip(data))
+    assert (
+        f"entry {left_out['seq']} ({left_out['action']}) of request {case} is on the record "
+        "but not in the packet"
+    ) in check.problems, check.problems
+
+
+def _created_seq(files: Files) -> int:
+    for line in files["record/entries.jsonl"].splitlines():
+        entry = json.loads(line)
+        if entry["action"] == "request.created":
+            return int(entry["seq"])
+    raise AssertionError("no request.created entry in the packet")
