@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from facedocket.cases.documents import media_type_of
 from facedocket.cases.errors import NotFound, Refused
+from facedocket.cases.evidence import verified_content
 from facedocket.cases.record import log
 from facedocket.cases.requests import get_request
 from facedocket.cases.review import released_lead_ids
@@ -40,8 +41,7 @@ def read_document(session: Session, actor: Actor, request_id: int, document_id: 
     document = session.get(Document, document_id)
     if document is None or document.request_id != request.id:
         raise NotFound(f"no document {document_id} in request {request_id}")
-    if document.content is None:
-        raise Refused("the file was purged under the retention policy", code="purged")
+    content = verified_content(session, document)
     role = actor.role_for(*Role) or Role.REQUESTER
     log(
         session,
@@ -51,7 +51,7 @@ def read_document(session: Session, actor: Actor, request_id: int, document_id: 
         request.id,
         {"document": document.id, "kind": document.kind, "sha256": document.sha256},
     )
-    return FileContent(document.filename, document.media_type, document.content)
+    return FileContent(document.filename, document.media_type, content)
 
 
 def candidate_photo(

@@ -47,7 +47,7 @@ def attach_statement(
         role,
         "statement.filed",
         request.id,
-        {"sha256": document.sha256, "late": late},
+        {"document": document.id, "sha256": document.sha256, "late": late},
     )
     return request
 

@@ -10,11 +10,13 @@ search either happened on the record or not at all.
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.cases import clock
 from facedocket.cases.basis import require, require_basis, require_searcher
 from facedocket.cases.errors import Refused
+from facedocket.cases.evidence import candidate_fact, candidate_list_sha256, verified_content
 from facedocket.cases.record import log
 from facedocket.cases.requests import get_request
 from facedocket.cases.roles import Actor
@@ -35,7 +37,7 @@ from facedocket.policy import (
     similarity_threshold,
 )
 from facedocket.settings import Settings
-from facedocket.store.schema import Candidate, Document, Gallery, Search
+from facedocket.store.schema import Candidate, Document, Gallery, Person, Search
 
 
 def run_search(
@@ -61,8 +63,9 @@ def run_search(
     gallery = session.get_one(Gallery, request.gallery_id)
     require(check_gallery(policy, gallery.name))
     probe = _probe(request.documents, probe_id)
+    content = verified_content(session, probe)
     try:
-        photo, chosen = pipeline.probe_face(probe.content or b"", face)
+        photo, chosen = pipeline.probe_face(content, face)
     except FaceError as error:
         raise Refused(f"probe {probe.filename}: {error.message}", code=error.code) from None
     floor = policy.probe_min_eye_distance
@@ -134,10 +137,22 @@ def run_search(
             "probe_face": chosen.index,
             "faces_in_probe": len(photo.faces),
             "quality_override": search.quality_override,
+            "candidates_sha256": _candidates_sha256(session, search),
         },
         policy,
     )
     return search
+
+
+def _candidates_sha256(session: Session, search: Search) -> str:
+    """The candidate list as the examiners will be shown it, hashed for the record."""
+    people = {
+        p.id: p
+        for p in session.scalars(
+            select(Person).where(Person.id.in_([c.person_id for c in search.candidates]))
+        )
+    }
+    return candidate_list_sha256(candidate_fact(c, people[c.person_id]) for c in search.candidates)
 
 
 def _probe(documents: list[Document], probe_id: int | None) -> Document:
@@ -148,6 +163,4 @@ def _probe(documents: list[Document], probe_id: int | None) -> Document:
         raise Refused("the request has no such probe photo", code="missing_probe")
     if len(probes) > 1:
         raise Refused("the request has several probes; say which one to search with")
-    if probes[0].content is None:
-        raise Refused("the probe photo was purged under the retention policy", code="purged")
     return probes[0]

@@ -15,6 +15,7 @@ from facedocket.cases import clock
 from facedocket.cases.basis import legal_basis, require_basis, require_searching_body
 from facedocket.cases.documents import store_document
 from facedocket.cases.errors import NotFound, Refused
+from facedocket.cases.evidence import stored_document
 from facedocket.cases.record import log
 from facedocket.cases.roles import Actor, Role
 from facedocket.cases.schemas import CourtOrderCreate, FileUpload, RequestCreate
@@ -105,7 +106,7 @@ def create_request(
             "offence": data.offence,
             "basis": data.basis.kind,
             "gallery": gallery.name,
-            "documents": [{"kind": f.kind, "sha256": f.sha256, "size": f.size} for f in files],
+            "documents": [stored_document(f) for f in files],
         },
         policy,
     )

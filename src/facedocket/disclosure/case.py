@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from facedocket.cases.evidence import candidate_fact
 from facedocket.governance.register import registration_of
 from facedocket.store.schema import (
     Agency,
@@ -176,12 +177,8 @@ def _candidates(session: Session, search: Search, users: dict[int, str]) -> list
     ):
         reviews.setdefault(review.candidate_id, []).append(review)
     return [
-        {
-            "rank": candidate.rank,
-            "score": f"{candidate.score:.4f}",
-            "name": person.name,
-            "record_id": person.record_id,
-            "photo_id": candidate.photo_id,
+        candidate_fact(candidate, person)
+        | {
             "conclusions": [
                 {
                     "round": review.round,

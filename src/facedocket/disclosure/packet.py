@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from facedocket.cases.evidence import verified_content
 from facedocket.cases.requests import get_request
 from facedocket.cases.roles import Actor
 from facedocket.disclosure.case import (
@@ -80,7 +81,13 @@ def export_packet(
         "documents": documents_view(request),
         "searches": searches_view(session, request),
     }
-    probes = [d for d in request.documents if d.kind == "probe" and d.content is not None]
+    # Each file is the one the record stored, or no packet is made.
+    contents = {
+        document_path(d): (d, verified_content(session, d))
+        for d in request.documents
+        if d.content is not None
+    }
+    probes = [content for d, content in contents.values() if d.kind == "probe"]
     record = {
         "entries": proof.count,
         "checkpoint_seq": proof.checkpoint["seq"],
@@ -91,9 +98,7 @@ def export_packet(
     as_of = datetime.fromisoformat(proof.checkpoint["created_at"])
     files = {
         "README.txt": README.format(request=request.id).encode(),
-        "summary.pdf": summary_pdf(
-            case, probes[0].content if probes else None, accuracy, record, as_of
-        ),
+        "summary.pdf": summary_pdf(case, probes[0] if probes else None, accuracy, record, as_of),
         "case/request.json": json_bytes(case["request"]),
         "case/basis.json": json_bytes(case["basis"]),
         "case/documents.json": json_bytes(case["documents"]),
@@ -104,9 +109,7 @@ def export_packet(
         "record/checkpoint.json": json_bytes(proof.checkpoint),
         "record/public-key.txt": (proof.public_key + "\n").encode(),
     }
-    for document in request.documents:
-        if document.content is not None:
-            files[document_path(document)] = document.content
+    files |= {path: content for path, (_, content) in contents.items()}
     files = with_manifest(
         files,
         {
