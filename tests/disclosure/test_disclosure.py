@@ -134,9 +134,11 @@ def test_tampering_is_caught(world: World, case: int, tmp_path: Path) -> None:
     changed["case/searches.json"] = files["case/searches.json"].replace(
         b"possible_lead", b"excluded"
     )
-    assert verify_packet(zip_bytes(changed), key(world)).problems == [
+    problems = verify_packet(zip_bytes(changed), key(world)).problems
+    assert problems[0] == (
         "case/searches.json: its SHA-256 does not match the manifest: it was changed"
-    ]
+    )
+    assert "conclusion is 'excluded'" in problems[1] and len(problems) == 2, problems
     # An entry rewritten, the manifest rewritten to match: the entry's hash gives it away.
     lines = files["record/entries.jsonl"].splitlines()
     forged = lines[0].replace(b"Armed robbery", b"Shoplifting")

@@ -1,4 +1,5 @@
-"""Checking a disclosure packet offline: the files, the entries, the links, the signature.
+"""Checking a disclosure packet offline: the files, the entries, the links, the signature,
+and every case file against the entries it is bound to (``binding``).
 
 Every problem is listed, not only the first, so a lawyer sees at once whether a packet
 was altered in one place or rebuilt. The signature is checked with the key the caller
@@ -30,6 +31,7 @@ from facedocket.audit.canonical import (
     entry_shape_problem,
 )
 from facedocket.audit.export import read_json_lines
+from facedocket.disclosure.binding import bind_case_files
 from facedocket.reports.files import (
     MANIFEST,
     BundleError,
@@ -51,6 +53,8 @@ class PacketCheck:
     checkpoint_seq: int | None = None
     key: str = "no key: the signature was not checked"
     manifest_sha256: str = ""
+    # What the record does not let this packet be checked against; not a problem.
+    unchecked: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -80,6 +84,9 @@ def verify_packet(packet: bytes, given_key: Ed25519PublicKey | None = None) -> P
     check.entries = len(entries)
     check.problems += _entry_problems(entries, str(check.request))
     entries = [entry for entry in entries if entry_shape_problem(entry) is None]
+    binding = bind_case_files(files, [e for e in entries if _intact(e, str(check.request))])
+    check.problems += binding.problems
+    check.unchecked += binding.unchecked
     shape = checkpoint_shape_problem(signed)
     if shape is not None:
         check.problems.append(f"record/checkpoint.json: {shape}")
@@ -105,13 +112,22 @@ def _entry_problems(entries: list[dict[str, Any]], request: str) -> list[str]:
             continue
         if (entry["subject_type"], entry["subject_id"]) != ("request", request):
             problems.append(f"entry {entry['seq']} is not about request {request}")
-        try:
-            intact = entry_hash(entry) == entry["entry_hash"]
-        except (AuditFormatError, RecursionError):
-            intact = False
-        if not intact:
+        if not _hash_holds(entry):
             problems.append(f"entry {entry['seq']}: its content does not match its hash")
     return problems
+
+
+def _hash_holds(entry: Mapping[str, Any]) -> bool:
+    try:
+        return bool(entry_hash(entry) == entry["entry_hash"])
+    except (AuditFormatError, RecursionError):
+        return False
+
+
+def _intact(entry: Mapping[str, Any], request: str) -> bool:
+    """An entry of the request whose hash recomputes: one the case files are bound to."""
+    about = (entry["subject_type"], entry["subject_id"]) == ("request", request)
+    return about and _hash_holds(entry)
 
 
 def _link_problems(
