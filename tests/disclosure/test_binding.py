@@ -11,12 +11,19 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.cases.conftest import World
 from tests.disclosure.test_disclosure import key, packet
+from typer.testing import CliRunner
 
+from facedocket.audit import public_key_text
+from facedocket.cli import app
+from facedocket.cli import disclosure as disclosure_cli
 from facedocket.disclosure.online import check_against_record
 from facedocket.disclosure.verify import verify_packet
 from facedocket.reports.files import Files, read_zip, sha256, with_manifest, zip_bytes
+
+runner = CliRunner()
 
 
 def rezipped(files: Files, **changed: bytes) -> bytes:
@@ -168,7 +175,12 @@ def test_case_files_of_another_shape_are_reported_not_raised(
     world: World, case: int, tmp_path: Path
 ) -> None:
     files = read_zip(packet(world, case, tmp_path / "absent.json"))
-    for name in ("case/searches.json", "case/documents.json", "case/request.json"):
+    for name in (
+        "case/searches.json",
+        "case/documents.json",
+        "case/request.json",
+        "case/basis.json",
+    ):
         for content in (b"[]", b"{}", b'"text"', b"[1, {}]", b"not json", b'[{"search": 1}]'):
             problems = problems_of(world, rezipped(files, **{name.replace("/", "__"): content}))
             assert any(p.startswith(name) for p in problems), (name, content, problems)
@@ -215,3 +227,29 @@ def _created_seq(files: Files) -> int:
         if entry["action"] == "request.created":
             return int(entry["seq"])
     raise AssertionError("no request.created entry in the packet")
+
+
+def test_the_command_checks_the_record_where_it_can_reach_it(
+    world: World, case: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = packet(world, case, tmp_path / "absent.json")
+    made = tmp_path / "packet.zip"
+    made.write_bytes(data)
+    rebuilt = tmp_path / "rebuilt.zip"
+    rebuilt.write_bytes(rezipped(read_zip(data), **{"README.txt": b"A friendlier README.\n"}))
+    public = public_key_text(key(world))
+    monkeypatch.setattr(disclosure_cli, "reachable_sessions", lambda: world.sessions)
+
+    def verify(path: Path, *more: str, code: int) -> str:
+        result = runner.invoke(
+            app, ["disclosure", "verify", str(path), "--public-key", public, *more]
+        )
+        assert result.exit_code == code, result.output
+        assert "Traceback" not in result.output
+        return result.output
+
+    assert "on the record: entry" in verify(made, code=0)
+    assert "no export.created entry" in verify(rebuilt, code=1)
+    assert "not checked against the agency's record" in verify(rebuilt, "--offline", code=0)
+    monkeypatch.setattr(disclosure_cli, "reachable_sessions", lambda: None)
+    assert "not checked against the agency's record" in verify(made, code=0)

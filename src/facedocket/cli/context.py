@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 from typing import NoReturn
 
 import typer
 from rich.console import Console
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from facedocket.settings import Settings, get_settings
@@ -26,6 +29,22 @@ def sessions() -> sessionmaker[Session]:
     engine = make_engine(settings.db_url)
     upgrade(engine)
     return session_factory(engine)
+
+
+def reachable_sessions() -> sessionmaker[Session] | None:
+    """The configured database where it exists and answers; None, creating nothing, if not.
+
+    For checks that can also run without the agency's record (a defence expert's machine
+    has no FaceDocket database): a missing SQLite file is not made, a server that does not
+    answer is not an error.
+    """
+    url = make_url(get_settings().db_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+        return None
+    try:
+        return sessions()
+    except OperationalError:
+        return None
 
 
 def settings() -> Settings:

@@ -2,6 +2,9 @@
 
 ``verify`` needs no database and no FaceDocket deployment: it is the command a defence
 lawyer's expert runs on the ZIP, with the agency's public key from the oversight office.
+Where the agency's database is reachable (an auditor's or the oversight office's machine)
+it also checks the packet against the record: its ``export.created`` entry, and that no
+entry of the case was left out.
 """
 
 from __future__ import annotations
@@ -14,10 +17,19 @@ import typer
 from facedocket.audit import AuditKeyError, public_key_from_text
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.requests import load_actor
-from facedocket.cli.context import console, errors, fail, refusals, sessions, settings
+from facedocket.cli.context import (
+    console,
+    errors,
+    fail,
+    reachable_sessions,
+    refusals,
+    sessions,
+    settings,
+)
+from facedocket.disclosure.online import RecordCheck, check_against_record
 from facedocket.disclosure.packet import export_packet
 from facedocket.disclosure.verify import verify_packet
-from facedocket.reports.files import sha256
+from facedocket.reports.files import read_zip, sha256
 from facedocket.store.db import transaction
 
 app = typer.Typer(help="Defendant disclosure packets.", no_args_is_help=True)
@@ -50,20 +62,47 @@ def verify(
         str | None,
         typer.Option(help="The agency's base64 Ed25519 public key, from the oversight office."),
     ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Do not consult the database, even if reachable.")
+    ] = False,
 ) -> None:
-    """Check a packet offline: file hashes, entry hashes and links, the signed checkpoint."""
+    """Check a packet: file hashes, entry hashes and links, the signed checkpoint, every case
+    file against the entries; and against the record where its database is reachable."""
     with refusals(AuditKeyError):
         key = public_key_from_text(public_key) if public_key else None
-    check = verify_packet(packet.read_bytes(), key)
-    if not check.ok:
-        fail("the packet is NOT intact:\n  " + "\n  ".join(check.problems))
+    data = packet.read_bytes()
+    check = verify_packet(data, key)
+    record = None if offline or check.request is None else _against_record(data)
+    problems = check.problems + (record.problems if record else [])
+    if problems:
+        fail("the packet is NOT intact:\n  " + "\n  ".join(problems))
     console.print(
         f"intact: request {check.request}, {check.entries} entries linked to the checkpoint "
-        f"at entry {check.checkpoint_seq}; signature checked with {check.key}"
+        f"at entry {check.checkpoint_seq}, every case file matching them; signature checked "
+        f"with {check.key}"
     )
-    console.print(
-        f"manifest SHA-256 {check.manifest_sha256}: the agency's record holds it in the "
-        "export.created entry of this packet"
-    )
+    if record is not None and record.production is not None:
+        made = record.production
+        console.print(
+            f"on the record: entry {made.seq} (export.created by {made.actor}, "
+            f"{made.at:%Y-%m-%d %H:%M} UTC) produced this packet, manifest SHA-256 "
+            f"{check.manifest_sha256}; no entry of the case is left out"
+        )
+    else:
+        errors.print(
+            "note: not checked against the agency's record (--offline, or no database "
+            f"reachable): ask the agency to confirm that an export.created entry holds manifest "
+            f"SHA-256 {check.manifest_sha256}"
+        )
+    for note in check.unchecked:
+        errors.print(f"note: {note}")
     if key is None:
         errors.print("warning: no --public-key given; who signed the record is not proven")
+
+
+def _against_record(data: bytes) -> RecordCheck | None:
+    found = reachable_sessions()
+    if found is None:
+        return None
+    with found() as session:
+        return check_against_record(session, read_zip(data))

@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from facedocket.cases import clock
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.requests import load_actor
 from facedocket.cli.context import console, fail, refusals, sessions, settings
 from facedocket.reports.compliance import compliance_export
+from facedocket.reports.exports import productions
 from facedocket.reports.files import (
     MANIFEST,
     BundleError,
@@ -32,7 +31,6 @@ from facedocket.reports.files import sha256 as digest
 from facedocket.reports.publish import FORMATS, produce_annual
 from facedocket.reports.quarterly import quarterly_export
 from facedocket.store.db import transaction
-from facedocket.store.schema import AuditEntry
 
 app = typer.Typer(help="Statutory and compliance reports.", no_args_is_help=True)
 
@@ -97,7 +95,7 @@ def verify(folder: Annotated[Path, typer.Argument(file_okay=False, exists=True)]
         fail("the report does NOT match its manifest:\n  " + "\n  ".join(problems))
     manifest = digest(files[MANIFEST])
     with sessions()() as session:
-        entry = _production(session, manifest)
+        entry = next(iter(productions(session, manifest)), None)
     if entry is None:
         fail(
             "every file matches the manifest, but no production of manifest "
@@ -107,13 +105,6 @@ def verify(folder: Annotated[Path, typer.Argument(file_okay=False, exists=True)]
         f"intact: {len(files) - 1} files match the manifest, recorded as entry {entry.seq} "
         f"({entry.actor}, {entry.at:%Y-%m-%d %H:%M} UTC)"
     )
-
-
-def _production(session: Session, manifest: str) -> AuditEntry | None:
-    entries = session.scalars(
-        select(AuditEntry).where(AuditEntry.action == "export.created").order_by(AuditEntry.seq)
-    )
-    return next((e for e in entries if e.details.get("manifest_sha256") == manifest), None)
 
 
 def _written(out: Path, files: Files) -> None:

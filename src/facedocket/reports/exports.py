@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.audit import append
@@ -48,3 +49,12 @@ def record_export(
             **details,
         },
     )
+
+
+def productions(session: Session, manifest_sha256: str) -> list[AuditEntry]:
+    """Every ``export.created`` entry naming this manifest, oldest first (same record, same
+    bytes: one manifest can be produced more than once)."""
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "export.created").order_by(AuditEntry.seq)
+    )
+    return [entry for entry in entries if entry.details.get("manifest_sha256") == manifest_sha256]
