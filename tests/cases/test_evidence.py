@@ -89,7 +89,7 @@ def test_an_altered_sworn_statement_is_refused(world: World) -> None:
     statement = documents(world, number)["sworn_statement"]
     assert view(world, number, statement, "officer") == statement.content
     replace(world, statement, b"%PDF-1.4 another statement", rehash=False)
-    with pytest.raises(Refused, match="statement.filed") as refused:
+    with pytest.raises(Refused, match=r"statement\.filed") as refused:
         view(world, number, statement, "officer")
     assert refused.value.code == "document_altered"
 

@@ -91,8 +91,9 @@ def verify(
     else:
         errors.print(
             "note: not checked against the agency's record (--offline, or no database "
-            f"reachable): ask the agency to confirm that an export.created entry holds manifest "
-            f"SHA-256 {check.manifest_sha256}"
+            "reachable), which alone binds summary.pdf and case/accuracy.json: ask the agency "
+            f"to confirm that an export.created entry holds manifest SHA-256 "
+            f"{check.manifest_sha256}"
         )
     for note in check.unchecked:
         errors.print(f"note: {note}")

@@ -62,9 +62,14 @@ manifest.json            SHA-256 and size of every other file
 
 To check it: facedocket disclosure verify PACKET --public-key KEY
 with the agency's public key as the oversight office publishes it. The check recomputes
-every file hash, every entry hash and link, and the signature. Entries of other cases
-between this case's entries are given by hash only; whoever holds an export of the whole
-record can confirm those links, and so that no entry of this case was left out.
+every file hash, every entry hash and link, and the signature, and compares each file in
+case/ (every document's SHA-256, every search, every conclusion, the outcome) with the
+entries that recorded it, naming any difference. summary.pdf and case/accuracy.json are
+not recorded in the case's entries: the packet's own export.created entry, on the
+agency's record, lists their hashes (the command checks it where the agency's database
+is reachable). Entries of other cases between this case's entries are given by hash
+only; whoever holds an export of the whole record can confirm those links, and so that
+no entry of this case was left out.
 """
 
 
