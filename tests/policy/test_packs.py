@@ -11,12 +11,12 @@ from facedocket.policy import PolicyError, list_policies, load_policy
 # A pack's rules may change only with its version: decisions on record cite the version.
 # After changing a pack's rules, bump its `version` and update its digest here.
 PINNED = {
-    "massachusetts": ("1.0", "30de1100be1409f040078a5e4b900fce945b0079e468dfcd64c1eb7963b0fc36"),
+    "massachusetts": ("1.1", "41d433c22af2a7c241e6c94c9a2c2d8c205d75f8ec6544d8c3bf0f966b277c9c"),
     "ma-commission-2022": (
-        "1.0",
-        "9bd87cfeb826ef434ef0a108ce527a44c13596a3d99f9db3752cdf02dd100e63",
+        "1.1",
+        "e20d871503da4e9990fbd6cb0a81e43a5b4d8203f29a131080c9a051dda0a301",
     ),
-    "maryland-2024": ("1.0", "09b4db837b6a2c67ccc5f2e57d331796203651b19286ba90b956b1de6ebdc49b"),
+    "maryland-2024": ("1.1", "569fef6c80abdde0ae08934c43165b693c003153f3fdd2b7adaa92fcbcbf28f6"),
 }
 
 

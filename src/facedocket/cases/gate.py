@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from facedocket.cases import clock
 from facedocket.cases.basis import require, require_basis, require_searcher
+from facedocket.cases.duties import require_separate_duties
 from facedocket.cases.errors import Refused
 from facedocket.cases.evidence import candidate_fact, candidate_list_sha256, verified_content
 from facedocket.cases.record import log
@@ -57,6 +58,7 @@ def run_search(
     to, role = next_state(request.state, "search", actor)
     policy = load_policy(request.policy_id)
     require_searcher(policy, actor, role)
+    require_separate_duties(session, policy, request, actor, "search")
     at = clock.now()
     require(training_decision(session, policy, actor.user_id, at))
     require_basis(policy, request, "search", at)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from facedocket.cases import clock
 from facedocket.cases.basis import legal_basis, require_basis, require_searching_body
 from facedocket.cases.documents import store_document
+from facedocket.cases.duties import require_separate_duties
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.evidence import stored_document
 from facedocket.cases.record import log
@@ -21,7 +22,7 @@ from facedocket.cases.roles import Actor, Role
 from facedocket.cases.schemas import CourtOrderCreate, FileUpload, RequestCreate
 from facedocket.cases.states import State, next_state
 from facedocket.gallery.records import GalleryNotFoundError, get_gallery
-from facedocket.policy import Policy, load_policy
+from facedocket.policy import DutyStep, Policy, load_policy
 from facedocket.settings import Settings
 from facedocket.store.schema import LegalBasis, SearchRequest, User
 
@@ -160,6 +161,8 @@ def approve(
     if basis.kind == "emergency" and role != Role.SUPERVISOR:
         raise Refused("an emergency request is approved by a supervisor", code="wrong_role")
     require_basis(policy, request, "approve", clock.now())
+    emergency: tuple[DutyStep, ...] = ("emergency_approval",) if basis.kind == "emergency" else ()
+    require_separate_duties(session, policy, request, actor, "approve", *emergency)
     if basis.kind == "emergency":
         basis.supervisor_id, basis.supervisor_approved_at = actor.user_id, clock.now()
     basis.confirmed_by_id, basis.confirmed_at = actor.user_id, clock.now()

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.cases.basis import require_searcher
+from facedocket.cases.duties import REVIEW_STEPS, require_separate_duties
 from facedocket.cases.errors import Refused
 from facedocket.cases.record import log
 from facedocket.cases.requests import get_request
@@ -61,6 +62,7 @@ def record_conclusion(
             "the second review must be made by another examiner than the first",
             code="not_independent",
         )
+    require_separate_duties(session, policy, request, actor, REVIEW_STEPS[review_round])
     existing = session.scalar(
         select(Review).where(Review.candidate_id == candidate.id, Review.round == review_round)
     )

@@ -16,6 +16,7 @@ from facedocket.policy.decide import (
     check_probe,
     check_searcher,
     check_searching_body,
+    check_separate_duties,
     check_training,
     emergency_deadline,
     report_period,
@@ -23,12 +24,13 @@ from facedocket.policy.decide import (
     similarity_threshold,
 )
 from facedocket.policy.load import PolicyError, list_policies, load_policy, load_policy_file
-from facedocket.policy.model import BasisKind, OffenceClass, Policy, RequestField
+from facedocket.policy.model import BasisKind, DutyStep, OffenceClass, Policy, RequestField
 
 __all__ = [
     "BasisFacts",
     "BasisKind",
     "Decision",
+    "DutyStep",
     "OffenceClass",
     "Policy",
     "PolicyError",
@@ -42,6 +44,7 @@ __all__ = [
     "check_probe",
     "check_searcher",
     "check_searching_body",
+    "check_separate_duties",
     "check_training",
     "emergency_deadline",
     "list_policies",

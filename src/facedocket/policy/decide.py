@@ -10,12 +10,12 @@ reasons, never trusted. Times must be timezone-aware; a naive one is a programmi
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from facedocket.policy.model import Policy, normal_code
+from facedocket.policy.model import DutyStep, Policy, normal_code
 
 ProbeKind = Literal["photo", "video_still", "live_video"]
 RecordType = Literal["probe_images", "candidate_lists", "documents", "request_records"]
@@ -184,6 +184,49 @@ def check_algorithm(policy: Policy, approved: bool) -> Decision:
     if policy.algorithm_approval_required and not approved:
         return _decide(policy, ["the face model is not approved for searches"])
     return _decide(policy, [])
+
+
+# How a reason names who took a step, and the step refused.
+TOOK: dict[str, str] = {
+    "request": "wrote the request",
+    "approve": "approved it",
+    "emergency_approval": "approved the emergency",
+    "search": "ran a search for it",
+    "first_review": "made a first review of its candidates",
+    "second_review": "made a second review of its candidates",
+}
+TAKE: dict[str, str] = {
+    "request": "write it",
+    "approve": "approve it",
+    "emergency_approval": "approve the emergency",
+    "search": "run its search",
+    "first_review": "make the first review",
+    "second_review": "make the second review",
+}
+
+
+def check_separate_duties(
+    policy: Policy,
+    steps: Collection[DutyStep],
+    person: int,
+    taken: Mapping[str, Collection[int]],
+) -> Decision:
+    """May ``person`` take ``steps`` of a request, given who took its steps so far?
+
+    ``taken`` maps each step to the people who took it (several searches, several
+    reviewers). Every rule the person would break is a reason, naming the rule.
+    """
+    reasons = []
+    for rule in policy.separate_duties:
+        for step in (s for s in rule.steps if s in steps):
+            for other in rule.steps:
+                if other not in steps and person in taken.get(other, ()):
+                    reasons.append(
+                        f"separation of duties (rule {rule.id}, {rule.source}: "
+                        f"{rule.citation}): the person who {TOOK[other]} may not also "
+                        f"{TAKE[step]}"
+                    )
+    return _decide(policy, reasons)
 
 
 def candidate_list_size(policy: Policy, requested: int | None) -> int:

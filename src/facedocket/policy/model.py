@@ -46,6 +46,11 @@ RequestField = Literal[
     "missing_person_report",
 ]
 OffenceClass = Literal["felony", "misdemeanour"]
+# The steps of one request a policy can require different people for. Approving an
+# emergency request is both ``approve`` and ``emergency_approval``.
+DutyStep = Literal[
+    "request", "approve", "emergency_approval", "search", "first_review", "second_review"
+]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 Days = Annotated[int, Field(ge=1, le=36_500)]
@@ -158,6 +163,28 @@ class Review(_Strict):
     second_examiner: Literal["required", "optional"]
 
 
+class SeparateDuties(_Strict):
+    """Steps of one request that must each be taken by a different person."""
+
+    id: Slug
+    steps: list[DutyStep] = Field(min_length=2)
+    # Where the rule comes from: the law or a proposal (``citation`` names the section),
+    # or the agency's own practice (``citation`` says whose and why).
+    source: Literal["law", "proposal", "agency practice"]
+    citation: Text
+
+    @field_validator("steps")
+    @classmethod
+    def _one_person_per_step(cls, value: list[str]) -> list[str]:
+        _unique(value, "step")
+        if {"approve", "emergency_approval"} <= set(value):
+            raise ValueError(
+                "approve and emergency_approval are one act for an emergency request "
+                "(one person takes both); put them in separate rules"
+            )
+        return value
+
+
 class Training(_Strict):
     required: bool
     valid_days: Days | None
@@ -228,6 +255,7 @@ class Policy(_Strict):
     # searching it anyway needs a recorded override reason (requirement 9). 0: no floor.
     probe_min_eye_distance: int = Field(ge=0, le=1000)
     review: Review
+    separate_duties: list[SeparateDuties]
     training: Training
     algorithm_approval_required: bool
     retention_days: Retention
@@ -252,6 +280,12 @@ class Policy(_Strict):
     @classmethod
     def _no_repeated_galleries(cls, value: list[str]) -> list[str]:
         return _unique(value, "gallery")
+
+    @field_validator("separate_duties")
+    @classmethod
+    def _no_repeated_rules(cls, value: list[SeparateDuties]) -> list[SeparateDuties]:
+        _unique([rule.id for rule in value], "separate_duties rule")
+        return value
 
     @model_validator(mode="after")
     def _offence_is_asked_where_it_is_checked(self) -> Policy:

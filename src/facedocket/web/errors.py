@@ -29,7 +29,14 @@ from facedocket.web.schemas.common import ErrorPublic
 
 log = logging.getLogger("facedocket.web")
 
-FORBIDDEN = {"wrong_role", "not_owner", "policy", "not_independent", "no_basis"}
+FORBIDDEN = {
+    "wrong_role",
+    "not_owner",
+    "policy",
+    "not_independent",
+    "no_basis",
+    "separation_of_duties",
+}
 CONFLICT = {
     "bad_state",
     "review_incomplete",
@@ -40,6 +47,7 @@ CONFLICT = {
     "totp_not_started",
     "last_administrator",
     "exists",
+    "document_altered",
 }
 
 
