@@ -13,7 +13,12 @@ from tests.records import BENCH, utc
 from facedocket.cases import clock
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.governance.accuracy import read_accuracy
-from facedocket.governance.register import approve_model, is_approved, register_model
+from facedocket.governance.register import (
+    approve_model,
+    attach_accuracy,
+    is_approved,
+    register_model,
+)
 from facedocket.store.schema import AuditEntry, FaceModelRecord
 
 
@@ -90,3 +95,46 @@ def test_twice_is_refused_and_unknown_models_are_not_found(staff: Staff, tmp_pat
         approve(staff)
     with pytest.raises(NotFound), staff.sessions.begin() as session:
         approve_model(session, staff.actor("admin"), 999, "A reason long enough.")
+
+
+def attach(staff: Staff, path: Path, by: str = "admin") -> None:
+    with staff.sessions.begin() as session:
+        attach_accuracy(session, staff.actor(by), staff.model_id, read_accuracy(path))
+
+
+def test_figures_measured_later_are_attached_then_the_model_is_approved(
+    staff: Staff, tmp_path: Path
+) -> None:
+    register(staff, tmp_path / "missing.json")
+    with pytest.raises(Refused, match=r"facedocket models accuracy \d+ --accuracy FILE"):
+        approve(staff)
+    with pytest.raises(Refused, match="nothing to attach") as nothing:
+        attach(staff, tmp_path / "missing.json")
+    assert nothing.value.code == "not_measured"
+    with pytest.raises(Refused, match="administrator"):
+        attach(staff, bench(tmp_path), by="supervisor")
+    attach(staff, bench(tmp_path))
+    with pytest.raises(Refused, match="has these figures already"):
+        attach(staff, bench(tmp_path))
+    approve(staff)
+    with pytest.raises(Refused, match="keeps them") as kept:
+        attach(staff, bench(tmp_path, {**BENCH, "environment": {"when": "later"}}))
+    assert kept.value.code == "approved"
+    with staff.sessions() as session:
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    assert [e.action for e in entries] == [
+        "model.registered",
+        "model.accuracy_attached",
+        "model.approved",
+    ]
+    assert entries[0].details["accuracy"]["measured"] is False
+    attached = entries[1].details
+    assert attached["accuracy"]["identification"]["rank1"] == "0.9131"
+    assert attached["replaced"] == {"measured": False, "sha256": None}
+
+
+def test_attaching_to_a_model_not_in_the_register_is_not_found(
+    staff: Staff, tmp_path: Path
+) -> None:
+    with pytest.raises(NotFound, match="register it first"):
+        attach(staff, bench(tmp_path))

@@ -15,12 +15,18 @@ from rich.table import Table
 from facedocket.cases import clock
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.requests import load_actor
-from facedocket.cli.context import console, refusals, sessions, settings
+from facedocket.cli.context import console, errors, refusals, sessions, settings
 from facedocket.faces.registry import UnknownModelError, load_embedder
 from facedocket.gallery.records import ensure_model_record
-from facedocket.governance.accuracy import read_accuracy
+from facedocket.governance.accuracy import MeasuredAccuracy, read_accuracy
 from facedocket.governance.holds import release_hold, set_hold
-from facedocket.governance.register import approve_model, register, register_model
+from facedocket.governance.register import (
+    approve_model,
+    attach_accuracy,
+    register,
+    register_model,
+    registration_of,
+)
 from facedocket.governance.retention import purge
 from facedocket.governance.training import record_training, training_records
 from facedocket.store.db import transaction
@@ -65,23 +71,56 @@ def release(user: As, request_id: RequestId, reason: Reason) -> None:
     console.print(f"request {request_id}'s legal hold is released")
 
 
+Results = Annotated[
+    Path, typer.Option(dir_okay=False, help="The accuracy benchmark's results (JSON).")
+]
+
+
 @models.command("register")
-def register_command(
-    user: As,
-    accuracy: Annotated[
-        Path, typer.Option(dir_okay=False, help="The accuracy benchmark's results.")
-    ] = Path("bench/results/accuracy.json"),
-) -> None:
-    """Register the configured model file with the accuracy measured for it."""
+def register_command(user: As, accuracy: Results = Path("bench/results/accuracy.json")) -> None:
+    """Register the configured model file with the accuracy measured for it.
+
+    Registered already (say, before it was measured)? The figures are attached instead.
+    """
     config = settings()
     with refusals(UnknownModelError, ValueError):
         embedder = load_embedder(config.model, config.models_dir)
     measured = read_accuracy(accuracy)
     with refusals(Refused, NotFound), transaction(sessions()) as session:
         model = ensure_model_record(session, embedder)
-        register_model(session, load_actor(session, user), model, measured)
+        actor = load_actor(session, user)
+        if registration_of(session, model.id) is None:
+            register_model(session, actor, model, measured)
+            done = "registered"
+        else:
+            attach_accuracy(session, actor, model.id, measured)
+            done = "was in the register already; these figures are now attached to it"
         number = model.id
-    console.print(f"model {number} ({config.model}) registered; accuracy: {measured.lines()[0]}")
+    console.print(f"model {number} ({config.model}) {done}; accuracy: {measured.lines()[0]}")
+    _unmeasured_note(number, measured)
+
+
+@models.command("accuracy")
+def accuracy_command(
+    user: As,
+    model_id: Annotated[int, typer.Argument(help="Model number, from `models list`.")],
+    accuracy: Results,
+) -> None:
+    """Attach measured figures to a registered model that is not approved yet."""
+    measured = read_accuracy(accuracy)
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        attach_accuracy(session, load_actor(session, user), model_id, measured)
+    console.print(f"model {model_id}: accuracy attached; {measured.lines()[0]}")
+    console.print(f"  approve it with: facedocket models approve {model_id} --note ... --as ...")
+
+
+def _unmeasured_note(model_id: int, measured: MeasuredAccuracy) -> None:
+    if not measured.measured:
+        errors.print(
+            f"note: model {model_id} has no measured accuracy, so it cannot be approved; run "
+            "bench/accuracy.py, then: facedocket models accuracy "
+            f"{model_id} --accuracy RESULTS.json --as ADMIN"
+        )
 
 
 @models.command("approve")
@@ -100,7 +139,8 @@ def approve(
 def list_models() -> None:
     """Every model file used so far, and where it stands in the register."""
     table = Table(title="algorithm register")
-    for column in ("model", "name", "version", "file SHA-256", "registered", "approved"):
+    columns = ("model", "name", "version", "file SHA-256", "registered", "accuracy", "approved")
+    for column in columns:
         table.add_column(column)
     with sessions()() as session:
         for model, row in register(session):
@@ -110,6 +150,7 @@ def list_models() -> None:
                 model.version,
                 model.file_sha256[:16] + "…",
                 f"{row.registered_at:%Y-%m-%d}" if row else "no",
+                ("measured" if row.accuracy.get("measured") else "not measured") if row else "",
                 f"{row.approved_at:%Y-%m-%d}" if row and row.approved_at else "no",
             )
     console.print(table)

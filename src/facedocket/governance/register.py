@@ -4,7 +4,9 @@ measured, and who approved them for searches, when.
 A model is its file: the register names the row ``face_models`` keeps for each exact
 file (name, version, SHA-256), so a retrained or altered file is a different model and
 needs its own approval. Only a model with measured accuracy can be approved: a policy
-that demands approved software means tested software.
+that demands approved software means tested software. A model registered before it was
+measured gets its figures attached later (``attach_accuracy``), until it is approved:
+an approval stands on the figures it was given.
 """
 
 from __future__ import annotations
@@ -31,7 +33,12 @@ def register_model(
     """Enter a model file in the register with the accuracy measured for it."""
     role = acting_role(actor, REGISTER_ROLES, "register a model")
     if registration_of(session, model.id) is not None:
-        raise Refused(f"{model.name} {model.version} is in the register already")
+        raise Refused(
+            f"{model.name} {model.version} is in the register already (model {model.id}); "
+            f"attach measured figures with `facedocket models accuracy {model.id} --accuracy "
+            "FILE`",
+            code="exists",
+        )
     row = ModelRegistration(
         model_id=model.id,
         accuracy=accuracy.as_dict(),
@@ -45,25 +52,65 @@ def register_model(
     return row
 
 
+def attach_accuracy(
+    session: Session, actor: Actor, model_id: int, accuracy: MeasuredAccuracy
+) -> ModelRegistration:
+    """Attach measured figures to a registered model not yet approved; on the record."""
+    role = acting_role(actor, REGISTER_ROLES, "attach accuracy figures")
+    model, row = _registered(session, model_id)
+    name = f"{model.name} {model.version}"
+    if not accuracy.measured:
+        raise Refused(
+            f"nothing to attach to {name}: {accuracy.note}; run bench/accuracy.py and pass "
+            "its results",
+            code="not_measured",
+        )
+    if row.approved_at is not None:
+        raise Refused(
+            f"{name} was approved on {row.approved_at:%Y-%m-%d} on the figures it had then; "
+            "an approved model keeps them",
+            code="approved",
+        )
+    if row.accuracy.get("measured") and row.accuracy_sha256 == accuracy.sha256:
+        raise Refused(f"{name} has these figures already (SHA-256 {accuracy.sha256})")
+    replaced = {"measured": bool(row.accuracy.get("measured")), "sha256": row.accuracy_sha256}
+    row.accuracy, row.accuracy_sha256 = accuracy.as_dict(), accuracy.sha256
+    _log(
+        session,
+        actor,
+        role,
+        "model.accuracy_attached",
+        model,
+        {"accuracy": accuracy.as_dict(), "replaced": replaced},
+    )
+    return row
+
+
 def approve_model(session: Session, actor: Actor, model_id: int, note: str) -> ModelRegistration:
     """Approve a registered, measured model for searches, with the approver's reasons."""
     role = acting_role(actor, REGISTER_ROLES, "approve a model")
     reasons = sentence(note, "reasons for the approval")
-    model = session.get(FaceModelRecord, model_id)
-    row = registration_of(session, model_id)
-    if model is None or row is None:
-        raise NotFound(f"model {model_id} is not in the register; register it first")
+    model, row = _registered(session, model_id)
     if row.approved_at is not None:
         raise Refused(f"{model.name} {model.version} was approved on {row.approved_at:%Y-%m-%d}")
     if not row.accuracy.get("measured"):
         raise Refused(
             f"{model.name} {model.version} has no measured accuracy; only tested software "
-            "is approved (register it with the benchmark results)",
+            f"is approved: attach the benchmark's results first (`facedocket models accuracy "
+            f"{model.id} --accuracy FILE`)",
             code="not_measured",
         )
     row.approved_by_id, row.approved_at, row.approval_note = actor.user_id, clock.now(), reasons
     _log(session, actor, role, "model.approved", model, {"note": reasons})
     return row
+
+
+def _registered(session: Session, model_id: int) -> tuple[FaceModelRecord, ModelRegistration]:
+    model = session.get(FaceModelRecord, model_id)
+    row = registration_of(session, model_id)
+    if model is None or row is None:
+        raise NotFound(f"model {model_id} is not in the register; register it first")
+    return model, row
 
 
 def is_approved(session: Session, model_id: int, at: datetime) -> bool:
