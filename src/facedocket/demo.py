@@ -2,7 +2,9 @@
 
 It plays every role in turn, so a newcomer (or an agency evaluating FaceDocket) sees the
 legal path a search must take. The examiners' conclusions are scripted from the data set's
-labels; in real use an examiner compares the faces.
+labels; in real use an examiner compares the faces. The probe is the first photo, among
+the gallery's people with two photos, that meets the policy's quality floor, so the demo
+never has to override it; if none does, ``DemoError`` says so.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import io
 import secrets
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,15 +27,32 @@ from facedocket.cases import gate, requests, review
 from facedocket.cases.directory import add_agency, add_user
 from facedocket.cases.review import Conclusion
 from facedocket.cases.schemas import FileUpload, RequestCreate
+from facedocket.faces.errors import FaceError
+from facedocket.faces.pipeline import FacePipeline
 from facedocket.faces.registry import build_pipeline
 from facedocket.gallery.enrol import enrol
 from facedocket.gallery.sources import EnrolmentItem
+from facedocket.policy import Policy, load_policy
 from facedocket.settings import Settings
 from facedocket.store.db import make_engine, session_factory, transaction
 from facedocket.store.migrate import upgrade
 from facedocket.store.schema import User
 
 Say = Callable[[str], None]
+
+
+class DemoError(RuntimeError):
+    """The demo cannot run on these photos; the message says why, in plain words."""
+
+
+@dataclass(frozen=True)
+class DemoProbe:
+    path: Path
+    subject: str  # the person's folder name: their licence record id
+    eye_distance: float
+    skipped: int  # earlier candidates that were too small or showed no single face
+
+
 GALLERY = "rmv"
 OPERATOR = "operator:demo"
 STAFF = [
@@ -80,13 +100,22 @@ def run_demo(faces: Path, settings: Settings, say: Say, gallery_size: int = 1000
                 rank=rank,
             )
 
-    items, probe_path, truth = _gallery_items(lfw, gallery_size)
+    pipeline = build_pipeline(settings)
+    people = sorted(p for p in lfw.iterdir() if p.is_dir())[:gallery_size]
+    probe = choose_probe(people, pipeline, load_policy(settings.policy))
+    truth = probe.subject
+    items = [
+        EnrolmentItem(person.name, person.name.replace("_", " "), sorted(person.glob("*.jpg"))[0])
+        for person in people
+    ]
     say(f"2. Enrolling {len(items)} licence photos into gallery {GALLERY!r}.")
     report = enrol(settings, sessions, GALLERY, items)
     say(f"   {report.enrolled} enrolled, {report.refused} refused ({report.per_second:.0f}/s).")
 
-    say(f"3. Detective Rivera (Boston PD) writes a court-ordered request; probe {probe_path.name}.")
-    number = _write_request(settings, sessions, probe_path)
+    say(f"3. Detective Rivera (Boston PD) writes a court-ordered request; probe {probe.path.name}")
+    tried = f"; {probe.skipped} photo(s) tried first fell short" if probe.skipped else ""
+    say(f"   ({probe.eye_distance:.0f} pixels between the eyes, above the floor{tried}).")
+    number = _write_request(settings, sessions, probe.path)
     say(f"   request {number} submitted.")
 
     with transaction(sessions) as session:
@@ -97,7 +126,7 @@ def run_demo(faces: Path, settings: Settings, say: Say, gallery_size: int = 1000
 
     with transaction(sessions) as session:
         examiner = requests.load_actor(session, "exam.okafor")
-        search = gate.run_search(session, settings, examiner, number, build_pipeline(settings))
+        search = gate.run_search(session, settings, examiner, number, pipeline)
         say(
             f"5. Examiner Okafor searches: {search.candidates_returned} candidate(s) "
             f"at threshold {search.threshold:.3f}."
@@ -199,17 +228,30 @@ def _review(sessions: sessionmaker[Session], number: int, truth: str) -> None:
         review.conclude(session, examiner, number, outcome)
 
 
-def _gallery_items(lfw: Path, size: int) -> tuple[list[EnrolmentItem], Path, str]:
-    """Licence photos: one per person, and the probe's person enrolled from another photo."""
-    people = sorted(p for p in lfw.iterdir() if p.is_dir())[:size]
+def choose_probe(people: list[Path], pipeline: FacePipeline, policy: Policy) -> DemoProbe:
+    """A probe the policy accepts without an override: another photo of an enrolled person.
+
+    Each person is enrolled from their first photo; the probe is a person's last photo,
+    tried from the middle of the list on, until one shows a single face at least the
+    policy's ``probe_min_eye_distance`` pixels between the eyes.
+    """
     repeat = [p for p in people if len(list(p.glob("*.jpg"))) >= 2]
-    subject = repeat[len(repeat) // 2]
-    photos = sorted(subject.glob("*.jpg"))
-    items = [
-        EnrolmentItem(person.name, person.name.replace("_", " "), sorted(person.glob("*.jpg"))[0])
-        for person in people
-    ]
-    return items, photos[-1], subject.name
+    middle = len(repeat) // 2
+    floor = policy.probe_min_eye_distance
+    for skipped, subject in enumerate(repeat[middle:] + repeat[:middle]):
+        path = sorted(subject.glob("*.jpg"))[-1]
+        try:
+            _, face = pipeline.probe_face(path.read_bytes())
+        except FaceError:
+            continue
+        if face.quality.eye_distance >= floor:
+            return DemoProbe(path, subject.name, face.quality.eye_distance, skipped)
+    raise DemoError(
+        f"no usable probe: of the {len(people)} people in the demo gallery, {len(repeat)} have "
+        f"a second photo, and none of those shows one face at least {floor} pixels between "
+        f"the eyes (policy {policy.id}'s floor for a search without an override); "
+        "try a larger --gallery-size"
+    )
 
 
 def _order_pdf(form: RequestCreate) -> FileUpload:

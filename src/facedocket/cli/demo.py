@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from facedocket.cli.context import console, fail, settings
+from facedocket.cli.context import console, fail, refusals, settings
 from facedocket.cli.serve import run
-from facedocket.demo import demo_settings, run_demo, set_demo_passwords
+from facedocket.demo import DemoError, demo_settings, run_demo, set_demo_passwords
 
 DEFAULT_FACES = Path("../shared/data/faces")
 
@@ -19,7 +19,7 @@ def demo(
         Path | None,
         typer.Option(help="The development photo set (a folder holding lfw/).", show_default=False),
     ] = None,
-    gallery_size: Annotated[int, typer.Option(help="People in the demo gallery.")] = 1000,
+    gallery_size: Annotated[int, typer.Option(min=1, help="People in the demo gallery.")] = 1000,
     serve: Annotated[
         bool, typer.Option(help="Then serve the web pages on 127.0.0.1:8000 to try every role.")
     ] = True,
@@ -35,7 +35,8 @@ def demo(
         )
     config = demo_settings(settings())
     console.print(f"FaceDocket demo in {config.data_dir} (SQLite, FAISS exact index)\n")
-    run_demo(folder, config, console.print, gallery_size)
+    with refusals(DemoError):
+        run_demo(folder, config, console.print, gallery_size)
     console.print(
         f"\nThe demo's database is {config.db_url}; try "
         f"`FACEDOCKET_DATA_DIR={config.data_dir} facedocket requests list --as det.rivera`"
