@@ -1,8 +1,9 @@
 """Schemathesis against the OpenAPI schema: no operation answers with a server error.
 
 A bounded run (a few examples per operation) on a seeded app: a caller holding every role,
-an enrolled gallery, and an approved request, so generated calls reach deep into the
-workflow (a search with random options really runs through the legal gate). Before each
+an enrolled gallery, and a request approved by others (separation of duties keeps the
+caller from searching a request it wrote or approved), so generated calls reach deep into
+the workflow (a search with random options really runs through the legal gate). Before each
 call the caller gets a fresh token and back every role, since a generated call may well
 revoke its token or take its roles away.
 """
@@ -58,6 +59,16 @@ def seeded(
             agency_code="state-police",
             roles=[r.value for r in Role],
         )
+        for username, role in (("officer", "requester"), ("intake", "intake_reviewer")):
+            add_user(
+                session,
+                "operator:test",
+                username=username,
+                full_name=username.title(),
+                rank="Sergeant",
+                agency_code="state-police",
+                roles=[role],
+            )
     items = [
         EnrolmentItem(name, name, faces / "lfw" / name / f"{name}_0001.jpg") for name in PEOPLE
     ]
@@ -82,17 +93,18 @@ def seeded(
     )
     probe = (faces / "lfw" / "Abdullah_Gul" / "Abdullah_Gul_0002.jpg").read_bytes()
     with transaction(sessions) as session:
-        root = requests.load_actor(session, ROOT)
+        officer = requests.load_actor(session, "officer")
         made = requests.create_request(
             session,
             config,
-            root,
+            officer,
             form,
             [FileUpload(filename="probe.jpg", content=probe, source="camera")],
             order_pdf(),
         )
-        requests.submit(session, config, root, made.id)
-        requests.approve(session, config, root, made.id, "The order covers this request.")
+        requests.submit(session, config, officer, made.id)
+        intake = requests.load_actor(session, "intake")
+        requests.approve(session, config, intake, made.id, "The order covers this request.")
     yield create_app(config, sessions, pipeline), sessions
     engine.dispose()
 
