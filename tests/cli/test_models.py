@@ -5,19 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.cli.test_workflow_commands import run
 from tests.records import BENCH
-from typer.testing import CliRunner
-
-from facedocket.cli import app
-
-runner = CliRunner()
-
-
-def run(*args: str, code: int = 0) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output
-    return result.output
 
 
 def test_a_model_registered_unmeasured_gets_its_figures_and_is_approved(tmp_path: Path) -> None:
