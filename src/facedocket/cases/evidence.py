@@ -15,7 +15,7 @@ packet that shows another list, or another name at a rank, is told apart from th
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,10 +78,9 @@ def recorded_documents(
 
 
 def recorded_document(
-    recorded: Iterable[RecordedDocument], document_id: object, kind: object, sha256: object
+    recorded: Sequence[RecordedDocument], document_id: object, kind: object, sha256: object
 ) -> RecordedDocument | None:
     """The record's entry for a document: by its number, or (older entries) kind and hash."""
-    recorded = list(recorded)
     by_number = next((r for r in recorded if r.document == document_id), None)
     if by_number is not None:
         return by_number

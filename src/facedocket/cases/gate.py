@@ -2,8 +2,10 @@
 
 A 1:N search runs only here, only for an approved request whose legal basis holds right
 now, only by an examiner of a body the policy lets search (trained, where the policy asks
-for training), only against a gallery the policy allows, and only with a model the
-algorithm register approved, where the policy asks for approval. Everything requirement 7
+for training) who took no step of the request the policy keeps apart from searching,
+only against a gallery the policy allows, only with a model the algorithm register
+approved, where the policy asks for approval, and only on probe bytes that hash to what
+the record stored. Everything requirement 7
 asks is recorded with the candidates, in the same transaction as the audit entry, so a
 search either happened on the record or not at all.
 """
