@@ -5,9 +5,9 @@ now, only by an examiner of a body the policy lets search (trained, where the po
 for training) who took no step of the request the policy keeps apart from searching,
 only against a gallery the policy allows, only with a model the algorithm register
 approved, where the policy asks for approval, and only on probe bytes that hash to what
-the record stored. Everything requirement 7
-asks is recorded with the candidates, in the same transaction as the audit entry, so a
-search either happened on the record or not at all.
+the record stored. Everything requirement 7 asks is recorded with the candidates, in the
+same transaction as the audit entry, so a search either happened on the record or not at
+all.
 """
 
 from __future__ import annotations
