@@ -107,12 +107,50 @@ def test_a_bad_public_key_is_one_clear_line(data_dir: Path) -> None:
     assert "error: the public key is not base64" in output
 
 
-def test_verify_without_any_key_warns(data_dir: Path) -> None:
+def test_verify_without_any_key_fails_loudly(data_dir: Path) -> None:
     _record(1)
     code, output = _run("verify")
-    assert code == 0
-    assert "signatures were not checked" in output
+    assert code == 3
+    assert "intact: 1 entries" in output  # the chain was checked ...
+    assert "error: checkpoint signatures were NOT checked" in output  # ... the rest was not
     assert not (data_dir / "audit-signing.key").exists()  # verifying never makes a key
+
+
+def test_verify_without_a_key_passes_only_when_asked_to_skip_signatures(data_dir: Path) -> None:
+    _record(2)
+    code, output = _run("verify", "--no-signatures")
+    assert code == 0, output
+    assert "signatures NOT checked (no public key)" in output
+    export = data_dir / "audit.jsonl"
+    assert _run("export", "--out", str(export))[0] == 0
+    assert _run("verify-export", str(export))[0] == 3
+    code, output = _run("verify-export", str(export), "--no-signatures")
+    assert code == 0, output
+
+
+def test_a_broken_record_fails_as_broken_even_without_signatures(data_dir: Path) -> None:
+    _record(2)
+    with context.sessions().begin() as session:
+        session.execute(text("DROP TRIGGER audit_entries_no_update"))
+        session.execute(text("UPDATE audit_entries SET actor = 'x' WHERE seq = 1"))
+    code, output = _run("verify", "--no-signatures")
+    assert code == 1
+    assert "NOT intact: entry 1: edited" in output
+
+
+def test_the_scheduled_checkpoint_signs_only_when_there_is_something_new(
+    data_dir: Path,
+) -> None:
+    code, output = _run("checkpoint", "--if-due")
+    assert (code, "nothing new" in output) == (0, True)  # an empty record is no error here
+    _record(2)
+    code, output = _run("checkpoint", "--if-due")
+    assert (code, "checkpoint: entries 1 to 2" in output) == (0, True)
+    code, output = _run("checkpoint", "--if-due")
+    assert (code, "nothing new since the newest checkpoint" in output) == (0, True)
+    code, output = _run("verify")
+    assert code == 0, output
+    assert "0 entries covered by no checkpoint" in output
 
 
 def test_an_unreadable_export_is_one_clear_line(data_dir: Path) -> None:

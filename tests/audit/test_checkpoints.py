@@ -11,7 +11,14 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from tests.audit.helpers import attacker, fill
 
-from facedocket.audit import AuditError, Problem, checkpoint, fingerprint, verify
+from facedocket.audit import (
+    AuditError,
+    Problem,
+    checkpoint,
+    checkpoint_if_due,
+    fingerprint,
+    verify,
+)
 
 
 def test_a_checkpoint_signs_the_head(
@@ -116,3 +123,71 @@ def test_an_empty_record_is_not_signed(
 ) -> None:
     with pytest.raises(AuditError, match="empty"), sessions.begin() as session:
         checkpoint(session, key)
+
+
+def test_verify_counts_the_entries_no_checkpoint_covers(
+    sessions: sessionmaker[Session], key: Ed25519PrivateKey
+) -> None:
+    fill(sessions, 3)
+    with sessions() as session:
+        assert verify(session, key.public_key()).uncovered == 3
+    with sessions.begin() as session:
+        checkpoint(session, key)
+    fill(sessions, 2, start=3)
+    with sessions() as session:
+        result = verify(session, key.public_key())
+    assert (result.ok, result.checkpoints, result.uncovered) == (True, 1, 2)
+    assert "2 entries covered by no checkpoint" in str(result)
+
+
+def test_the_next_checkpoint_walks_again_what_came_after_the_last(
+    engine: Engine, sessions: sessionmaker[Session], key: Ed25519PrivateKey
+) -> None:
+    fill(sessions, 3)
+    with sessions.begin() as session:
+        checkpoint(session, key)
+    fill(sessions, 3, start=3)
+    with attacker(engine) as connection:
+        connection.execute(text("UPDATE audit_entries SET actor = 'x' WHERE seq = 5"))
+    with (
+        pytest.raises(AuditError, match="entry 5: edited"),
+        sessions.begin() as session,
+    ):
+        checkpoint(session, key)
+
+
+def test_a_forged_last_checkpoint_is_not_built_on(
+    engine: Engine, sessions: sessionmaker[Session], key: Ed25519PrivateKey
+) -> None:
+    fill(sessions, 3)
+    with sessions.begin() as session:
+        checkpoint(session, key)
+    fill(sessions, 1, start=3)
+    forged = base64.b64encode(bytes(64)).decode()
+    with attacker(engine) as connection:
+        connection.execute(text("UPDATE audit_checkpoints SET signature = :s"), {"s": forged})
+    with (
+        pytest.raises(AuditError, match="signature does not verify"),
+        sessions.begin() as session,
+    ):
+        checkpoint(session, key)
+
+
+def test_the_scheduled_signing_signs_only_what_is_new(
+    sessions: sessionmaker[Session], key: Ed25519PrivateKey
+) -> None:
+    with sessions.begin() as session:
+        assert checkpoint_if_due(session, key) is None  # an empty record: nothing to sign
+    fill(sessions, 2)
+    with sessions.begin() as session:
+        first = checkpoint_if_due(session, key)
+        assert first is not None and first.seq == 2
+    with sessions.begin() as session:
+        assert checkpoint_if_due(session, key) is None
+    fill(sessions, 1, start=2)
+    with sessions.begin() as session:
+        later = checkpoint_if_due(session, key)
+        assert later is not None and later.seq == 3
+    with sessions() as session:
+        result = verify(session, key.public_key())
+    assert (result.ok, result.checkpoints, result.uncovered) == (True, 2, 0)

@@ -42,5 +42,5 @@ def test_a_model_registered_unmeasured_gets_its_figures_and_is_approved(tmp_path
     assert "keeps them" in run(
         "models", "accuracy", "1", "--accuracy", str(results), "--as", "admin", code=1
     )
-    record = run("audit", "verify")
+    record = run("audit", "verify", "--no-signatures")
     assert "intact" in record

@@ -5,7 +5,7 @@ database or ``verify_entries`` on an export. This package imports none of its wr
 """
 
 from facedocket.audit.canonical import AuditFormatError
-from facedocket.audit.checkpoints import checkpoint
+from facedocket.audit.checkpoints import checkpoint, checkpoint_if_due
 from facedocket.audit.export import export_checkpoints, export_entries, read_json_lines
 from facedocket.audit.keys import (
     AuditKeyError,
@@ -29,6 +29,7 @@ __all__ = [
     "VerifyResult",
     "append",
     "checkpoint",
+    "checkpoint_if_due",
     "existing_signing_key",
     "export_checkpoints",
     "export_entries",

@@ -1,20 +1,25 @@
 """Signed checkpoints: the agency's signature over the record as it stands.
 
-A checkpoint is only as good as the chain it signs, so the whole record is verified
-first and a broken one is never signed. Verifying from entry 1 costs a pass over the
-record; a checkpoint is taken daily or at a report, not per request.
+A checkpoint is only as good as the chain it signs, so the record is verified first and a
+broken one is never signed. The gate signs one after every search and a scheduler calls
+``checkpoint_if_due`` (``facedocket audit checkpoint --if-due``), so a rewrite of the
+record cannot hide behind a chain recomputed since the last signature. To keep that cheap,
+the entries up to the newest checkpoint made with the same key are vouched for by its
+signature and only the entries after it are walked again; ``verify`` still walks all.
 """
 
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.audit.canonical import checkpoint_message, format_time
 from facedocket.audit.keys import fingerprint
-from facedocket.audit.log import AuditError
+from facedocket.audit.log import AuditError, checkpoint_record, head
 from facedocket.audit.verify import verify
 from facedocket.store.schema import AuditCheckpoint
 from facedocket.store.schema.base import utcnow
@@ -26,7 +31,7 @@ def checkpoint(session: Session, signing_key: Ed25519PrivateKey) -> AuditCheckpo
     Raises ``AuditError`` when the record is empty or does not verify.
     """
     public_key = signing_key.public_key()
-    result = verify(session, public_key)
+    result = verify(session, public_key, since=_newest_by(session, fingerprint(public_key)))
     if not result.ok:
         raise AuditError(f"the record does not verify, so it is not signed: {result}")
     if result.last_seq == 0:
@@ -43,3 +48,22 @@ def checkpoint(session: Session, signing_key: Ed25519PrivateKey) -> AuditCheckpo
     session.add(row)
     session.flush()
     return row
+
+
+def checkpoint_if_due(session: Session, signing_key: Ed25519PrivateKey) -> AuditCheckpoint | None:
+    """The scheduled signing: a checkpoint if entries came after the newest one, else None."""
+    newest = session.scalar(select(AuditCheckpoint.seq).order_by(AuditCheckpoint.seq.desc()))
+    head_seq, _ = head(session)
+    if head_seq == 0 or (newest is not None and newest >= head_seq):
+        return None
+    return checkpoint(session, signing_key)
+
+
+def _newest_by(session: Session, key_fingerprint: str) -> dict[str, Any] | None:
+    row = session.scalar(
+        select(AuditCheckpoint)
+        .where(AuditCheckpoint.key_fingerprint == key_fingerprint)
+        .order_by(AuditCheckpoint.seq.desc())
+        .limit(1)
+    )
+    return checkpoint_record(row) if row is not None else None

@@ -5,7 +5,8 @@ hash after the change, which anyone who reads this code can do. Signed checkpoin
 that gap: a rewritten record no longer matches the head hash signed before the rewrite.
 So the oversight office should keep the checkpoints (and the public key) it is sent, and
 verify against its own copy; entries after the last checkpoint are protected only by the
-chain until the next one is signed.
+chain until the next one is signed; every result says how many those are
+(``uncovered``), so an auditor knows how much of the record only the chain protects.
 
 The same walk serves the database (``verify``) and an export (``verify_entries``), so an
 auditor's result and the agency's result cannot differ.
@@ -56,6 +57,8 @@ class VerifyResult:
     signatures_checked: bool
     last_seq: int
     last_hash: str
+    # Entries after the last checkpoint that matched: protected by the chain alone.
+    uncovered: int = 0
     problem: Problem | None = None
     first_bad: int | None = None
     reason: str = ""
@@ -70,19 +73,28 @@ class VerifyResult:
         )
         return (
             f"intact: {self.entries} entries up to {self.last_seq}, "
-            f"{self.checkpoints} checkpoints match, {signed}"
+            f"{self.checkpoints} checkpoints match, {signed}; "
+            f"{self.uncovered} entries covered by no checkpoint"
         )
 
 
-def verify(session: Session, public_key: Ed25519PublicKey | None = None) -> VerifyResult:
+def verify(
+    session: Session,
+    public_key: Ed25519PublicKey | None = None,
+    *,
+    since: Mapping[str, Any] | None = None,
+) -> VerifyResult:
     """Verify the whole record in the database, with checkpoint signatures if given a key.
 
     Entries appended while this runs are verified too; the head row is read first, so it
-    never claims more than the entries read after it.
+    never claims more than the entries read after it. ``since`` (a stored checkpoint, its
+    signature checked with the key) verifies only the entries after it: for signing the
+    next checkpoint without a pass over everything the last one already covers.
     """
     head_seq, head_hash = head(session)
-    walk = _Walk(stored_checkpoints(session), public_key, first_seq=1)
-    result = walk.run(stored_entries(session))
+    first = int(since["seq"]) + 1 if since is not None else 1
+    walk = _Walk(stored_checkpoints(session), public_key, first_seq=first, anchor=since)
+    result = walk.run(stored_entries(session, first=first))
     if not result.ok:
         return result
     if result.last_seq < head_seq:
@@ -127,6 +139,7 @@ class _Walk:
         checkpoints: Iterable[Mapping[str, Any]],
         public_key: Ed25519PublicKey | None,
         first_seq: int,
+        anchor: Mapping[str, Any] | None = None,
     ) -> None:
         self.key = public_key
         self.key_fingerprint = fingerprint(public_key) if public_key is not None else None
@@ -138,6 +151,11 @@ class _Walk:
         self.anchored = first_seq - 1
         self.matched = 0
         self.bad_checkpoint: str | None = None
+        if anchor is not None:
+            # A signed checkpoint stands in for the entries it covers.
+            self.prev_hash = anchor["head_hash"]
+            self.seen = {anchor["head_hash"]: first_seq - 1}
+            self.bad_checkpoint = self._signature_problem(anchor)
         parsed = []
         for record in checkpoints:
             problem = checkpoint_shape_problem(record)
@@ -279,6 +297,7 @@ class _Walk:
             signatures_checked=self.key is not None,
             last_seq=last,
             last_hash=self.prev_hash or "",
+            uncovered=last - self.anchored,
         )
 
     def _signature_problem(self, checkpoint: Mapping[str, Any]) -> str | None:

@@ -1,7 +1,10 @@
 """``facedocket audit``: verify, sign, export and read the tamper-evident record.
 
 ``verify-export`` needs no database: it is the command an oversight office runs on an
-export with the public key it was given.
+export with the public key it was given. Both verify commands exit 0 only when the record
+is intact *and* its checkpoint signatures were checked: 1 when it is not intact, 3 when no
+public key was at hand (``--no-signatures`` accepts a check of the chain alone), so a
+script cannot mistake an unsigned check for a signed one.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from facedocket.audit import (
     AuditKeyError,
     VerifyResult,
     checkpoint,
+    checkpoint_if_due,
     existing_signing_key,
     export_checkpoints,
     export_entries,
@@ -31,7 +35,7 @@ from facedocket.audit import (
     verify,
     verify_entries,
 )
-from facedocket.cli.context import console, errors, fail, refusals, sessions, settings
+from facedocket.cli.context import console, fail, refusals, sessions, settings
 
 app = typer.Typer(help="Verify, sign, export and read the audit record.", no_args_is_help=True)
 
@@ -43,16 +47,26 @@ PublicKeyOption = Annotated[
         "default: the key derived from this deployment's signing key.",
     ),
 ]
+NoSignaturesOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-signatures",
+        help="Check the chain only, knowingly: without it, a check with no public key fails.",
+    ),
+]
+UNSIGNED_EXIT = 3
 
 
 @app.command("verify")
-def verify_command(public_key: PublicKeyOption = None) -> None:
-    """Recompute the chain from entry 1; exit 1 naming the first bad entry."""
+def verify_command(
+    public_key: PublicKeyOption = None, no_signatures: NoSignaturesOption = False
+) -> None:
+    """Recompute the chain from entry 1; exit 1 naming the first bad entry, 3 if unsigned."""
     with refusals(AuditKeyError):
         key = _public_key(public_key)
     with sessions()() as session:
         result = verify(session, key)
-    _report(result)
+    _report(result, no_signatures)
 
 
 @app.command("verify-export")
@@ -64,6 +78,7 @@ def verify_export(
     ] = None,
     public_key: PublicKeyOption = None,
     first: Annotated[int, typer.Option(min=1, help="Number of the export's first entry.")] = 1,
+    no_signatures: NoSignaturesOption = False,
 ) -> None:
     """Verify an export without the database, e.g. at the oversight office."""
     with refusals(AuditKeyError):
@@ -75,17 +90,29 @@ def verify_export(
             else []
         )
         result = verify_entries(read_json_lines(lines, str(entries)), signed, key, first_seq=first)
-    _report(result)
+    _report(result, no_signatures)
 
 
 @app.command("checkpoint")
-def checkpoint_command() -> None:
+def checkpoint_command(
+    if_due: Annotated[
+        bool,
+        typer.Option(
+            "--if-due",
+            help="For a scheduler (cron, a systemd timer): sign only if entries came after "
+            "the newest checkpoint, and exit 0 quietly saying so if none did.",
+        ),
+    ] = False,
+) -> None:
     """Sign the record as it stands with this deployment's key."""
     with refusals(AuditKeyError):
         key = signing_key(settings())
     with refusals(AuditError), sessions().begin() as session:
-        row = checkpoint(session, key)
-        signed = (row.seq, row.head_hash, row.key_fingerprint)
+        row = checkpoint_if_due(session, key) if if_due else checkpoint(session, key)
+        signed = (row.seq, row.head_hash, row.key_fingerprint) if row is not None else None
+    if signed is None:
+        console.print("checkpoint: nothing new since the newest checkpoint")
+        return
     console.print(
         f"checkpoint: entries 1 to {signed[0]}, head {signed[1]}, signed by key {signed[2]}"
     )
@@ -154,9 +181,14 @@ def _public_key(text: str | None) -> Ed25519PublicKey | None:
     return key.public_key() if key is not None else None
 
 
-def _report(result: VerifyResult) -> None:
+def _report(result: VerifyResult, no_signatures: bool) -> None:
     if not result.ok:
         fail(f"the audit record is NOT intact: {result}")
     console.print(str(result))
-    if not result.signatures_checked:
-        errors.print("warning: checkpoint signatures were not checked; pass --public-key")
+    if not result.signatures_checked and not no_signatures:
+        fail(
+            "checkpoint signatures were NOT checked: there is no public key, so a record "
+            "rewritten with a recomputed chain would pass. Pass --public-key (or configure "
+            "FACEDOCKET_AUDIT_SIGNING_KEY), or --no-signatures to accept the chain alone.",
+            UNSIGNED_EXIT,
+        )

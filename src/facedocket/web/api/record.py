@@ -56,6 +56,7 @@ def verification(app: ServicesDep, me: Auditor) -> VerificationPublic:
         checkpoints=result.checkpoints,
         signatures_checked=result.signatures_checked,
         last_seq=result.last_seq,
+        uncovered=result.uncovered,
         problem=result.problem.value if result.problem else None,
         first_bad=result.first_bad,
         reason=result.reason,

@@ -35,6 +35,7 @@ class VerificationPublic(Public):
     checkpoints: int
     signatures_checked: bool
     last_seq: int
+    uncovered: int
     problem: str | None
     first_bad: int | None
     reason: str
