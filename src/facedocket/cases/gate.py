@@ -6,8 +6,8 @@ for training) who took no step of the request the policy keeps apart from search
 only against a gallery the policy allows, only with a model the algorithm register
 approved, where the policy asks for approval, and only on probe bytes that hash to what
 the record stored. Everything requirement 7 asks is recorded with the candidates, in the
-same transaction as the audit entry, so a search either happened on the record or not at
-all.
+same transaction as the audit entry and a checkpoint signed over it, so a search either
+happened on the signed record or not at all.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from facedocket.cases.basis import require, require_basis, require_searcher
 from facedocket.cases.duties import require_separate_duties
 from facedocket.cases.errors import Refused
 from facedocket.cases.evidence import candidate_fact, candidate_list_sha256, verified_content
-from facedocket.cases.record import log
+from facedocket.cases.record import log, sign_after_search
 from facedocket.cases.requests import get_request
 from facedocket.cases.roles import Actor
 from facedocket.cases.states import next_state
@@ -145,6 +145,7 @@ def run_search(
         },
         policy,
     )
+    sign_after_search(session, settings)
     return search
 
 

@@ -1,4 +1,5 @@
-"""Writing a request's actions on the audit record, in the caller's transaction."""
+"""Writing a request's actions on the audit record, in the caller's transaction, and
+signing the record after a search."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from facedocket.audit import append
+from facedocket.audit import AuditError, AuditKeyError, append, checkpoint, signing_key
+from facedocket.cases.errors import Refused
 from facedocket.cases.roles import Actor, Role
 from facedocket.policy import Policy
-from facedocket.store.schema import AuditEntry
+from facedocket.settings import Settings
+from facedocket.store.schema import AuditCheckpoint, AuditEntry
 
 
 def log(
@@ -31,3 +34,19 @@ def log(
         details={"agency": actor.agency_code, **(details or {})},
         policy=policy,
     )
+
+
+def sign_after_search(session: Session, settings: Settings) -> AuditCheckpoint:
+    """Sign the record up to the search just recorded, in the search's transaction.
+
+    A search is the action the law watches most, so none commits without a signature over
+    it: a rewrite that recomputes the chain afterwards no longer matches. A record that
+    does not verify is not signed, and the search is refused with it.
+    """
+    try:
+        return checkpoint(session, signing_key(settings))
+    except (AuditError, AuditKeyError) as error:
+        raise Refused(
+            f"the search is not run: the record cannot be signed ({error})",
+            code="record_not_signed",
+        ) from None

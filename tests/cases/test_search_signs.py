@@ -1,0 +1,94 @@
+"""Every search is signed: a rewrite of the record after it cannot pass ``verify`` (#19)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, text
+from tests.audit.helpers import attacker, rows
+from tests.cases.conftest import World
+from tests.cases.test_workflow import act, approved, searches
+
+from facedocket.audit import Problem, VerifyResult, existing_signing_key, verify
+from facedocket.audit.canonical import entry_hash
+from facedocket.cases.errors import Refused
+
+
+def _verify(world: World) -> VerifyResult:
+    key = existing_signing_key(world.settings)
+    assert key is not None, "the search made the development key"
+    with world.sessions() as session:
+        return verify(session, key.public_key())
+
+
+def test_a_search_commits_with_a_checkpoint_over_it(world: World) -> None:
+    number = approved(world)
+    act(world, "examiner", "search", number)
+    result = _verify(world)
+    assert result.ok, result
+    assert (result.checkpoints, result.uncovered) == (1, 0)
+    last = rows(world.sessions)[-1]
+    assert (last["action"], last["subject_id"]) == ("search.run", str(number))
+
+
+def test_a_recomputed_chain_after_a_search_is_caught(engine: Engine, world: World) -> None:
+    number = approved(world)
+    act(world, "examiner", "search", number)
+    original = rows(world.sessions)
+    searched = next(entry for entry in original if entry["action"] == "search.run")
+    with attacker(engine) as connection:
+        # Change who searched, then recompute every later hash, link and the head row.
+        previous = original[searched["seq"] - 2]["entry_hash"]
+        for entry in original[searched["seq"] - 1 :]:
+            changed = {**entry, "prev_hash": previous}
+            if entry["seq"] == searched["seq"]:
+                changed["actor"] = "examiner2"
+            changed["entry_hash"] = entry_hash(changed)
+            connection.execute(
+                text(
+                    "UPDATE audit_entries SET actor = :actor, prev_hash = :prev_hash, "
+                    "entry_hash = :entry_hash WHERE seq = :seq"
+                ),
+                changed,
+            )
+            previous = changed["entry_hash"]
+        connection.execute(text("UPDATE audit_head SET head_hash = :h"), {"h": previous})
+    with world.sessions() as session:
+        assert verify(session).problem == Problem.CHECKPOINT  # even without the key
+    result = _verify(world)
+    assert (result.ok, result.problem) == (False, Problem.CHECKPOINT)
+    assert "was rewritten" in result.reason
+
+
+def test_deleting_the_search_entry_and_rewinding_the_head_is_caught(
+    engine: Engine, world: World
+) -> None:
+    number = approved(world)
+    act(world, "examiner", "search", number)
+    last = rows(world.sessions)[-1]
+    assert last["action"] == "search.run"
+    with attacker(engine) as connection:
+        connection.execute(text("DELETE FROM audit_entries WHERE seq = :s"), {"s": last["seq"]})
+        connection.execute(
+            text("UPDATE audit_head SET seq = :s, head_hash = :h"),
+            {"s": last["seq"] - 1, "h": last["prev_hash"]},
+        )
+    result = _verify(world)
+    assert (result.ok, result.problem, result.first_bad) == (False, Problem.DELETED, last["seq"])
+    assert f"covers entries up to {last['seq']}" in result.reason
+
+
+def test_no_search_runs_on_a_record_that_cannot_be_signed(engine: Engine, world: World) -> None:
+    first = approved(world)
+    act(world, "examiner", "search", first)
+    second = approved(world)  # its approval comes after the first search's checkpoint
+    approval = rows(world.sessions)[-1]
+    assert approval["action"] == "request.approved"
+    with attacker(engine) as connection:
+        connection.execute(
+            text("UPDATE audit_entries SET actor = 'x' WHERE seq = :s"), {"s": approval["seq"]}
+        )
+    before = searches(world)
+    with pytest.raises(Refused, match="the record cannot be signed") as refused:
+        act(world, "examiner2", "search", second)
+    assert refused.value.code == "record_not_signed"
+    assert searches(world) == before
