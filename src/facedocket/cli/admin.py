@@ -6,7 +6,6 @@ user exists before the first one is made.
 
 from __future__ import annotations
 
-import getpass
 import sys
 from typing import Annotated
 
@@ -17,14 +16,11 @@ from facedocket.accounts.passwords import set_password
 from facedocket.cases.directory import add_agency, add_user
 from facedocket.cases.errors import Refused
 from facedocket.cli.context import console, fail, refusals, sessions
+from facedocket.operator import operator
 from facedocket.store.db import transaction
 from facedocket.store.schema import User
 
 app = typer.Typer(help="Agencies and users.", no_args_is_help=True)
-
-
-def operator() -> str:
-    return f"operator:{getpass.getuser()}"
 
 
 @app.command("add-agency")

@@ -33,6 +33,7 @@ from facedocket.faces.runtime import uses_gpu
 from facedocket.gallery import worker
 from facedocket.gallery.index import VectorIndex
 from facedocket.gallery.indexes import open_index, save_index
+from facedocket.gallery.record import Enroller, recorded_run
 from facedocket.gallery.records import ensure_gallery, ensure_model_record
 from facedocket.gallery.sources import EnrolmentItem
 from facedocket.gallery.worker import (
@@ -80,9 +81,37 @@ def enrol(
     batch_size: int | None = None,
     commit_every: int = 256,
     progress: Progress | None = None,
+    by: Enroller | None = None,
 ) -> EnrolmentReport:
-    """Enrol ``items`` into the gallery; refusals are recorded, never fatal."""
+    """Enrol ``items`` into the gallery; refusals are recorded, never fatal.
+
+    The gallery's creation and the run (started; finished or interrupted, with counts) go
+    on the audit record here, whoever calls: ``by``, else the operating-system account.
+    """
+    who = Enroller.default(by)
+    with transaction(sessions) as session:
+        ensure_gallery(session, gallery_name, by=who)
+    report = EnrolmentReport(gallery=gallery_name, total=len(items))
+    with recorded_run(sessions, who, report, items, engine or settings.enrol_engine):
+        _enrol(
+            settings, sessions, report, items, engine, workers, batch_size, commit_every, progress
+        )
+    return report
+
+
+def _enrol(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    report: EnrolmentReport,
+    items: list[EnrolmentItem],
+    engine: EnrolEngine | None,
+    workers: int | None,
+    batch_size: int | None,
+    commit_every: int,
+    progress: Progress | None,
+) -> None:
     began = time.perf_counter()
+    gallery_name = report.gallery
     embedder = load_embedder(settings.model, settings.models_dir)
     with transaction(sessions) as session:
         gallery_id = ensure_gallery(session, gallery_name).id
@@ -90,7 +119,6 @@ def enrol(
         known = _known_hashes(session, gallery_id)
     with sessions() as session:
         index = open_index(session, settings, gallery_id, model_id)
-    report = EnrolmentReport(gallery=gallery_name, total=len(items))
     writer = _Writer(sessions, gallery_id, model_id, items, report, index)
     size = batch_size or (settings.gpu_batch_size if uses_gpu() else settings.enrol_batch_size)
     if (engine or settings.enrol_engine) == "ray":
@@ -116,7 +144,6 @@ def enrol(
         save_index(settings, index, gallery_id, model_id)
     report.seconds = time.perf_counter() - began
     report.report_path = _write_report(settings, gallery_name, writer.failures)
-    return report
 
 
 def _jobs(items: list[EnrolmentItem], known: set[str], writer: _Writer) -> Iterator[Job]:

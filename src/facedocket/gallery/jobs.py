@@ -2,7 +2,7 @@
 
 A job lives in memory only. That is safe because enrolment is idempotent by photo hash: if
 the server stops mid-job, starting the same job again resumes it, losing and doubling
-nothing. The record notes who started each job and how it ended.
+nothing. ``enrol`` records who started each job and how it ended.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from facedocket.audit import append
 from facedocket.gallery.enrol import EnrolmentReport, enrol
+from facedocket.gallery.record import Enroller
 from facedocket.gallery.sources import EnrolmentItem, ManifestError, from_folder, from_manifest
 from facedocket.settings import Settings
-from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow
 
 JobState = Literal["running", "finished", "failed"]
@@ -79,7 +78,6 @@ class EnrolmentJobs:
                 raise ManifestError(f"gallery {gallery!r} is being enrolled already")
             job = EnrolmentJob(len(self._jobs) + 1, gallery, source, by, utcnow(), len(items))
             self._jobs[job.id] = job
-        self._log(job, "gallery.enrolment_started", {"source": source, "photos": len(items)})
         thread = threading.Thread(
             target=self._run, args=(job.id, items), name=f"enrolment-{job.id}", daemon=True
         )
@@ -114,34 +112,12 @@ class EnrolmentJobs:
         def progress(done: int, total: int) -> None:
             self._update(job_id, done=done, total=total)
 
+        by = Enroller(job.started_by, "administrator")
         try:
-            report = enrol(self.settings, self.sessions, job.gallery, items, progress=progress)
+            report = enrol(
+                self.settings, self.sessions, job.gallery, items, progress=progress, by=by
+            )
         except Exception as error:  # a failed job must say why, not vanish with its thread
-            failed = self._update(
-                job_id, state="failed", finished_at=utcnow(), error=str(error)[:1000]
-            )
-            self._log(failed, "gallery.enrolment_failed", {"error": failed.error})
+            self._update(job_id, state="failed", finished_at=utcnow(), error=str(error)[:1000])
             return
-        finished = self._update(job_id, state="finished", finished_at=utcnow(), report=report)
-        self._log(
-            finished,
-            "gallery.enrolment_finished",
-            {
-                "enrolled": report.enrolled,
-                "refused": report.refused,
-                "skipped": report.skipped,
-                "unreadable": report.unreadable,
-            },
-        )
-
-    def _log(self, job: EnrolmentJob, action: str, details: dict[str, Any]) -> None:
-        with transaction(self.sessions) as session:
-            append(
-                session,
-                actor=job.started_by,
-                role="administrator",
-                action=action,
-                subject_type="gallery",
-                subject_id=job.gallery,
-                details={"job": job.id, **details},
-            )
+        self._update(job_id, state="finished", finished_at=utcnow(), report=report)

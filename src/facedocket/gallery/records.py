@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from facedocket.audit import append
 from facedocket.faces.models import Embedder
+from facedocket.gallery.record import Enroller, log
 from facedocket.store.schema import EnrolmentRejection, FaceModelRecord, Gallery, Person, Photo
 from facedocket.store.schema import Template as TemplateRow
 
@@ -28,12 +28,16 @@ def get_gallery(session: Session, name: str) -> Gallery:
     return gallery
 
 
-def ensure_gallery(session: Session, name: str, description: str = "") -> Gallery:
+def ensure_gallery(
+    session: Session, name: str, description: str = "", *, by: Enroller | None = None
+) -> Gallery:
+    """The gallery called ``name``; a new one is made and its creation recorded."""
     gallery = session.scalar(select(Gallery).where(Gallery.name == name))
     if gallery is None:
         gallery = Gallery(name=name, description=description)
         session.add(gallery)
         session.flush()
+        log(session, Enroller.default(by), "gallery.created", name, {"description": description})
     return gallery
 
 
@@ -104,17 +108,7 @@ def create_gallery(session: Session, by: str, name: str, description: str = "") 
     """A new, empty gallery; the policy decides which galleries requests may search."""
     if session.scalar(select(Gallery).where(Gallery.name == name)) is not None:
         raise GalleryExistsError(f"a gallery called {name!r} exists already")
-    gallery = ensure_gallery(session, name, description)
-    append(
-        session,
-        actor=by,
-        role="administrator",
-        action="gallery.created",
-        subject_type="gallery",
-        subject_id=name,
-        details={"description": description},
-    )
-    return gallery
+    return ensure_gallery(session, name, description, by=Enroller(by, "administrator"))
 
 
 def list_galleries(session: Session) -> list[Gallery]:
