@@ -6,13 +6,15 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.table import Table
 
-from facedocket.cli.context import console, refusals, settings
+from facedocket.cli.context import console, refusals, sessions, settings
 from facedocket.faces.errors import FaceError
 from facedocket.faces.registry import build_pipeline
+from facedocket.governance.comparisons import compare_photos
+from facedocket.operator import OPERATOR_ROLE, operator
+from facedocket.store.db import transaction
 
 app = typer.Typer(help="Detect faces in a photo and compare two photos.", no_args_is_help=True)
 
@@ -55,18 +57,25 @@ def compare(
     face_a: Annotated[int | None, typer.Option(help="Face of PHOTO_A, if it has several.")] = None,
     face_b: Annotated[int | None, typer.Option(help="Face of PHOTO_B, if it has several.")] = None,
 ) -> None:
-    """Compare one face in each photo (1:1) and say whether they are similar enough to review."""
+    """Compare one face in each photo (1:1) and say whether they are similar enough to review.
+
+    Each comparison is an audit entry naming the operator, both photos' SHA-256 and the score.
+    """
     config = settings()
     pipeline = build_pipeline(config)
-    with refusals(FaceError):
-        _, first = pipeline.probe_face(photo_a.read_bytes(), face_a)
-        _, second = pipeline.probe_face(photo_b.read_bytes(), face_b)
-    vectors = pipeline.embed([first, second], probe=True)
-    score = float(np.dot(vectors[0], vectors[1]))
-    threshold = config.match_threshold or pipeline.embedder.card.threshold
-    verdict = "similar: worth an examiner's review" if score >= threshold else "not similar"
+    with refusals(FaceError), transaction(sessions()) as session:
+        result = compare_photos(
+            session,
+            config,
+            pipeline,
+            (operator(), OPERATOR_ROLE),
+            (photo_a.read_bytes(), photo_b.read_bytes()),
+            (face_a, face_b),
+        )
+    verdict = "similar: worth an examiner's review" if result.similar else "not similar"
     console.print(
-        f"similarity {score:.4f} (threshold {threshold:.3f}, model "
-        f"{pipeline.embedder.card.name}): {verdict}"
+        f"similarity {result.score:.4f} (threshold {result.threshold:.3f}, model "
+        f"{result.model}): {verdict}"
     )
+    console.print(f"recorded as audit entry {result.entry}")
     console.print("A similarity score is an investigative lead, never an identification.")
