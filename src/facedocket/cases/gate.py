@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from facedocket.cases import clock
 from facedocket.cases.basis import require, require_basis, require_searcher
+from facedocket.cases.configuration import gate_settings, record_gate_settings
 from facedocket.cases.duties import require_separate_duties
 from facedocket.cases.errors import Refused
 from facedocket.cases.evidence import candidate_fact, candidate_list_sha256, verified_content
@@ -83,6 +84,7 @@ def run_search(
     require(check_algorithm(policy, is_approved(session, model.id, at)))
     size = candidate_list_size(policy, list_size)
     threshold = similarity_threshold(policy, settings.match_threshold or model.threshold)
+    record_gate_settings(session, gate_settings(settings, policy, model, threshold))
     vector = pipeline.embed([chosen], probe=True)
     index = open_index(session, settings, gallery.id, model.id)
     hits = index.search(vector, size * HITS_PER_CANDIDATE)
