@@ -80,6 +80,21 @@ class Settings(BaseSettings):
     )
     max_image_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(default=40_000_000, ge=10_000)
+    # A phone's 12-megapixel photo (4032x3024) is decoded as it is; a 36-megapixel one at
+    # half size. Detection finds faces of about 80 pixels, so a face that is lost by the
+    # bound was under 160 pixels in a photo of 8000; memory per decode stays near 50 MB.
+    max_image_side: int = Field(
+        default=4096,
+        ge=256,
+        description="Longer side of the working image a photo is decoded at (faces need "
+        "far fewer pixels than cameras take); larger photos are scaled down while decoding.",
+    )
+    max_concurrent_decodes: int = Field(
+        default=4,
+        ge=1,
+        le=256,
+        description="Photos one process decodes at once; further decodes wait their turn.",
+    )
     workers: int = Field(default=0, ge=0, description="Enrolment processes; 0 means all cores.")
     enrol_engine: EnrolEngine = Field(
         default="local",

@@ -10,7 +10,9 @@ from PIL import Image
 from tests.photos import lfw
 
 from facedocket.faces.detect import Box, Detection, FaceDetector, distinct_faces, dominant_face
-from facedocket.faces.images import decode_image
+from facedocket.faces.images import DecodeLimits, decode_image
+
+LIMITS = DecodeLimits(max_bytes=10**7, max_pixels=10**7, max_side=4096, max_concurrent=2)
 
 
 def face(left: int, top: int, size: int) -> Detection:
@@ -56,16 +58,14 @@ def test_boxes_of_one_face_found_twice_are_one_face() -> None:
 
 def test_real_portrait_with_a_duplicate_box_gives_one_face(faces: Path) -> None:
     # HOG returns two overlapping boxes for this face (scores 1.89 and 0.02).
-    image = decode_image(
-        lfw(faces, "John_Warner", 4).read_bytes(), max_bytes=10**7, max_pixels=10**7
-    )
+    image = decode_image(lfw(faces, "John_Warner", 4).read_bytes(), LIMITS)
     (only,) = FaceDetector().detect(image)
     assert only.score > 1
 
 
 def test_detection_sees_only_luminance(faces: Path) -> None:
     data = lfw(faces, "Aaron_Peirsol").read_bytes()
-    colour = decode_image(data, max_bytes=10**7, max_pixels=10**7)
+    colour = decode_image(data, LIMITS)
     grey = np.repeat(np.asarray(Image.fromarray(colour).convert("L"))[:, :, None], 3, axis=2)
     detector = FaceDetector()
     assert [d.box for d in detector.detect(colour)] == [d.box for d in detector.detect(grey)]
@@ -74,7 +74,7 @@ def test_detection_sees_only_luminance(faces: Path) -> None:
 def test_cnn_finds_the_face_hog_misses(faces: Path) -> None:
     # HOG finds nothing in this portrait (hard side light) even upsampled twice; the CNN does.
     photo = faces / "yale" / "Yale_subject08" / "Yale_subject08_0007.jpg"
-    image = decode_image(photo.read_bytes(), max_bytes=10**7, max_pixels=10**7)
+    image = decode_image(photo.read_bytes(), LIMITS)
     assert FaceDetector(cnn_fallback=False).detect(image) == []
     (found,) = FaceDetector().detect(image)
     assert 80 < found.box.width < 160
@@ -83,9 +83,7 @@ def test_cnn_finds_the_face_hog_misses(faces: Path) -> None:
 
 def test_cnn_looks_when_hog_finds_only_a_face_away_from_the_centre(faces: Path) -> None:
     # HOG finds only a bystander cut by the left edge; the subject, head turned, is central.
-    image = decode_image(
-        lfw(faces, "Tung_Chee-hwa").read_bytes(), max_bytes=10**7, max_pixels=10**7
-    )
+    image = decode_image(lfw(faces, "Tung_Chee-hwa").read_bytes(), LIMITS)
     (bystander,) = FaceDetector(cnn_fallback=False).detect(image)
     assert bystander.box.right < 125
     found = FaceDetector().detect(image)

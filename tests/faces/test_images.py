@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
+import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +18,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from facedocket.faces.errors import ImageError
-from facedocket.faces.images import decode_image
+from facedocket.faces.images import DecodeLimits, decode_image
 
-LIMITS = {"max_bytes": 5_000_000, "max_pixels": 20_000_000}
+LIMITS = DecodeLimits(max_bytes=5_000_000, max_pixels=20_000_000, max_side=4096, max_concurrent=2)
 
 
 def encode(image: Image.Image, fmt: str = "JPEG", **options: object) -> bytes:
@@ -43,13 +47,13 @@ def png_claiming(width: int, height: int) -> bytes:
 
 def refusal(data: bytes, **limits: int) -> str:
     with pytest.raises(ImageError) as caught:
-        decode_image(data, **{**LIMITS, **limits})
+        decode_image(data, replace(LIMITS, **limits))
     return caught.value.code
 
 
 def test_decodes_colour_and_grey_to_rgb() -> None:
-    colour = decode_image(encode(Image.new("RGB", (64, 48), (200, 10, 20))), **LIMITS)
-    grey = decode_image(encode(Image.new("L", (64, 48), 90), "PNG"), **LIMITS)
+    colour = decode_image(encode(Image.new("RGB", (64, 48), (200, 10, 20))), LIMITS)
+    grey = decode_image(encode(Image.new("L", (64, 48), 90), "PNG"), LIMITS)
     assert colour.shape == (48, 64, 3) and colour.dtype == np.uint8
     assert grey.shape == (48, 64, 3)
     assert np.all(grey == 90)
@@ -59,7 +63,7 @@ def test_exif_orientation_is_applied() -> None:
     image = Image.new("RGB", (80, 40))
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90° clockwise when shown
-    upright = decode_image(encode(image, exif=exif), **LIMITS)
+    upright = decode_image(encode(image, exif=exif), LIMITS)
     assert upright.shape == (80, 40, 3)
 
 
@@ -102,14 +106,14 @@ def test_unsupported_format() -> None:
 
 def test_messages_say_what_is_wrong() -> None:
     with pytest.raises(ImageError, match=r"5000x5000 pixels; the limit is 20,000,000"):
-        decode_image(png_claiming(5_000, 5_000), **LIMITS)
+        decode_image(png_claiming(5_000, 5_000), LIMITS)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=2048))
 def test_any_bytes_decode_or_refuse_with_a_code(data: bytes) -> None:
     try:
-        decode_image(data, **LIMITS)
+        decode_image(data, LIMITS)
     except ImageError as error:
         refused = error
     else:
@@ -125,7 +129,7 @@ def test_damaged_jpeg_never_escapes_as_another_error(offset: int, junk: bytes) -
     position = offset % len(data)
     data[position : position + len(junk)] = junk
     try:
-        decode_image(bytes(data), **LIMITS)
+        decode_image(bytes(data), LIMITS)
     except ImageError as error:
         refused = error
     else:
@@ -137,3 +141,58 @@ def test_damaged_jpeg_never_escapes_as_another_error(offset: int, junk: bytes) -
         "image_too_small",
         "too_many_pixels",
     }
+
+
+def test_a_large_jpeg_is_decoded_at_the_working_size() -> None:
+    data = encode(Image.new("RGB", (5400, 3600), (30, 140, 90)))
+    pixels = decode_image(data, replace(LIMITS, max_side=2048))
+    assert pixels.shape == (1365, 2048, 3)  # drafted at 1/2, then scaled
+    assert np.abs(pixels.astype(int) - (30, 140, 90)).max() <= 2
+
+
+def test_a_large_png_is_scaled_to_the_working_size() -> None:
+    data = encode(Image.new("L", (3000, 1000), 77), "PNG")
+    assert decode_image(data, replace(LIMITS, max_side=1024)).shape == (341, 1024, 3)
+
+
+def test_the_bound_applies_to_the_upright_photo() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown turned: 3000 wide becomes 3000 high
+    data = encode(Image.new("RGB", (3000, 1500)), exif=exif)
+    assert decode_image(data, replace(LIMITS, max_side=1000)).shape == (1000, 500, 3)
+
+
+def test_photos_within_the_bound_decode_exactly_as_before(faces: Path) -> None:
+    photos = [
+        next(iter(sorted((faces / dataset).glob("*/*")))) for dataset in ("lfw", "yale", "orl")
+    ]
+    for photo in photos:
+        data = photo.read_bytes()
+        bounded = decode_image(data, LIMITS)
+        unbounded = decode_image(data, replace(LIMITS, max_side=100_000))
+        reference = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+        assert np.array_equal(bounded, unbounded) and np.array_equal(bounded, reference)
+
+
+def test_concurrent_decodes_wait_for_a_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    running, most = 0, 0
+    lock = threading.Lock()
+    load = Image.Image.load
+
+    def slow_load(image: Image.Image) -> object:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return load(image)
+
+    monkeypatch.setattr(Image.Image, "load", slow_load)
+    data = encode(Image.new("RGB", (64, 64)))
+    limits = replace(LIMITS, max_concurrent=2)
+    with ThreadPoolExecutor(8) as pool:
+        shapes = list(pool.map(lambda _: decode_image(data, limits).shape, range(8)))
+    assert shapes == [(64, 64, 3)] * 8
+    assert most == 2

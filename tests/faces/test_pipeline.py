@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from tests.photos import blank, lfw, side_by_side
 
 from facedocket.faces.errors import FaceChoiceError, FaceError, NoFaceError
@@ -88,3 +90,29 @@ def test_small_grey_photos_are_upsampled(pipeline: FacePipeline, faces: Path) ->
     photo, face = pipeline.enrolment_face(orl.read_bytes())
     assert (photo.width, photo.height) == (92, 112)
     assert face.quality.eye_distance > 10
+
+
+def placed(photo: Path, canvas: tuple[int, int], scale: int) -> bytes:
+    """A large JPEG of grey background with the photo, enlarged ``scale`` times, at its centre."""
+    face = Image.open(photo).convert("RGB")
+    face = face.resize((face.width * scale, face.height * scale), Image.Resampling.BICUBIC)
+    image = Image.new("RGB", canvas, (120, 120, 120))
+    image.paste(face, ((canvas[0] - face.width) // 2, (canvas[1] - face.height) // 2))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def test_a_large_probe_is_searched_at_the_working_size(
+    pipeline: FacePipeline, faces: Path, tmp_path: Path
+) -> None:
+    bounded = build_pipeline(Settings(data_dir=tmp_path, max_image_side=1024))
+    bounded.embedder = pipeline.embedder
+    portrait = lfw(faces, "Aaron_Peirsol")
+    # The face is about 100 pixels across in the working image (a quarter of 4000): small,
+    # so the thorough detector must still upsample to find it.
+    photo, face = bounded.probe_face(placed(portrait, (4000, 3000), 4))
+    assert (photo.width, photo.height) == (1024, 768)
+    _, original = pipeline.enrolment_face(portrait.read_bytes())
+    large, small = pipeline.embed([face, original], probe=True)
+    assert float(large @ small) >= pipeline.embedder.card.threshold

@@ -14,7 +14,7 @@ from facedocket.cases.errors import Refused
 from facedocket.cases.roles import Actor
 from facedocket.cases.schemas import FileUpload
 from facedocket.faces.errors import ImageError
-from facedocket.faces.images import decode_image
+from facedocket.faces.images import DecodeLimits, decode_image
 from facedocket.settings import Settings
 from facedocket.store.schema import Document, SearchRequest
 
@@ -44,9 +44,7 @@ def store_document(
     media_type = media_type_of(content)
     if kind == "probe":
         try:
-            decode_image(
-                content, max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels
-            )
+            decode_image(content, DecodeLimits.of(settings))
         except ImageError as error:
             raise Refused(f"probe {upload.filename}: {error.message}", code=error.code) from None
         if media_type not in {"image/jpeg", "image/png"}:

@@ -21,7 +21,7 @@ from facedocket.cases.requests import get_request
 from facedocket.cases.review import released_lead_ids
 from facedocket.cases.roles import Actor, Role
 from facedocket.faces.errors import ImageError
-from facedocket.faces.images import decode_image
+from facedocket.faces.images import DecodeLimits, decode_image
 from facedocket.settings import Settings
 from facedocket.store.schema import Candidate, Document, Photo
 
@@ -92,9 +92,7 @@ def _viewable(settings: Settings, path: Path) -> tuple[bytes, str]:
     if media_type in ("image/jpeg", "image/png"):
         return content, media_type
     try:
-        pixels = decode_image(
-            content, max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels
-        )
+        pixels = decode_image(content, DecodeLimits.of(settings))
     except ImageError as error:
         raise Refused(f"the gallery photo cannot be shown: {error.message}") from None
     buffer = io.BytesIO()

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from facedocket.faces.detect import Detection, FaceDetector, dominant_face
 from facedocket.faces.errors import FaceChoiceError, FaceError, NoFaceError
-from facedocket.faces.images import RGBImage, decode_image
+from facedocket.faces.images import DecodeLimits, RGBImage, decode_image
 from facedocket.faces.models import Embedder
 from facedocket.faces.quality import FaceQuality, measure_quality
 
@@ -32,7 +32,11 @@ class Face:
 
 @dataclass(frozen=True)
 class Photo:
-    """A decoded photo and the faces found in it, best detector score first."""
+    """A decoded photo and the faces found in it, best detector score first.
+
+    Sizes and boxes are in the working image's pixels: the photo itself unless its longer
+    side passed the decode bound (``DecodeLimits.max_side``), then the photo scaled to it.
+    """
 
     width: int
     height: int
@@ -40,21 +44,13 @@ class Photo:
 
 
 class FacePipeline:
-    def __init__(
-        self,
-        detector: FaceDetector,
-        embedder: Embedder,
-        *,
-        max_bytes: int = 25 * 1024 * 1024,
-        max_pixels: int = 40_000_000,
-    ) -> None:
+    def __init__(self, detector: FaceDetector, embedder: Embedder, limits: DecodeLimits) -> None:
         self.detector = detector
         self.embedder = embedder
-        self.max_bytes = max_bytes
-        self.max_pixels = max_pixels
+        self.limits = limits
 
     def decode(self, data: bytes) -> RGBImage:
-        return decode_image(data, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
+        return decode_image(data, self.limits)
 
     def find_faces(self, data: bytes, *, thorough: bool) -> Photo:
         image = self.decode(data)

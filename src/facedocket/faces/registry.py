@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from facedocket.faces.detect import FaceDetector
 from facedocket.faces.dlib_resnet_onnx import load_or_convert
+from facedocket.faces.images import DecodeLimits
 from facedocket.faces.models import ModelCard, OnnxEmbedder
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.settings import Settings
@@ -94,6 +95,5 @@ def build_pipeline(settings: Settings) -> FacePipeline:
     return FacePipeline(
         FaceDetector(max_upsample=settings.max_upsample),
         load_embedder(settings.model, settings.models_dir),
-        max_bytes=settings.max_image_bytes,
-        max_pixels=settings.max_image_pixels,
+        DecodeLimits.of(settings),
     )
