@@ -17,7 +17,7 @@ import io
 import threading
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -58,7 +58,7 @@ class DecodeLimits:
         )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _decode_slots(count: int) -> threading.BoundedSemaphore:
     """One semaphore per bound, shared by every decode of this process."""
     return threading.BoundedSemaphore(count)
