@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
-from tests.cases.conftest import approve_the_model, train, under_commission_rules
+from tests.cases.conftest import approve_the_model, order_pdf, train, under_commission_rules
 from tests.web.conftest import Web
 
 from facedocket.cases.review import LEAD_NOTICE
@@ -137,7 +138,7 @@ def test_refusals_say_why_with_the_right_status(web: Web) -> None:
 
 def test_uploads_are_checked_by_type_and_size(web: Web) -> None:
     form = json.dumps(web.request_form())
-    order = ("order.pdf", b"%PDF-1.4 a signed order", "application/pdf")
+    order = ("order.pdf", order_pdf().content, "application/pdf")
 
     def send(probe: tuple[str, bytes, str], **extra: object) -> int:
         data = {"form": extra.get("form", form)}
@@ -162,6 +163,36 @@ def test_uploads_are_checked_by_type_and_size(web: Web) -> None:
     assert big.status_code == 413
 
 
+def test_a_broken_order_or_a_disguised_file_name_is_refused_and_nothing_is_kept(
+    web: Web,
+) -> None:
+    form = json.dumps(web.request_form())
+    photo = web.world.photo("Abdullah_Gul", 2).read_bytes()
+    order = order_pdf().content
+
+    def send(probe_name: str, order_content: bytes, order_name: str = "order.pdf") -> Any:
+        files = {
+            "probe": (probe_name, photo, "image/jpeg"),
+            "order": (order_name, order_content, "application/pdf"),
+        }
+        return web.call("officer", "POST", "/api/v1/requests", data={"form": form}, files=files)
+
+    before = web.call("officer", "GET", "/api/v1/requests").json()
+    for content in (b"%PDF-1.4 a signed order", order[: len(order) // 2]):
+        refused = send("probe.jpg", content)
+        assert refused.status_code == 422
+        assert refused.json()["detail"]["code"] == "corrupt_document"
+        assert "order order.pdf: starts like a PDF but is not a readable one" in refused.text
+    for name, shown in (("probe\u202egpj.exe", "U+202E"), ("order\u2066.pdf", "U+2066")):
+        disguised = send(name, order) if "probe" in name else send("probe.jpg", order, name)
+        assert disguised.status_code == 422
+        assert f"bidirectional control character {shown}" in disguised.text
+    escape = send("probe\x1b[2J.jpg", order)
+    assert escape.status_code == 422 and "control character U+001B" in escape.text
+    assert web.call("officer", "GET", "/api/v1/requests").json() == before
+    assert send("probe.jpg", order).status_code == 201
+
+
 def test_emergency_statement_and_the_overdue_list(web: Web, tmp_path: Path) -> None:
     world = under_commission_rules(web.world)
     train(world, "frt.exam")
@@ -177,7 +208,7 @@ def test_emergency_statement_and_the_overdue_list(web: Web, tmp_path: Path) -> N
     world.clock.advance(hours=49)
     late = web.call("frt.sup", "GET", "/api/v1/followup/overdue").json()
     assert [row["request_id"] for row in late] == [number]
-    statement = ("statement.pdf", b"%PDF-1.4 sworn", "application/pdf")
+    statement = ("statement.pdf", order_pdf().content, "application/pdf")
     filed = web.call(
         "officer", "POST", f"/api/v1/requests/{number}/statement", files={"file": statement}
     )

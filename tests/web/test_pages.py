@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pyotp
+from tests.cases.conftest import order_pdf
 from tests.web.conftest import Web, csrf_of
 
 from facedocket.cases.review import LEAD_NOTICE
@@ -39,7 +40,7 @@ def test_a_case_through_the_pages_of_every_role(web: Web) -> None:
     assert "uswds.min.css" not in form.text, "no USWDS installed here: plain HTML"
     files = {
         "probe": ("probe.jpg", web.world.photo("Abdullah_Gul", 2).read_bytes(), "image/jpeg"),
-        "order": ("order.pdf", b"%PDF-1.4 the signed order", "application/pdf"),
+        "order": ("order.pdf", order_pdf().content, "application/pdf"),
     }
     data = court_order_fields(web) | {"csrf_token": csrf_of(form), "action": "draft"}
     saved = officer.post("/requests/new", data=data, files=files)
@@ -103,7 +104,7 @@ def test_a_case_through_the_pages_of_every_role(web: Web) -> None:
 def test_refusals_are_pages_that_say_why(web: Web) -> None:
     officer = web.browser("officer")
     form = officer.get("/requests/new")
-    order = ("order.pdf", b"%PDF-1.4 the signed order", "application/pdf")
+    order = ("order.pdf", order_pdf().content, "application/pdf")
     files = {"probe": ("probe.jpg", b"not a photo at all", "image/jpeg"), "order": order}
     data = court_order_fields(web) | {"csrf_token": csrf_of(form)}
     refused = officer.post("/requests/new", data=data, files=files)

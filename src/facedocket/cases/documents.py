@@ -7,6 +7,7 @@ stored). Orders and statements are PDFs or photos of the signed paper.
 from __future__ import annotations
 
 import hashlib
+import threading
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,8 @@ from facedocket.settings import Settings
 from facedocket.store.schema import Document, SearchRequest
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+# PDFium is not thread-safe and the web service parses uploads on a pool of threads.
+_PDFIUM = threading.Lock()
 
 
 def media_type_of(content: bytes) -> str | None:
@@ -61,6 +64,8 @@ def store_document(
                 f"{kind} {upload.filename}: must be a PDF, JPEG or PNG file",
                 code="unsupported_format",
             )
+        if media_type == "application/pdf":
+            check_pdf(f"{kind} {upload.filename}", content)
     document = Document(
         request=request,
         kind=kind,
@@ -75,3 +80,28 @@ def store_document(
     session.add(document)
     session.flush()
     return document
+
+
+def check_pdf(what: str, content: bytes) -> None:
+    """Refuse a file that starts like a PDF but that a PDF reader cannot open.
+
+    The first bytes say only what a file claims to be; a court must be able to read the
+    order the search relied on, so it is parsed (PDFium, as browsers do) before it is kept.
+    """
+    import pypdfium2  # noqa: PLC0415 - a PDF engine, loaded only when a PDF arrives
+
+    with _PDFIUM:
+        try:
+            document = pypdfium2.PdfDocument(content)
+        except pypdfium2.PdfiumError as error:
+            raise Refused(
+                f"{what}: starts like a PDF but is not a readable one ({error}); "
+                "send the file as the court issued it",
+                code="corrupt_document",
+            ) from None
+        try:
+            pages = len(document)
+        finally:
+            document.close()
+    if pages == 0:
+        raise Refused(f"{what}: the PDF has no pages", code="corrupt_document")

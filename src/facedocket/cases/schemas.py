@@ -6,6 +6,7 @@ precise answer from either.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Annotated, Literal
 
@@ -89,10 +90,35 @@ class RequestCreate(_Strict):
     basis: BasisCreate
 
 
+# Unicode's Bidi_Control characters: a right-to-left override turns "photo\u202egpj.exe"
+# into "photoexe.jpg" on screen, so a name holding one misleads whoever reads it.
+BIDI_CONTROL = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def safe_filename(value: str) -> str:
+    """Refuse a file name that could show something other than what it is."""
+    for character in value:
+        if character in BIDI_CONTROL:
+            raise ValueError(
+                f"the file name holds the bidirectional control character U+{ord(character):04X}, "
+                "which can disguise a file's type; rename the file without it"
+            )
+        if unicodedata.category(character) in ("Cc", "Cs"):
+            raise ValueError(
+                f"the file name holds the control character U+{ord(character):04X}; "
+                "rename the file without it"
+            )
+    return value
+
+
 class FileUpload(_Strict):
     """A file as received: bytes, the name it came with, and where it came from."""
 
-    filename: Text
+    filename: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+        AfterValidator(safe_filename),
+    ]
     content: bytes = Field(repr=False)
     source: Annotated[
         str,

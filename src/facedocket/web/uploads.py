@@ -1,13 +1,14 @@
 """Files as they arrive over HTTP, made into ``FileUpload``s: read only up to a limit,
-named by their last path part with control characters dropped. Their type is judged later
-by their bytes (``cases.documents``), never by the name or the browser's word."""
+named by their last path part (a name with control or bidi characters is refused by
+``FileUpload``). Their type is judged later by their bytes (``cases.documents``), never by
+the name or the browser's word."""
 
 from __future__ import annotations
 
 from fastapi import UploadFile
 
 from facedocket.cases.errors import Refused
-from facedocket.cases.schemas import CONTROL, FileUpload
+from facedocket.cases.schemas import FileUpload
 
 FILENAME_LENGTH = 200
 
@@ -22,8 +23,7 @@ def received(upload: UploadFile, limit: int, source: str = "") -> FileUpload:
 
 def clean_filename(name: str | None) -> str:
     last = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    plain = CONTROL.sub("", last).strip()[:FILENAME_LENGTH]
-    return plain or "upload"
+    return last.strip()[:FILENAME_LENGTH] or "upload"
 
 
 def is_empty(upload: UploadFile | None) -> bool:
