@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from tests.photos import blank, lfw, side_by_side
 from typer.testing import CliRunner
 
@@ -55,16 +56,36 @@ def test_compare_asks_which_face(tmp_path: Path, faces: Path) -> None:
     assert chosen.exit_code == 0, chosen.output
 
 
-def test_enrol_and_stats(tmp_path: Path, faces: Path) -> None:
+def test_enrol_and_stats(tmp_path: Path, faces: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     manifest = tmp_path / "gallery.csv"
     manifest.write_text(
         "record_id,name,photo\n"
         f"L1,Aaron Peirsol,{lfw(faces, 'Aaron_Peirsol')}\n"
         f"L2,Adam Sandler,{lfw(faces, 'Adam_Sandler')}\n"
+        f"L3,Abdullah Gul,{lfw(faces, 'Abdullah_Gul')}\n"
     )
-    result = runner.invoke(app, ["gallery", "enrol", "state", str(manifest), "--workers", "1"])
+    monkeypatch.setenv("FACEDOCKET_ENROL_BATCH_SIZE", "1")
+    command = [
+        "gallery",
+        "enrol",
+        "state",
+        str(manifest),
+        "--workers",
+        "1",
+        "--progress-every",
+        "0",
+    ]
+    result = runner.invoke(app, command)
     assert result.exit_code == 0, result.output
-    assert "2 enrolled, 0 refused" in result.output
+    assert "3 enrolled, 0 refused" in result.output
+    # Not a terminal (a log): plain progress lines while it runs, not a bar at the end.
+    lines = [line for line in result.output.splitlines() if line.startswith("enrolling: ")]
+    assert [line.split(" photos")[0] for line in lines] == [
+        "enrolling: 1/3",
+        "enrolling: 2/3",
+        "enrolling: 3/3",
+    ]
+    assert "photos/s" in lines[0]
     stats = runner.invoke(app, ["gallery", "stats", "state"])
     assert stats.exit_code == 0
     assert "persons" in stats.output

@@ -22,9 +22,12 @@ from rich.progress import (
 from rich.table import Table
 
 from facedocket.cli.context import console, refusals, sessions, settings
+from facedocket.gallery.enrol import EnrolmentReport
+from facedocket.gallery.enrol import Progress as ProgressCallback
 from facedocket.gallery.enrol import enrol as run_enrolment
+from facedocket.gallery.progress import PlainLines
 from facedocket.gallery.records import GalleryNotFoundError, gallery_stats
-from facedocket.gallery.sources import ManifestError, from_folder, from_manifest
+from facedocket.gallery.sources import EnrolmentItem, ManifestError, from_folder, from_manifest
 from facedocket.settings import EnrolEngine
 
 app = typer.Typer(help="Enrol photos into galleries and inspect them.", no_args_is_help=True)
@@ -46,11 +49,43 @@ def enrol(
             "or a local Ray. Default: FACEDOCKET_ENROL_ENGINE, else local."
         ),
     ] = None,
+    progress_every: Annotated[
+        float,
+        typer.Option(
+            min=0, help="Seconds between progress lines when output is not a terminal (a log)."
+        ),
+    ] = 10.0,
 ) -> None:
     """Enrol every photo of SOURCE; rerun it after an interruption to resume."""
     with refusals(ManifestError):
         items = from_manifest(source) if source.is_file() else from_folder(source)
-    with Progress(
+    if console.is_terminal:
+        with _bar() as bar:
+            task = bar.add_task("enrol", total=len(items), rate="")
+
+            def advance(done: int, total: int) -> None:
+                elapsed = bar.tasks[task].elapsed or 0.0
+                rate = f"{done / elapsed:.1f} photos/s" if elapsed else ""
+                bar.update(task, completed=done, total=total, rate=rate)
+
+            report = _enrol(name, items, engine, workers, advance)
+    else:
+        report = _enrol(name, items, engine, workers, PlainLines(console.print, progress_every))
+    console.print(
+        f"gallery {name}: {report.enrolled} enrolled, {report.refused} refused, "
+        f"{report.skipped} already done, {report.unreadable} unreadable, "
+        f"{report.conflicts} enrolled under another record "
+        f"in {report.seconds:.1f} s ({report.per_second:.1f} photos/s)"
+    )
+    if report.report_path:
+        console.print(
+            "refused, unreadable and conflicting photos of this source, earlier runs' "
+            f"included, with reasons: {report.report_path}"
+        )
+
+
+def _bar() -> Progress:
+    return Progress(
         TextColumn("enrolling"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -60,24 +95,19 @@ def enrol(
         TextColumn("eta"),
         TimeRemainingColumn(),
         console=console,
-    ) as bar:
-        task = bar.add_task("enrol", total=len(items), rate="")
-
-        def advance(done: int, total: int) -> None:
-            elapsed = bar.tasks[task].elapsed or 0.0
-            rate = f"{done / elapsed:.1f} photos/s" if elapsed else ""
-            bar.update(task, completed=done, total=total, rate=rate)
-
-        report = run_enrolment(
-            settings(), sessions(), name, items, engine=engine, workers=workers, progress=advance
-        )
-    console.print(
-        f"gallery {name}: {report.enrolled} enrolled, {report.refused} refused, "
-        f"{report.skipped} already done, {report.unreadable} unreadable "
-        f"in {report.seconds:.1f} s ({report.per_second:.1f} photos/s)"
     )
-    if report.report_path:
-        console.print(f"refused and unreadable photos, with reasons: {report.report_path}")
+
+
+def _enrol(
+    name: str,
+    items: list[EnrolmentItem],
+    engine: EnrolEngine | None,
+    workers: int | None,
+    progress: ProgressCallback,
+) -> EnrolmentReport:
+    return run_enrolment(
+        settings(), sessions(), name, items, engine=engine, workers=workers, progress=progress
+    )
 
 
 @app.command()

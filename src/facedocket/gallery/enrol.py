@@ -136,7 +136,7 @@ def _enrol(
             writer.write(pending)
             pending = []
         if progress:
-            progress(writer.done, len(items))
+            progress(writer.done + len(pending), len(items))
     writer.write(pending)
     if progress:
         progress(len(items), len(items))
@@ -193,7 +193,7 @@ def _run(
     # Spawned, not forked: the parent may hold threads (ONNX Runtime, OpenMP) that a fork
     # would copy in a locked state.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(count, context, worker.start, (settings,)) as pool:
+    with ProcessPoolExecutor(count, context, worker.start, (settings, os.getpid())) as pool:
         in_flight: set[Future[tuple[list[Outcome], StageSeconds]]] = set()
         for batch in batches:
             in_flight.add(pool.submit(worker.process, batch))

@@ -3,12 +3,18 @@
 Each worker loads the models once (in ``start``, or a Ray actor's constructor) and then
 turns batches of photo bytes into templates or refusals. Nothing here touches the
 database: results go back to the parent, which alone writes, so a crash of a worker can
-never leave a half-written record.
+never leave a half-written record. A worker process also dies with its parent: a killed
+enrolment must not leave workers of hundreds of megabytes behind.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import os
+import signal
+import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -96,12 +102,41 @@ def timed(seconds: StageSeconds, stage: str) -> Iterator[None]:
 _pipeline: FacePipeline | None = None
 
 
-def start(settings: Settings) -> None:
-    """Process initialiser: build the pipeline and load every model now, not mid-batch."""
+# prctl(2) option: the signal this process receives when the thread that made it ends.
+PR_SET_PDEATHSIG = 1
+WATCH_SECONDS = 1.0
+
+
+def start(settings: Settings, parent: int) -> None:
+    """Process initialiser: tie this worker's life to ``parent``, then build the pipeline
+    and load every model now, not mid-batch."""
     global _pipeline  # noqa: PLW0603 - one pipeline per worker process is the point
+    die_with(parent)
     _pipeline = build_pipeline(settings)
     size = _pipeline.embedder.card.chip_size
     _pipeline.embedder.embed(np.zeros((1, size, size, 3), dtype=np.uint8))
+
+
+def die_with(parent: int) -> None:
+    """End this process when ``parent`` does, even by ``kill -9``, which runs no clean-up.
+
+    Linux sends the signal itself (``PR_SET_PDEATHSIG``; it follows the parent thread that
+    started the worker, which in enrolment lives as long as the pool). Everywhere, a
+    watchdog thread sees the process re-parented and exits; the check after the ``prctl``
+    covers a parent that died before it.
+    """
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)  # nothing to save: a worker holds no state the parent has not written
 
 
 def process(jobs: list[Job]) -> tuple[list[Outcome], StageSeconds]:
