@@ -115,6 +115,11 @@ class Settings(BaseSettings):
         description="Photos per batch when the embedder runs on a GPU: large enough to keep "
         "it busy, small enough for its memory (each photo is two chips with the mirror).",
     )
+    photo_root: Path | None = Field(
+        default=None,
+        description="Where the gallery's photos live: enrolled photos under it are kept "
+        "relative to it (so the store can move), others by absolute path. Absolute.",
+    )
     faces_dir: Path = Field(
         default=Path("../shared/data/faces"), description="The development photo set."
     )
@@ -174,6 +179,15 @@ class Settings(BaseSettings):
             raise ValueError("not base64") from None
         if len(raw) != 32:
             raise ValueError(f"an Ed25519 private key is 32 bytes, this one is {len(raw)}")
+        return value
+
+    @field_validator("photo_root")
+    @classmethod
+    def _absolute_root(cls, value: Path | None) -> Path | None:
+        # A relative root would mean another folder for each working directory: the bug
+        # that stored locations exist to prevent.
+        if value is not None and not value.is_absolute():
+            raise ValueError(f"must be an absolute path, not {str(value)!r}")
         return value
 
     @field_validator("index_backend", mode="before")

@@ -5,8 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from facedocket.gallery.sources import ManifestError, from_folder, from_manifest
+from facedocket.gallery.sources import (
+    ManifestError,
+    from_folder,
+    from_manifest,
+    photo_path,
+    stored_location,
+)
+from facedocket.settings import Settings
 
 
 def test_folder_per_person(tmp_path: Path) -> None:
@@ -62,3 +70,36 @@ def test_manifest_with_no_rows_refused(tmp_path: Path) -> None:
     manifest.write_text("record_id,name,photo\n")
     with pytest.raises(ManifestError, match="lists no photos"):
         from_manifest(manifest)
+
+
+def test_locations_are_kept_absolute_whatever_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "photos" / "Ada").mkdir(parents=True)
+    (tmp_path / "photos" / "Ada" / "1.jpg").write_bytes(b"x")
+    monkeypatch.chdir(tmp_path)
+    (item,) = from_folder(Path("photos"))
+    kept = stored_location(item.path, None)
+    assert kept == str(tmp_path / "photos" / "Ada" / "1.jpg")
+    monkeypatch.chdir(tmp_path / "photos" / "Ada")
+    assert photo_path(kept, None).read_bytes() == b"x"
+    # ``..`` in what an operator typed is folded away, not kept.
+    assert stored_location(Path("../Ada/./1.jpg"), None) == kept
+
+
+def test_locations_under_the_photo_root_move_with_it(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    (root / "Ada").mkdir(parents=True)
+    (root / "Ada" / "1.jpg").write_bytes(b"x")
+    kept = stored_location(root / "Ada" / "1.jpg", root)
+    assert kept == "Ada/1.jpg"
+    moved = tmp_path / "moved"
+    root.rename(moved)
+    assert photo_path(kept, moved).read_bytes() == b"x"
+    # Outside the root a photo is kept by its absolute path; a look-alike prefix is outside.
+    assert stored_location(tmp_path / "store2" / "b.jpg", root) == str(tmp_path / "store2/b.jpg")
+
+
+def test_photo_root_must_be_absolute(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="absolute path"):
+        Settings(data_dir=tmp_path, photo_root=Path("photos"))

@@ -22,6 +22,7 @@ from facedocket.cases.review import released_lead_ids
 from facedocket.cases.roles import Actor, Role
 from facedocket.faces.errors import ImageError
 from facedocket.faces.images import DecodeLimits, decode_image
+from facedocket.gallery.sources import photo_path
 from facedocket.settings import Settings
 from facedocket.store.schema import Candidate, Document, Photo
 
@@ -68,7 +69,8 @@ def candidate_photo(
             raise NotFound(f"no candidate {candidate_id} in request {request_id}")
         role = Role.REQUESTER
     photo = session.get_one(Photo, candidate.photo_id)
-    content, media_type = _viewable(settings, Path(photo.source))
+    location = photo_path(photo.source, settings.photo_root)
+    content, media_type = _viewable(settings, location)
     log(
         session,
         actor,

@@ -7,6 +7,7 @@ column or an empty field is refused as a whole before any photo is touched.
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,3 +73,21 @@ def _rows(path: Path, reader: csv.DictReader[str]) -> Iterator[EnrolmentItem]:
             path=photo if photo.is_absolute() else path.parent / photo,
             attributes=attributes,
         )
+
+
+def stored_location(path: Path, root: Path | None) -> str:
+    """Where a photo is, as the gallery keeps it: relative to the photo root when under it,
+    else absolute. Never relative to the folder an enrolment happened to run in, which the
+    service (started elsewhere) could not find again. ``..`` is folded away, links kept."""
+    absolute = Path(os.path.abspath(path))
+    if root is not None and absolute.is_relative_to(root):
+        return absolute.relative_to(root).as_posix()
+    return str(absolute)
+
+
+def photo_path(location: str, root: Path | None) -> Path:
+    """The file a stored location names. A relative one is under the photo root; rows
+    written before locations were stored resolved are found by setting the root to the
+    folder their enrolment ran in."""
+    path = Path(location)
+    return path if path.is_absolute() or root is None else root / path
