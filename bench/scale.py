@@ -379,11 +379,13 @@ def writer_speed(count: int, backend: str, url: str | None) -> dict[str, Any]:
 
     from sqlalchemy import text  # noqa: PLC0415
 
-    from facedocket.gallery.enrol import EnrolmentReport, _Writer  # noqa: PLC0415
+    from facedocket.gallery.enrol import EnrolmentReport  # noqa: PLC0415
     from facedocket.gallery.indexes import open_index  # noqa: PLC0415
+    from facedocket.gallery.record import Enroller  # noqa: PLC0415
     from facedocket.gallery.records import ensure_gallery  # noqa: PLC0415
     from facedocket.gallery.sources import EnrolmentItem  # noqa: PLC0415
     from facedocket.gallery.worker import Enrolled  # noqa: PLC0415
+    from facedocket.gallery.writer import Writer  # noqa: PLC0415
     from facedocket.settings import Settings  # noqa: PLC0415
     from facedocket.store.db import make_engine, session_factory, transaction  # noqa: PLC0415
     from facedocket.store.migrate import upgrade  # noqa: PLC0415
@@ -415,7 +417,10 @@ def writer_speed(count: int, backend: str, url: str | None) -> dict[str, Any]:
         items = [EnrolmentItem(f"r{i}", f"Person {i}", Path(f"/p/{i}.jpg")) for i in range(count)]
         rng = np.random.default_rng(0)
         report = EnrolmentReport(gallery="writer", total=count)
-        writer = _Writer(sessions, gallery_id, model_id, items, report, index)
+        by = Enroller("bench")
+        writer = Writer(
+            sessions, "writer", gallery_id, model_id, items, report, index, None, by, {}
+        )
         began = time.perf_counter()
         for start in range(0, count, 256):
             vectors = rng.standard_normal((min(256, count - start), 128)).astype(np.float32)
@@ -431,7 +436,8 @@ def writer_speed(count: int, backend: str, url: str | None) -> dict[str, Any]:
                         v.tobytes(),
                     )
                     for i, v in enumerate(vectors)
-                ]
+                ],
+                final=start + 256 >= count,
             )
         seconds = time.perf_counter() - began
         engine.dispose()

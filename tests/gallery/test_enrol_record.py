@@ -68,7 +68,14 @@ def test_an_enrolment_records_the_gallery_the_run_and_its_counts(
     with sessions() as session:
         run = session.scalar(select(AuditEntry.seq).where(AuditEntry.action == STARTED))
         assert verify(session).ok
-    assert finished == {"run": run, "enrolled": 3, "refused": 0, "skipped": 0, "unreadable": 0}
+    assert finished == {
+        "run": run,
+        "enrolled": 3,
+        "refused": 0,
+        "skipped": 0,
+        "unreadable": 0,
+        "conflicts": 0,
+    }
 
     enrol(settings, sessions, "licences", photos, workers=1, by=Enroller("admin.one", "x"))
     again = entries(sessions)[3:]

@@ -9,7 +9,7 @@ so it can never hold what the record lacks.
 
 Two engines do the per-photo work: this machine's processes (``local``), or Ray actors on
 a cluster (``ray``, in ``ray_engine``). Both hand their outcomes back to this process,
-which writes them all through the one ``_Writer``.
+which writes them all through the one ``Writer``.
 """
 
 from __future__ import annotations
@@ -24,30 +24,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from facedocket.faces.registry import build_pipeline, load_embedder
 from facedocket.faces.runtime import uses_gpu
 from facedocket.gallery import worker
-from facedocket.gallery.index import VectorIndex
 from facedocket.gallery.indexes import open_index, save_index
 from facedocket.gallery.record import Enroller, recorded_run
 from facedocket.gallery.records import ensure_gallery, ensure_model_record
 from facedocket.gallery.sources import EnrolmentItem
-from facedocket.gallery.worker import (
-    Enrolled,
-    Job,
-    Outcome,
-    Refused,
-    Skipped,
-    StageSeconds,
-    Unreadable,
-)
+from facedocket.gallery.worker import Job, Outcome, Skipped, StageSeconds, Unreadable
+from facedocket.gallery.writer import Failure, Writer, recorded_refusals
 from facedocket.settings import EnrolEngine, Settings
 from facedocket.store.db import transaction
-from facedocket.store.schema import EnrolmentRejection, Person, Photo, Template
+from facedocket.store.schema import Photo
 
 Progress = Callable[[int, int], None]
 
@@ -60,6 +51,7 @@ class EnrolmentReport:
     refused: int = 0
     skipped: int = 0
     unreadable: int = 0
+    conflicts: int = 0
     seconds: float = 0.0
     stage_seconds: StageSeconds = field(default_factory=dict)
     report_path: Path | None = None
@@ -94,7 +86,16 @@ def enrol(
     report = EnrolmentReport(gallery=gallery_name, total=len(items))
     with recorded_run(sessions, who, report, items, engine or settings.enrol_engine):
         _enrol(
-            settings, sessions, report, items, engine, workers, batch_size, commit_every, progress
+            settings,
+            sessions,
+            report,
+            who,
+            items,
+            engine,
+            workers,
+            batch_size,
+            commit_every,
+            progress,
         )
     return report
 
@@ -103,6 +104,7 @@ def _enrol(
     settings: Settings,
     sessions: sessionmaker[Session],
     report: EnrolmentReport,
+    who: Enroller,
     items: list[EnrolmentItem],
     engine: EnrolEngine | None,
     workers: int | None,
@@ -116,10 +118,22 @@ def _enrol(
     with transaction(sessions) as session:
         gallery_id = ensure_gallery(session, gallery_name).id
         model_id = ensure_model_record(session, embedder).id
-        known = _known_hashes(session, gallery_id)
+        refusals = recorded_refusals(session, gallery_id)
+        known = _enrolled_hashes(session, gallery_id) | refusals.keys()
     with sessions() as session:
         index = open_index(session, settings, gallery_id, model_id)
-    writer = _Writer(sessions, gallery_id, model_id, items, report, index)
+    writer = Writer(
+        sessions,
+        gallery_name,
+        gallery_id,
+        model_id,
+        items,
+        report,
+        index,
+        photo_root=settings.photo_root,
+        by=who,
+        refusals=refusals,
+    )
     size = batch_size or (settings.gpu_batch_size if uses_gpu() else settings.enrol_batch_size)
     if (engine or settings.enrol_engine) == "ray":
         from facedocket.gallery import ray_engine  # noqa: PLC0415 - Ray loads in seconds
@@ -137,7 +151,7 @@ def _enrol(
             pending = []
         if progress:
             progress(writer.done + len(pending), len(items))
-    writer.write(pending)
+    writer.write(pending, final=True)
     if progress:
         progress(len(items), len(items))
     if writer.changed_index:
@@ -146,7 +160,7 @@ def _enrol(
     report.report_path = _write_report(settings, gallery_name, writer.failures)
 
 
-def _jobs(items: list[EnrolmentItem], known: set[str], writer: _Writer) -> Iterator[Job]:
+def _jobs(items: list[EnrolmentItem], known: set[str], writer: Writer) -> Iterator[Job]:
     """Photos to process on this machine: read and hashed here, the known ones skipped."""
     for position, item in enumerate(items):
         read = worker.read_photo(position, item.path)
@@ -161,12 +175,8 @@ def _jobs(items: list[EnrolmentItem], known: set[str], writer: _Writer) -> Itera
         yield position, digest, data
 
 
-def _known_hashes(session: Session, gallery_id: int) -> set[str]:
-    photos = session.scalars(select(Photo.sha256).where(Photo.gallery_id == gallery_id))
-    refused = session.scalars(
-        select(EnrolmentRejection.sha256).where(EnrolmentRejection.gallery_id == gallery_id)
-    )
-    return set(photos) | set(refused)
+def _enrolled_hashes(session: Session, gallery_id: int) -> set[str]:
+    return set(session.scalars(select(Photo.sha256).where(Photo.gallery_id == gallery_id)))
 
 
 def _batches(jobs: Iterable[Job], size: int) -> Iterator[list[Job]]:
@@ -205,122 +215,7 @@ def _run(
             yield future.result()
 
 
-@dataclass
-class _Writer:
-    """Writes outcomes in transactions of whole photos, then the batch's templates to the
-    index, and keeps the report's counts. Every engine's outcomes come through here."""
-
-    sessions: sessionmaker[Session]
-    gallery_id: int
-    model_id: int
-    items: list[EnrolmentItem]
-    report: EnrolmentReport
-    index: VectorIndex
-    failures: list[tuple[str, str, str, str]] = field(default_factory=list)
-    # Photos written in this run: the same photo twice in one manifest is enrolled once,
-    # whichever worker saw it (the local engine drops repeats before; Ray workers cannot).
-    written: set[str] = field(default_factory=set)
-    done: int = 0
-    changed_index: bool = False
-
-    def write(self, outcomes: list[Outcome]) -> None:
-        self.done += len(outcomes)
-        items = self.items
-        enrolled: list[Enrolled] = []
-        refused: list[Refused] = []
-        for o in outcomes:
-            if isinstance(o, Unreadable):
-                self.report.unreadable += 1
-                self.failures.append((str(items[o.position].path), "", "unreadable", o.reason))
-            elif isinstance(o, Skipped) or o.sha256 in self.written:
-                self.report.skipped += 1
-            elif isinstance(o, Enrolled):
-                self.written.add(o.sha256)
-                enrolled.append(o)
-            else:
-                self.written.add(o.sha256)
-                refused.append(o)
-        if not enrolled and not refused:
-            return
-        with transaction(self.sessions) as session:
-            persons = _persons(session, self.gallery_id, [items[o.position] for o in enrolled])
-            photos = [
-                Photo(
-                    gallery_id=self.gallery_id,
-                    person_id=persons[items[o.position].record_id].id,
-                    sha256=o.sha256,
-                    source=str(items[o.position].path),
-                    width=o.width,
-                    height=o.height,
-                )
-                for o in enrolled
-            ]
-            session.add_all(photos)
-            session.flush()
-            templates = [
-                Template(
-                    gallery_id=self.gallery_id,
-                    person_id=photo.person_id,
-                    photo_id=photo.id,
-                    model_id=self.model_id,
-                    vector=o.vector,
-                    box=o.box,
-                    quality=o.quality,
-                )
-                for photo, o in zip(photos, enrolled, strict=True)
-            ]
-            session.add_all(templates)
-            session.add_all(
-                EnrolmentRejection(
-                    gallery_id=self.gallery_id,
-                    sha256=o.sha256,
-                    source=str(items[o.position].path),
-                    code=o.code,
-                    reason=o.reason,
-                )
-                for o in refused
-            )
-            session.flush()
-            ids = np.array([t.id for t in templates], dtype=np.int64)
-        # After the commit: an index may lag the record (opening it catches up), never lead.
-        if enrolled:
-            vectors = np.vstack([np.frombuffer(o.vector, dtype=np.float32) for o in enrolled])
-            self.index.add(ids, vectors)
-            self.changed_index = True
-        self.report.enrolled += len(enrolled)
-        self.report.refused += len(refused)
-        self.failures.extend(
-            (str(items[o.position].path), o.sha256, o.code, o.reason) for o in refused
-        )
-
-
-def _persons(session: Session, gallery_id: int, items: list[EnrolmentItem]) -> dict[str, Person]:
-    """The persons of ``items`` by record id, creating those not yet in the gallery."""
-    wanted = {item.record_id: item for item in items}
-    found: dict[str, Person] = {}
-    keys = list(wanted)
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        found.update(
-            (person.record_id, person)
-            for person in session.scalars(
-                select(Person).where(Person.gallery_id == gallery_id, Person.record_id.in_(chunk))
-            )
-        )
-    new = [
-        Person(gallery_id=gallery_id, record_id=key, name=item.name, attributes=item.attributes)
-        for key, item in wanted.items()
-        if key not in found
-    ]
-    session.add_all(new)
-    session.flush()
-    found.update((person.record_id, person) for person in new)
-    return found
-
-
-def _write_report(
-    settings: Settings, gallery_name: str, failures: list[tuple[str, str, str, str]]
-) -> Path | None:
+def _write_report(settings: Settings, gallery_name: str, failures: list[Failure]) -> Path | None:
     if not failures:
         return None
     folder = settings.data_dir / "reports"

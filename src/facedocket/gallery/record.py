@@ -123,6 +123,7 @@ def _end(
         "refused": report.refused,
         "skipped": report.skipped,
         "unreadable": report.unreadable,
+        "conflicts": report.conflicts,
     }
     with transaction(sessions) as session:
         log(session, by, action, report.gallery, {"run": run, **counts, **details})
