@@ -3,12 +3,17 @@ defaults outside development."""
 
 from __future__ import annotations
 
+import logging
+import re
+
 import pytest
+import sqlalchemy
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from tests.web.conftest import Web, csrf_of
 
 from facedocket.settings import Settings
+from facedocket.store.db import transaction
 from facedocket.web.app import create_app
 
 KEY = "x" * 44
@@ -107,6 +112,45 @@ def test_oversized_and_unmeasured_bodies_are_refused_unread(light: Web) -> None:
 
     chunked = light.client.post("/login", content=chunks())  # type: ignore[arg-type]
     assert chunked.status_code == 411
+
+
+def test_a_database_error_is_logged_once_without_its_data_under_a_shown_reference(
+    light: Web, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = light.app
+    private = {"case": "CASE-2026-0042-SECRET", "narrative": "Witness Jane Roe saw him"}
+
+    def failing_statement() -> None:
+        with transaction(app.state.services.sessions) as session:
+            session.execute(
+                sqlalchemy.text(
+                    "INSERT INTO no_such_table (case_number, narrative) VALUES (:case, :narrative)"
+                ),
+                private,
+            )
+
+    app.get("/api/v1/db-boom", include_in_schema=False)(failing_statement)
+    app.get("/db-boom", include_in_schema=False)(failing_statement)
+    client = TestClient(app, raise_server_exceptions=False)
+    for url in ("/api/v1/db-boom", "/db-boom"):
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG):
+            answered = client.get(url)
+        assert answered.status_code == 500
+        if url.startswith("/api/"):
+            reference = answered.json()["detail"]["correlation_id"]
+        else:
+            (reference,) = re.findall(r"Reference: <code>([0-9a-f]{16})</code>", answered.text)
+        assert reference in answered.text
+        errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+        assert len(errors) == 1
+        logged = caplog.text
+        assert reference in errors[0].getMessage() and "no_such_table" in logged
+        assert "OperationalError" in logged or "ProgrammingError" in logged
+        for value in private.values():
+            assert value not in logged and value not in answered.text
+        assert "CASE-2026" not in logged and "Jane Roe" not in logged
+        assert answered.headers["x-content-type-options"] == "nosniff"
 
 
 def test_failures_show_a_plain_message_and_no_trace(light: Web) -> None:

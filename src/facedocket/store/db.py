@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; for SQLite it creates the folder and turns constraints on."""
+    """An engine for ``url``; for SQLite it creates the folder and turns constraints on.
+
+    Statement parameters are case numbers, narratives, names and token prefixes: an error
+    never quotes them (``hide_parameters``), so no log or trace holds them.
+    """
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

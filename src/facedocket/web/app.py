@@ -18,6 +18,7 @@ from facedocket.store.db import make_engine, session_factory
 from facedocket.store.migrate import upgrade
 from facedocket.web import errors
 from facedocket.web.api import account, directory, examination, galleries, record, requests
+from facedocket.web.failures import ServerErrors
 from facedocket.web.render import uswds_available
 from facedocket.web.security import Hardening
 from facedocket.web.services import Services
@@ -49,8 +50,10 @@ def create_app(
     )
     app.state.services = Services.start(settings, sessions, pipeline)
     app.state.uswds = uswds_available(settings)
-    app.add_middleware(Hardening, settings=settings)
     errors.install(app)
+    # Innermost, so that the answer to a crash still gets the hardening headers.
+    app.add_middleware(ServerErrors)
+    app.add_middleware(Hardening, settings=settings)
     for router in (account, directory, galleries, requests, examination, record):
         app.include_router(router.router, prefix=API, responses=errors.RESPONSES)
     for pages in (auth, cases, review, oversight, admin):

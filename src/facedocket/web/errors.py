@@ -7,7 +7,6 @@ state, 422 when what was sent is not acceptable).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 from urllib.parse import quote
 
@@ -26,8 +25,6 @@ from facedocket.policy import PolicyError
 from facedocket.web.deps import CsrfError, NotSignedInError, WrongRoleError
 from facedocket.web.render import page
 from facedocket.web.schemas.common import ErrorPublic
-
-log = logging.getLogger("facedocket.web")
 
 FORBIDDEN = {
     "wrong_role",
@@ -70,12 +67,24 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def answer(request: Request, status: int, code: str, reasons: list[str]) -> Response:
+def answer(
+    request: Request, status: int, code: str, reasons: list[str], correlation: str | None = None
+) -> Response:
     if is_api(request):
         detail: Any = {"code": code, "reasons": reasons}
+        if correlation:
+            detail["correlation_id"] = correlation
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
-    return page(request, "error.html", None, status=status, status_code=status, reasons=reasons)
+    return page(
+        request,
+        "error.html",
+        None,
+        status=status,
+        status_code=status,
+        reasons=reasons,
+        correlation_id=correlation,
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -141,13 +150,6 @@ def install(app: FastAPI) -> None:
                 {"detail": error.detail}, status_code=error.status_code, headers=error.headers
             )
         return answer(request, error.status_code, "http", [str(error.detail)])
-
-    @app.exception_handler(Exception)
-    async def failure(request: Request, error: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return answer(
-            request, 500, "server_error", ["Something went wrong on our side; it was logged."]
-        )
 
 
 def _sentences(errors: Any) -> list[str]:

@@ -43,6 +43,9 @@ class Problem(Public):
 
     code: str
     reasons: list[str]
+    correlation_id: str | None = Field(
+        default=None, description="On a server error: the reference its log line carries."
+    )
 
 
 class ErrorPublic(Public):
