@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
+from facedocket.private_files import private_folder
 from facedocket.settings import Settings
 
 
@@ -60,7 +61,7 @@ def existing_signing_key(settings: Settings) -> Ed25519PrivateKey | None:
 def _write_new_key(path: Path) -> None:
     # Written under a temporary name, then linked into place: two processes starting at
     # once end up with the same key, never with a half-written one.
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     raw = Ed25519PrivateKey.generate().private_bytes(
         Encoding.Raw, PrivateFormat.Raw, NoEncryption()

@@ -42,6 +42,7 @@ from facedocket.faces import dlib_network as dn
 from facedocket.faces.dlib_format import ModelFileError
 from facedocket.faces.dlib_network import Wrapper
 from facedocket.faces.dlib_resnet_arch import ANET, EMBEDDING_SIZE, Step, default_padding
+from facedocket.private_files import private_folder
 
 INPUT_NAME = "chips"
 OUTPUT_NAME = "embedding"
@@ -269,7 +270,7 @@ def load_or_convert(dat_path: Path, cache_dir: Path) -> Path:
     if target.is_file():
         return target
     model = _convert_bytes(data, str(dat_path))
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".onnx")
     try:
         with os.fdopen(fd, "wb") as out:

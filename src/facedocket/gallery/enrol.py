@@ -36,6 +36,7 @@ from facedocket.gallery.records import ensure_gallery, ensure_model_record
 from facedocket.gallery.sources import EnrolmentItem
 from facedocket.gallery.worker import Job, Outcome, Skipped, StageSeconds, Unreadable
 from facedocket.gallery.writer import Failure, Writer, recorded_refusals
+from facedocket.private_files import open_private, private_folder
 from facedocket.settings import EnrolEngine, Settings
 from facedocket.store.db import transaction
 from facedocket.store.schema import Photo
@@ -219,10 +220,10 @@ def _write_report(settings: Settings, gallery_name: str, failures: list[Failure]
     if not failures:
         return None
     folder = settings.data_dir / "reports"
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = folder / f"enrolment-{gallery_name}-{stamp}.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with open_private(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["photo", "sha256", "code", "reason"])
         writer.writerows(failures)

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from facedocket.gallery.index.base import Ids, SearchHits, Vectors
+from facedocket.private_files import open_private, private_folder
 
 # faiss bundles stubs that cover little of its SWIG API (search parameters, id maps).
 faiss: Any = _faiss
@@ -127,7 +128,7 @@ class FaissIndex:
         return SearchHits(scores=scores, ids=ids.astype(np.int64))
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         buffer = io.BytesIO()
         np.savez(
             buffer,
@@ -137,7 +138,7 @@ class FaissIndex:
             kind=np.array(self.kind),
         )
         temporary = path.with_suffix(path.suffix + ".tmp")
-        with temporary.open("wb") as handle:
+        with open_private(temporary) as handle:
             handle.write(buffer.getvalue())
             handle.flush()
             os.fsync(handle.fileno())

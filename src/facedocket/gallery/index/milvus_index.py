@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from pymilvus import DataType, MilvusClient
 
 from facedocket.gallery.index.base import Ids, SearchHits, Vectors
+from facedocket.private_files import open_private, private_folder
 
 IndexType = Literal["FLAT", "HNSW"]
 # Ids per membership query and rows per insert: well inside gRPC's message limit.
@@ -48,7 +49,7 @@ def client_for(uri: str, token: str | None) -> Any:
     with _clients_lock:
         if key not in _clients:
             if is_lite(uri):
-                Path(uri).parent.mkdir(parents=True, exist_ok=True)
+                private_folder(Path(uri).parent)
             _clients[key] = MilvusClient(uri=uri, token=token or "")
         return _clients[key]
 
@@ -223,7 +224,7 @@ class MilvusIndex:
     def save(self, path: Path) -> None:
         """Flush to Milvus's storage and write where the vectors live (no secrets) to ``path``."""
         self._client.flush(self.collection)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         descriptor = {
             "backend": "milvus",
             "uri": self.uri,
@@ -235,7 +236,7 @@ class MilvusIndex:
             "ef_search": self.ef_search,
         }
         temporary = path.with_suffix(path.suffix + ".tmp")
-        with temporary.open("w", encoding="utf-8") as handle:
+        with open_private(temporary, "w", encoding="utf-8") as handle:
             json.dump(descriptor, handle, indent=2)
             handle.flush()
             os.fsync(handle.fileno())
