@@ -132,6 +132,11 @@ class Settings(BaseSettings):
         "bytes. When unset, a development key is generated into <data_dir>/audit-signing.key "
         "(mode 0600) on first use.",
     )
+    totp_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key (url-safe base64 of 32 bytes) sealing TOTP seeds at rest. "
+        "When unset, a development key is generated into <data_dir>/totp.key (mode 0600).",
+    )
 
     # The web service. Defaults suit a developer's machine; outside development every
     # default that would be insecure must be replaced explicitly (see ``_safe_outside_dev``).
@@ -190,6 +195,19 @@ class Settings(BaseSettings):
             raise ValueError(f"must be an absolute path, not {str(value)!r}")
         return value
 
+    @field_validator("totp_key")
+    @classmethod
+    def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(value.get_secret_value().strip().encode())
+        except (binascii.Error, ValueError):
+            raise ValueError("not url-safe base64") from None
+        if len(raw) != 32:
+            raise ValueError(f"a Fernet key is 32 bytes, this one is {len(raw)}")
+        return value
+
     @field_validator("index_backend", mode="before")
     @classmethod
     def _plain_milvus(cls, value: object) -> object:
@@ -215,6 +233,8 @@ class Settings(BaseSettings):
             problems.append("FACEDOCKET_SECURE_COOKIES=true (serve over HTTPS)")
         if self.audit_signing_key is None:
             problems.append("FACEDOCKET_AUDIT_SIGNING_KEY from the agency's secret store")
+        if self.totp_key is None:
+            problems.append("FACEDOCKET_TOTP_KEY (sealing TOTP seeds) from the secret store")
         if self.db_url.startswith("sqlite") and not self.allow_sqlite:
             problems.append(
                 "a PostgreSQL FACEDOCKET_DATABASE_URL (or FACEDOCKET_ALLOW_SQLITE=true)"
@@ -245,6 +265,11 @@ class Settings(BaseSettings):
     def milvus_target(self) -> str:
         """The Milvus URI, always set: the configured cluster or the local milvus-lite file."""
         return self.milvus_uri or str(self.data_dir / "milvus.db")
+
+    @property
+    def totp_key_file(self) -> Path:
+        """Where the development TOTP key lives when none is configured."""
+        return self.data_dir / "totp.key"
 
     @property
     def audit_signing_key_file(self) -> Path:

@@ -8,6 +8,7 @@ import re
 
 import pytest
 import sqlalchemy
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from tests.web.conftest import Web, csrf_of
@@ -17,6 +18,7 @@ from facedocket.store.db import transaction
 from facedocket.web.app import create_app
 
 KEY = "x" * 44
+TOTP_KEY = Fernet.generate_key().decode()
 
 
 def test_every_answer_carries_the_security_headers(light: Web) -> None:
@@ -43,6 +45,7 @@ def test_production_adds_hsts_and_secure_host_cookies(light: Web, tmp_path: obje
             "secret_key": KEY,
             "secure_cookies": True,
             "audit_signing_key": "A" * 43 + "=",
+            "totp_key": TOTP_KEY,
             "allow_sqlite": True,
         }
     )
@@ -58,7 +61,7 @@ def test_production_settings_refuse_every_insecure_default(monkeypatch: pytest.M
     with pytest.raises(ValidationError) as refused:
         Settings(environment="production")
     message = str(refused.value)
-    for needed in ("SECRET_KEY", "SECURE_COOKIES", "AUDIT_SIGNING_KEY", "PostgreSQL"):
+    for needed in ("SECRET_KEY", "SECURE_COOKIES", "AUDIT_SIGNING_KEY", "TOTP_KEY", "PostgreSQL"):
         assert needed in message
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(
@@ -66,6 +69,7 @@ def test_production_settings_refuse_every_insecure_default(monkeypatch: pytest.M
             secret_key="short",
             secure_cookies=True,
             audit_signing_key="A" * 43 + "=",
+            totp_key=TOTP_KEY,
             database_url="postgresql+psycopg://db/facedocket",
         )
     fine = Settings(
@@ -73,6 +77,7 @@ def test_production_settings_refuse_every_insecure_default(monkeypatch: pytest.M
         secret_key=KEY,
         secure_cookies=True,
         audit_signing_key="A" * 43 + "=",
+        totp_key=TOTP_KEY,
         database_url="postgresql+psycopg://db/facedocket",
     )
     assert fine.environment == "production"
@@ -80,6 +85,7 @@ def test_production_settings_refuse_every_insecure_default(monkeypatch: pytest.M
     monkeypatch.setenv("FACEDOCKET_SECRET_KEY", KEY)
     monkeypatch.setenv("FACEDOCKET_SECURE_COOKIES", "true")
     monkeypatch.setenv("FACEDOCKET_AUDIT_SIGNING_KEY", "A" * 43 + "=")
+    monkeypatch.setenv("FACEDOCKET_TOTP_KEY", TOTP_KEY)
     with pytest.raises(ValidationError, match="PostgreSQL"):
         Settings()
     monkeypatch.setenv("FACEDOCKET_ALLOW_SQLITE", "true")

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import stat
 import time
 from datetime import timedelta
 
 import pyotp
+import pytest
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from tests.web.conftest import PASSWORD, Web, csrf_of, sign_in
 
-from facedocket.store.schema import LoginAttempt, WebSession
+from facedocket.accounts.seeds import SeedCipher, SeedKeyError
+from facedocket.settings import Settings
+from facedocket.store.db import transaction
+from facedocket.store.schema import LoginAttempt, TotpSecret, User, WebSession
+from facedocket.web.app import create_app
 
 
 def test_a_session_is_a_random_cookie_whose_digest_alone_is_stored(light: Web) -> None:
@@ -125,3 +134,38 @@ def test_deactivating_a_user_ends_their_sessions(light: Web) -> None:
     officer = light.call("officer", "GET", "/api/v1/me").json()["id"]
     light.call("admin", "PATCH", f"/api/v1/users/{officer}", json={"active": False})
     assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_totp_seed_is_stored_sealed_and_an_old_plain_one_is_sealed_at_start(
+    light: Web,
+) -> None:
+    light.browser("officer")
+    secret = light.call("officer", "POST", "/api/v1/me/totp").json()["secret"]
+    with light.world.sessions() as session:
+        (stored,) = session.scalars(select(TotpSecret.secret)).all()
+    assert secret not in stored and stored.startswith("gAAAAA")
+    assert SeedCipher.of(light.world.settings).open(stored) == secret
+    assert stat.S_IMODE(light.world.settings.totp_key_file.stat().st_mode) == 0o600
+    totp = pyotp.TOTP(secret)
+    light.call("officer", "POST", "/api/v1/me/totp/confirm", json={"code": totp.now()})
+
+    with transaction(light.world.sessions) as session:  # as a database from before
+        session.get_one(TotpSecret, _officer_id(session)).secret = secret
+    restarted = create_app(light.world.settings, light.world.sessions, light.world.pipeline)
+    with light.world.sessions() as session:
+        (resealed,) = session.scalars(select(TotpSecret.secret)).all()
+    assert resealed.startswith("gAAAAA") and secret not in resealed
+    client = TestClient(restarted)
+    assert sign_in(client, "officer", PASSWORD, totp.at(time.time() + 30)).status_code == 303
+
+
+def test_a_seed_sealed_with_another_key_does_not_open(light: Web) -> None:
+    sealed = SeedCipher(Fernet.generate_key()).seal("JBSWY3DPEHPK3PXP")
+    with pytest.raises(SeedKeyError, match="sealed with another key"):
+        SeedCipher(Fernet.generate_key()).open(sealed)
+    with pytest.raises(ValidationError, match="a Fernet key is 32 bytes"):
+        Settings(totp_key="c2hvcnQ=")
+
+
+def _officer_id(session: Session) -> int:
+    return session.scalars(select(User.id).where(User.username == "officer")).one()

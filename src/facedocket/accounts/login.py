@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from facedocket.accounts.passwords import check_password
 from facedocket.accounts.record import SELF, log_account
+from facedocket.accounts.seeds import SeedCipher
 from facedocket.accounts.throttle import WINDOW, record_attempt, throttled
 from facedocket.accounts.totp import check_totp, totp_enabled
 from facedocket.store.schema import User
@@ -33,7 +34,13 @@ class LoginOutcome:
 
 
 def authenticate(
-    session: Session, username: str, password: str, code: str, remote: str, at: datetime
+    session: Session,
+    cipher: SeedCipher,
+    username: str,
+    password: str,
+    code: str,
+    remote: str,
+    at: datetime,
 ) -> LoginOutcome:
     """Check the factors; the caller commits either way, so failures are counted."""
     if throttled(session, username, remote, at):
@@ -41,7 +48,7 @@ def authenticate(
     user = session.scalar(select(User).where(User.username == username.strip()))
     ok = check_password(session, user, password) and user is not None and user.active
     if ok and user is not None and totp_enabled(session, user.id):
-        ok = check_totp(session, user.id, code, at)
+        ok = check_totp(session, cipher, user.id, code, at)
     record_attempt(session, username, remote, ok, at)
     if not ok or user is None:
         return LoginOutcome(None, WRONG)

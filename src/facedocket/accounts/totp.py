@@ -1,7 +1,8 @@
 """An optional second factor: time-based one-time codes (RFC 6238) from an authenticator app.
 
 A secret counts only after the user proves their app has it by typing a first code, and
-each accepted code is remembered by its time step, so an overheard code is good once.
+each accepted code is remembered by its time step, so an overheard code is good once. The
+secret is stored sealed (``accounts.seeds``); it is opened only to check a code.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pyotp
 from sqlalchemy.orm import Session
 
 from facedocket.accounts.record import SELF, log_account
+from facedocket.accounts.seeds import SeedCipher
 from facedocket.cases.errors import Refused
 from facedocket.store.schema import TotpSecret, User
 from facedocket.store.schema.base import utcnow
@@ -33,37 +35,42 @@ def totp_enabled(session: Session, user_id: int) -> bool:
     return row is not None and row.confirmed_at is not None
 
 
-def begin_totp(session: Session, user: User) -> TotpStart:
+def begin_totp(session: Session, cipher: SeedCipher, user: User) -> TotpStart:
     """A new secret for the user's app; it takes effect once ``confirm_totp`` sees a code."""
     row = session.get(TotpSecret, user.id)
     if row is not None and row.confirmed_at is not None:
         raise Refused("a second factor is already on; turn it off first", code="totp_on")
     secret = pyotp.random_base32()
+    sealed = cipher.seal(secret)
     if row is None:
-        session.add(TotpSecret(user_id=user.id, secret=secret))
+        session.add(TotpSecret(user_id=user.id, secret=sealed))
     else:
-        row.secret, row.created_at, row.last_step = secret, utcnow(), None
+        row.secret, row.created_at, row.last_step = sealed, utcnow(), None
     session.flush()
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
     return TotpStart(secret, uri)
 
 
-def confirm_totp(session: Session, user: User, code: str, at: datetime | None = None) -> None:
+def confirm_totp(
+    session: Session, cipher: SeedCipher, user: User, code: str, at: datetime | None = None
+) -> None:
     row = session.get(TotpSecret, user.id)
     if row is None or row.confirmed_at is not None:
         raise Refused("start setting up a second factor first", code="totp_not_started")
-    if not _accept(row, code, at or utcnow()):
+    if not _accept(cipher, row, code, at or utcnow()):
         raise Refused("that code is not right; check the app's clock", code="wrong_code")
     row.confirmed_at = utcnow()
     log_account(session, user.username, SELF, "account.totp_enabled", user.id)
 
 
-def disable_totp(session: Session, user: User, code: str, at: datetime | None = None) -> None:
+def disable_totp(
+    session: Session, cipher: SeedCipher, user: User, code: str, at: datetime | None = None
+) -> None:
     """The user turns it off, proving with a current code that the factor is theirs."""
     row = session.get(TotpSecret, user.id)
     if row is None or row.confirmed_at is None:
         raise Refused("no second factor is on", code="totp_off")
-    if not _accept(row, code, at or utcnow()):
+    if not _accept(cipher, row, code, at or utcnow()):
         raise Refused("that code is not right", code="wrong_code")
     session.delete(row)
     log_account(session, user.username, SELF, "account.totp_disabled", user.id)
@@ -78,17 +85,17 @@ def reset_totp(session: Session, user: User, by: str) -> None:
     log_account(session, by, "administrator", "account.totp_reset", user.id)
 
 
-def check_totp(session: Session, user_id: int, code: str, at: datetime) -> bool:
+def check_totp(session: Session, cipher: SeedCipher, user_id: int, code: str, at: datetime) -> bool:
     """Whether ``code`` passes the user's confirmed second factor (and consume it)."""
     row = session.get(TotpSecret, user_id)
-    return row is not None and row.confirmed_at is not None and _accept(row, code, at)
+    return row is not None and row.confirmed_at is not None and _accept(cipher, row, code, at)
 
 
-def _accept(row: TotpSecret, code: str, at: datetime) -> bool:
+def _accept(cipher: SeedCipher, row: TotpSecret, code: str, at: datetime) -> bool:
     code = code.strip().replace(" ", "")
     if not (code.isdigit() and len(code) == 6):
         return False
-    totp = pyotp.TOTP(row.secret)
+    totp = pyotp.TOTP(cipher.open(row.secret))
     now = totp.timecode(at)
     for step in range(now - DRIFT_STEPS, now + DRIFT_STEPS + 1):
         fresh = row.last_step is None or step > row.last_step

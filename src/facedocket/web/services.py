@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from facedocket.accounts.seeds import SeedCipher, seal_plain_seeds
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.faces.registry import build_pipeline
 from facedocket.gallery.jobs import EnrolmentJobs
 from facedocket.settings import Settings
+from facedocket.store.db import transaction
 
 
 @dataclass
@@ -21,6 +23,7 @@ class Services:
     sessions: sessionmaker[Session]
     jobs: EnrolmentJobs
     form_key: bytes
+    seeds: SeedCipher
     # One search at a time: searches are rare, and the pipeline's models are shared.
     search_lock: threading.Lock = field(default_factory=threading.Lock)
     loaded_pipeline: FacePipeline | None = None
@@ -33,11 +36,15 @@ class Services:
         pipeline: FacePipeline | None = None,
     ) -> Services:
         key = settings.secret_key.get_secret_value().encode() if settings.secret_key else b""
+        seeds = SeedCipher.of(settings)
+        with transaction(sessions) as session:
+            seal_plain_seeds(session, seeds)
         return cls(
             settings=settings,
             sessions=sessions,
             jobs=EnrolmentJobs(settings, sessions),
             form_key=key or secrets.token_bytes(32),
+            seeds=seeds,
             loaded_pipeline=pipeline,
         )
 

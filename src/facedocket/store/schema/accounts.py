@@ -62,7 +62,8 @@ class TotpSecret(Base):
     __tablename__ = "totp_secrets"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    secret: Mapped[str] = mapped_column(String(64))
+    # Sealed with the deployment's TOTP key (accounts/seeds.py), never the plain seed.
+    secret: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     # The 30-second step of the last code accepted: a code is good once, never replayed.

@@ -67,17 +67,17 @@ def revoke(app: ServicesDep, caller: AnyUser, token_id: Id) -> TokenPublic:
 def start_totp(app: ServicesDep, caller: AnyUser) -> TotpStartPublic:
     """A new secret for an authenticator app; confirm it with a first code."""
     with transaction(app.sessions) as session:
-        started = begin_totp(session, get_user(session, caller.actor.user_id))
+        started = begin_totp(session, app.seeds, get_user(session, caller.actor.user_id))
         return TotpStartPublic(secret=started.secret, uri=started.uri)
 
 
 @router.post("/totp/confirm", status_code=204)
 def confirm(app: ServicesDep, caller: AnyUser, body: TotpCode) -> None:
     with transaction(app.sessions) as session:
-        confirm_totp(session, get_user(session, caller.actor.user_id), body.code)
+        confirm_totp(session, app.seeds, get_user(session, caller.actor.user_id), body.code)
 
 
 @router.post("/totp/disable", status_code=204)
 def disable(app: ServicesDep, caller: AnyUser, body: TotpCode) -> None:
     with transaction(app.sessions) as session:
-        disable_totp(session, get_user(session, caller.actor.user_id), body.code)
+        disable_totp(session, app.seeds, get_user(session, caller.actor.user_id), body.code)

@@ -91,7 +91,7 @@ def login(
     remote = request.client.host if request.client else "unknown"
     at = utcnow()
     with transaction(app.sessions) as session:
-        outcome = authenticate(session, username, password, code, remote, at)
+        outcome = authenticate(session, app.seeds, username, password, code, remote, at)
         token = (
             open_web_session(session, settings, outcome.user, remote, at) if outcome.user else None
         )
@@ -172,21 +172,21 @@ def revoke(app: ServicesDep, me: AnyUser, token_id: Id) -> Response:
 @router.post("/account/totp")
 def start_totp(request: Request, app: ServicesDep, me: AnyUser) -> Response:
     with transaction(app.sessions) as session:
-        started = begin_totp(session, get_user(session, me.actor.user_id))
+        started = begin_totp(session, app.seeds, get_user(session, me.actor.user_id))
     return _account_page(request, app, me, totp=started)
 
 
 @router.post("/account/totp/confirm")
 def confirm(app: ServicesDep, me: AnyUser, code: Short) -> Response:
     with transaction(app.sessions) as session:
-        confirm_totp(session, get_user(session, me.actor.user_id), code)
+        confirm_totp(session, app.seeds, get_user(session, me.actor.user_id), code)
     return done("/account", "totp_on")
 
 
 @router.post("/account/totp/disable")
 def disable(app: ServicesDep, me: AnyUser, code: Short) -> Response:
     with transaction(app.sessions) as session:
-        disable_totp(session, get_user(session, me.actor.user_id), code)
+        disable_totp(session, app.seeds, get_user(session, me.actor.user_id), code)
     return done("/account", "totp_off")
 
 
