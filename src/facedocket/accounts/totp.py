@@ -47,6 +47,7 @@ def begin_totp(session: Session, cipher: SeedCipher, user: User) -> TotpStart:
     else:
         row.secret, row.created_at, row.last_step = sealed, utcnow(), None
     session.flush()
+    log_account(session, user.username, SELF, "account.totp_started", user.id)
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
     return TotpStart(secret, uri)
 

@@ -1,0 +1,239 @@
+"""The walk's steps for people, accounts and galleries, and the operator's commands."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+import pyotp
+from fastapi.testclient import TestClient
+from tests.audit.walk import API, Step, World
+from tests.records import BENCH
+from tests.web.conftest import PASSWORD, csrf_of, sign_in
+
+
+def people_steps(w: World) -> list[Step]:
+    """Agencies, users, accounts and galleries, by the API and by the pages."""
+    ids = w.ids
+    user = API + "/users/{user_id}"
+    account = {
+        "username": "new.one",
+        "full_name": "New One",
+        "agency_code": "bpd",
+        "roles": ["requester"],
+    }
+    on_page = {
+        "username": "page.one",
+        "full_name": "Page One",
+        "agency_code": "bpd",
+        "roles": ["requester"],
+        "password": PASSWORD,
+    }
+    changed = {
+        "full_name": "Page One",
+        "roles": ["requester"],
+        "rank": "Detective",
+        "active": "true",
+    }
+
+    def of(username: str) -> Any:
+        return lambda: w.user_id(username)
+
+    def start_totp(username: str, path: str) -> Step:
+        def run() -> None:
+            started = w.call(username, "POST", path)
+            found = re.search(r"secret=([A-Z2-7]+)", started.text)
+            secret = found[1] if found else started.json()["secret"]
+            ids[f"totp {username}"] = pyotp.TOTP(secret)
+
+        return Step(f"POST {path}", run)
+
+    def code(username: str, later: int = 0) -> Any:
+        # The wall clock: second factors follow it, not the workflow's clock.
+        return lambda: {"code": str(ids[f"totp {username}"].at(time.time() + 30 * later))}
+
+    def sign_in_and_out(method: str) -> None:
+        if method == "in":
+            w.call(
+                "admin",
+                "PUT",
+                user + "/password",
+                user_id=w.user_id("auditor"),
+                json={"password": PASSWORD},
+            )
+            ids["browser"] = TestClient(w.web.app)
+            assert sign_in(ids["browser"], "auditor", PASSWORD).status_code == 303
+            return
+        token = csrf_of(ids["browser"].get("/account"))
+        assert (
+            ids["browser"]
+            .post("/logout", data={"csrf_token": token}, follow_redirects=False)
+            .is_redirect
+        )
+
+    def enrol(template: str, gallery: str, folder: str, body: str) -> Step:
+        def run() -> None:
+            w.photos(w.web.world.settings.imports_dir / folder)
+            sent = {"json": {"source": folder}} if body == "json" else {"data": {"source": folder}}
+            w.call("admin", "POST", template, name=gallery, **sent)
+            w.wait_for_enrolments()
+
+        return Step(f"POST {template}", run)
+
+    token = API + "/me/tokens/{token_id}"
+    return [
+        w.route("admin", "POST", API + "/agencies", json={"code": "cpd", "name": "Cambridge PD"}),
+        w.route("admin", "POST", API + "/users", json=account),
+        w.route("admin", "PATCH", user, user_id=of("new.one"), json={"rank": "Sergeant"}),
+        w.route(
+            "admin",
+            "PUT",
+            user + "/password",
+            user_id=of("other.officer"),
+            json={"password": PASSWORD},
+        ),
+        w.route(
+            "other.officer",
+            "PUT",
+            API + "/me/password",
+            json={"current_password": PASSWORD, "new_password": PASSWORD + " 2"},
+        ),
+        w.route("officer", "POST", API + "/me/tokens", json={"name": "case system"}),
+        w.route("officer", "DELETE", token, token_id=lambda: w.token_id("officer", "case system")),
+        start_totp("officer", API + "/me/totp"),
+        w.route("officer", "POST", API + "/me/totp/confirm", json=code("officer")),
+        w.route("officer", "POST", API + "/me/totp/disable", json=code("officer", 1)),
+        start_totp("officer", API + "/me/totp"),
+        w.route("officer", "POST", API + "/me/totp/confirm", json=code("officer")),
+        w.route("admin", "DELETE", user + "/totp", user_id=of("officer")),
+        w.route("admin", "POST", API + "/galleries", json={"name": "county"}),
+        enrol(API + "/galleries/{name}/enrolments", "county", "batch", "json"),
+        w.route("auditor", "POST", API + "/record/checkpoints"),
+        # The pages
+        Step("POST /login", lambda: sign_in_and_out("in")),
+        Step("POST /logout", lambda: sign_in_and_out("out")),
+        w.route("admin", "POST", "/admin/agencies", data={"code": "spd", "name": "Somerville PD"}),
+        w.route("admin", "POST", "/admin/users", data=on_page),
+        w.route("admin", "POST", "/admin/users/{user_id}", user_id=of("page.one"), data=changed),
+        w.route(
+            "admin",
+            "POST",
+            "/admin/users/{user_id}/password",
+            user_id=of("page.one"),
+            data={"password": PASSWORD},
+        ),
+        w.route(
+            "page.one",
+            "POST",
+            "/account/password",
+            data={"current": PASSWORD, "new": PASSWORD + " 3"},
+        ),
+        w.route("page.one", "POST", "/account/tokens", data={"name": "scripts"}),
+        w.route(
+            "page.one",
+            "POST",
+            "/account/tokens/{token_id}/revoke",
+            token_id=lambda: w.token_id("page.one", "scripts"),
+        ),
+        start_totp("page.one", "/account/totp"),
+        w.route("page.one", "POST", "/account/totp/confirm", data=code("page.one")),
+        w.route("page.one", "POST", "/account/totp/disable", data=code("page.one", 1)),
+        start_totp("page.one", "/account/totp"),
+        w.route("page.one", "POST", "/account/totp/confirm", data=code("page.one")),
+        w.route("admin", "POST", "/admin/users/{user_id}/totp", user_id=of("page.one")),
+        w.route("admin", "POST", "/admin/galleries", data={"name": "pages"}),
+        enrol("/admin/galleries/{name}/enrol", "pages", "more", "form"),
+        w.route("auditor", "POST", "/record/checkpoint"),
+    ]
+
+
+def program_steps(w: World) -> list[Step]:
+    """The operator's and the auditor's commands."""
+    accuracy = w.file("accuracy.json", json.dumps(BENCH))
+    photo, other = (w.faces / "lfw" / "Abdullah_Gul" / f"Abdullah_Gul_000{n}.jpg" for n in (1, 2))
+    out = w.folder / "out"
+
+    def public_key() -> str:
+        return w.cli("audit", "public-key").split()[0]
+
+    return [
+        w.command("admin", "add-agency", "mbta", "MBTA Transit Police"),
+        w.command(
+            "admin",
+            "add-user",
+            "cli.one",
+            "--name",
+            "C. One",
+            "--agency",
+            "mbta",
+            "--role",
+            "requester",
+        ),
+        w.command("admin", "set-password", "cli.one", "--stdin", input=PASSWORD + "\n"),
+        w.command(
+            "gallery", "enrol", "cli", lambda: w.photos(w.folder / "photos"), "--workers", "1"
+        ),
+        w.command("gallery", "stats", "rmv"),
+        w.command("faces", "detect", photo),
+        w.command("faces", "compare", photo, other),
+        w.command("models", "register", "--as", "admin", "--accuracy", w.folder / "none.json"),
+        w.command("models", "accuracy", "1", "--accuracy", accuracy, "--as", "admin"),
+        w.command("models", "approve", "1", "--note", "Measured on LFW pairs.", "--as", "admin"),
+        w.command("models", "list"),
+        w.command(
+            "training",
+            "record",
+            "--as",
+            "supervisor",
+            "examiner",
+            "--course",
+            "FRT basics",
+            "--completed-on",
+            "2026-10-01",
+        ),
+        w.command("training", "list", "examiner"),
+        w.command(
+            "reports",
+            "quarterly",
+            "--as",
+            "auditor",
+            "--quarter",
+            "2026Q4",
+            "--body",
+            "state-police",
+            "--out",
+            out / "q",
+        ),
+        w.command("reports", "annual", "--as", "auditor", "--year", "2026", "--out", out / "a"),
+        w.command("reports", "compliance", "--as", "auditor", "--out", out / "c"),
+        w.command("reports", "verify", out / "q"),
+        w.command(
+            "disclosure",
+            "export",
+            "--as",
+            "auditor",
+            lambda: w.ids["cli"],
+            "--out",
+            out / "packet.zip",
+            "--accuracy",
+            accuracy,
+        ),
+        w.command("disclosure", "verify", out / "packet.zip", "--public-key", public_key),
+        w.command("audit", "checkpoint"),
+        w.command("audit", "checkpoint", "--if-due"),
+        w.command("audit", "public-key"),
+        w.command("audit", "show"),
+        w.command("audit", "verify"),
+        w.command("audit", "export", "--out", out / "record.jsonl"),
+        w.command(
+            "audit",
+            "verify-export",
+            out / "record.jsonl",
+            "--checkpoints",
+            out / "record.checkpoints.jsonl",
+            "--public-key",
+            public_key,
+        ),
+    ]
