@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from facedocket.accounts.passwords import check_password
 from facedocket.accounts.record import SELF, log_account
 from facedocket.accounts.seeds import SeedCipher
-from facedocket.accounts.throttle import WINDOW, record_attempt, throttled
+from facedocket.accounts.throttle import WINDOW, record_attempt, throttle_key, throttled
 from facedocket.accounts.totp import check_totp, totp_enabled
+from facedocket.store.locks import lock_name
 from facedocket.store.schema import User
 
 WRONG = "The username, password or code is not right."
@@ -42,7 +43,14 @@ def authenticate(
     remote: str,
     at: datetime,
 ) -> LoginOutcome:
-    """Check the factors; the caller commits either way, so failures are counted."""
+    """Check the factors; the caller commits either way, so failures are counted.
+
+    The name and the address are locked before the failures are counted, so parallel
+    tries on one name are checked one after another and no more than the limit get a
+    password check, however many processes serve sign-ins.
+    """
+    lock_name(session, "sign-in name", throttle_key(username))
+    lock_name(session, "sign-in address", remote)
     if throttled(session, username, remote, at):
         return LoginOutcome(None, WAIT, throttled=True)
     user = session.scalar(select(User).where(User.username == username.strip()))

@@ -25,7 +25,7 @@ def throttled(session: Session, username: str, remote: str, at: datetime) -> boo
     failures = select(func.count()).where(
         LoginAttempt.at > since, LoginAttempt.succeeded.is_(False)
     )
-    by_name = session.scalar(failures.where(LoginAttempt.username == _name(username))) or 0
+    by_name = session.scalar(failures.where(LoginAttempt.username == throttle_key(username))) or 0
     by_address = session.scalar(failures.where(LoginAttempt.remote == remote[:100])) or 0
     return by_name >= MAX_FAILURES_PER_NAME or by_address >= MAX_FAILURES_PER_ADDRESS
 
@@ -34,10 +34,13 @@ def record_attempt(
     session: Session, username: str, remote: str, succeeded: bool, at: datetime
 ) -> None:
     session.add(
-        LoginAttempt(username=_name(username), remote=remote[:100], at=at, succeeded=succeeded)
+        LoginAttempt(
+            username=throttle_key(username), remote=remote[:100], at=at, succeeded=succeeded
+        )
     )
     session.flush()
 
 
-def _name(username: str) -> str:
+def throttle_key(username: str) -> str:
+    """The name failures are counted under (and locked by while they are counted)."""
     return username.strip().lower()[:100]

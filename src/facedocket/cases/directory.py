@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from facedocket.audit import append
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.roles import Role
+from facedocket.store.locks import lock_name
 from facedocket.store.schema import Agency, User, UserRole
 
 AGENCY_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -53,8 +54,11 @@ def add_user(
     agency = session.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:
         raise Refused(f"no agency with code {agency_code!r}")
+    # Locked, so two administrators adding one name at once get one user and one clear
+    # refusal rather than a unique-constraint failure.
+    lock_name(session, "username", username)
     if session.scalar(select(User).where(User.username == username)) is not None:
-        raise Refused(f"a user called {username!r} exists already")
+        raise Refused(f"a user called {username!r} exists already", code="exists")
     user = User(
         username=username,
         full_name=full_name,

@@ -16,7 +16,7 @@ from facedocket.cases.basis import legal_basis
 from facedocket.cases.documents import store_document
 from facedocket.cases.errors import Refused
 from facedocket.cases.record import log
-from facedocket.cases.requests import get_request
+from facedocket.cases.requests import lock_request
 from facedocket.cases.roles import Actor, Role
 from facedocket.cases.schemas import FileUpload
 from facedocket.settings import Settings
@@ -27,7 +27,7 @@ def attach_statement(
     session: Session, settings: Settings, actor: Actor, request_id: int, upload: FileUpload
 ) -> SearchRequest:
     """File the sworn statement of an emergency request (its officer or a supervisor)."""
-    request = get_request(session, actor, request_id)
+    request = lock_request(session, actor, request_id)
     basis = legal_basis(request)
     role = (
         Role.REQUESTER if request.officer_id == actor.user_id else actor.role_for(Role.SUPERVISOR)
@@ -37,7 +37,7 @@ def attach_statement(
     if basis.kind != "emergency":
         raise Refused(f"a {basis.kind} request takes no sworn statement")
     if basis.statement_document_id is not None:
-        raise Refused("the sworn statement is already on file")
+        raise Refused("the sworn statement is already on file", code="exists")
     document = store_document(session, settings, request, actor, "sworn_statement", upload)
     basis.statement_document_id = document.id
     late = basis.statement_due_at is not None and clock.now() > basis.statement_due_at

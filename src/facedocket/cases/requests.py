@@ -24,6 +24,7 @@ from facedocket.cases.states import State, next_state
 from facedocket.gallery.records import GalleryNotFoundError, get_gallery
 from facedocket.policy import DutyStep, Policy, load_policy
 from facedocket.settings import Settings
+from facedocket.store.locks import lock_row
 from facedocket.store.schema import LegalBasis, SearchRequest, User
 
 SEARCHING_ROLES = (Role.INTAKE_REVIEWER, Role.EXAMINER, Role.SUPERVISOR)
@@ -122,6 +123,14 @@ def get_request(session: Session, actor: Actor, request_id: int) -> SearchReques
     return request
 
 
+def lock_request(session: Session, actor: Actor, request_id: int) -> SearchRequest:
+    """``get_request`` for a decision: the request's row is locked first, so a second
+    decision on the same request waits for this one's commit and then sees its outcome
+    (and is refused as a late caller would be)."""
+    lock_row(session, SearchRequest, request_id)
+    return get_request(session, actor, request_id)
+
+
 def may_see(actor: Actor, request: SearchRequest) -> bool:
     """Requesters see their own; the searching body sees what was sent to it; auditors all."""
     if actor.role_for(*RECORD_ROLES):
@@ -141,7 +150,7 @@ def list_requests(
 
 
 def submit(session: Session, settings: Settings, actor: Actor, request_id: int) -> SearchRequest:
-    request = get_request(session, actor, request_id)
+    request = lock_request(session, actor, request_id)
     if request.officer_id != actor.user_id:
         raise Refused("only the officer who wrote a request may submit it", code="not_owner")
     to, role = next_state(request.state, "submit", actor)
@@ -181,7 +190,7 @@ def _decision(
     session: Session, actor: Actor, request_id: int, action: str, why: str
 ) -> tuple[SearchRequest, State, Role, Policy, str]:
     """What approving and rejecting share: a searching body's reviewer, and a reason."""
-    request = get_request(session, actor, request_id)
+    request = lock_request(session, actor, request_id)
     to, role = next_state(request.state, action, actor)
     policy = load_policy(request.policy_id)
     require_searching_body(policy, actor)
@@ -207,7 +216,7 @@ def _decided(
 
 
 def close(session: Session, actor: Actor, request_id: int) -> SearchRequest:
-    request = get_request(session, actor, request_id)
+    request = lock_request(session, actor, request_id)
     to, role = next_state(request.state, "close", actor)
     request.state, request.closed_at = to, clock.now()
     log(session, actor, role, "request.closed", request.id)

@@ -19,7 +19,7 @@ from facedocket.cases.basis import require_searcher
 from facedocket.cases.duties import REVIEW_STEPS, require_separate_duties
 from facedocket.cases.errors import Refused
 from facedocket.cases.record import log
-from facedocket.cases.requests import get_request
+from facedocket.cases.requests import get_request, lock_request
 from facedocket.cases.roles import Actor, Role
 from facedocket.cases.states import State, next_state
 from facedocket.policy import load_policy
@@ -46,7 +46,7 @@ def record_conclusion(
     reasons: str,
     review_round: int = 1,
 ) -> Review:
-    request = get_request(session, actor, request_id)
+    request = lock_request(session, actor, request_id)
     to, role = next_state(request.state, "review", actor)
     policy = load_policy(request.policy_id)
     require_searcher(policy, actor, role)
@@ -67,7 +67,10 @@ def record_conclusion(
         select(Review).where(Review.candidate_id == candidate.id, Review.round == review_round)
     )
     if existing is not None:
-        raise Refused(f"candidate {candidate.rank} already has a round {review_round} conclusion")
+        raise Refused(
+            f"candidate {candidate.rank} already has a round {review_round} conclusion",
+            code="exists",
+        )
     review = Review(
         candidate_id=candidate.id,
         search_id=candidate.search_id,
@@ -156,7 +159,7 @@ def review_sheet(
 
 def conclude(session: Session, actor: Actor, request_id: int, outcome: str) -> SearchRequest:
     """Close the examination as ``lead`` or ``no_lead``, once every candidate is reviewed."""
-    request = get_request(session, actor, request_id)
+    request = lock_request(session, actor, request_id)
     to, role = next_state(request.state, "conclude", actor)
     policy = load_policy(request.policy_id)
     require_searcher(policy, actor, role)

@@ -15,6 +15,7 @@ only for those photos (well under 1% of portraits), on a copy scaled to a pixel 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -119,6 +120,9 @@ class FaceDetector:
         self.cnn_fallback = cnn_fallback
         self._landmark_model = landmark_model or default_landmark_model()
         self._cnn_model = cnn_model or default_cnn_model()
+        # dlib's CNN detector keeps each run's layer outputs in the network object, so
+        # two threads must not run it at once; HOG and the shape predictor are read-only.
+        self._cnn_running = threading.Lock()
 
     @cached_property
     def _cnn(self) -> dlib.cnn_face_detection_model_v1:
@@ -164,8 +168,10 @@ class FaceDetector:
         if scale < 1.0:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
             small = np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BILINEAR))
+        with self._cnn_running:
+            hits = list(self._cnn(small, 0))
         found = []
-        for hit in self._cnn(small, 0):
+        for hit in hits:
             r = hit.rect
             rect = dlib.rectangle(
                 round(r.left() / scale),

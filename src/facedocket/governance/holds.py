@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from facedocket.cases import clock
 from facedocket.cases.errors import Refused
 from facedocket.cases.record import log
-from facedocket.cases.requests import get_request
+from facedocket.cases.requests import lock_request
 from facedocket.cases.roles import Actor, Role
 from facedocket.governance.access import acting_role, sentence
 from facedocket.store.schema import LegalHold
@@ -23,10 +23,10 @@ HOLD_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 def set_hold(session: Session, actor: Actor, request_id: int, reason: str) -> LegalHold:
     role = acting_role(actor, HOLD_ROLES, "set a legal hold")
-    request = get_request(session, actor, request_id)
+    request = lock_request(session, actor, request_id)
     why = sentence(reason, "reason for the hold")
     if active_hold(session, request.id) is not None:
-        raise Refused(f"request {request.id} is on hold already")
+        raise Refused(f"request {request.id} is on hold already", code="exists")
     hold = LegalHold(request_id=request.id, reason=why, set_by_id=actor.user_id, set_at=clock.now())
     session.add(hold)
     session.flush()
@@ -36,11 +36,11 @@ def set_hold(session: Session, actor: Actor, request_id: int, reason: str) -> Le
 
 def release_hold(session: Session, actor: Actor, request_id: int, reason: str) -> LegalHold:
     role = acting_role(actor, HOLD_ROLES, "release a legal hold")
-    request = get_request(session, actor, request_id)
+    request = lock_request(session, actor, request_id)
     why = sentence(reason, "reason for the release")
     hold = active_hold(session, request.id)
     if hold is None:
-        raise Refused(f"request {request.id} is not on hold")
+        raise Refused(f"request {request.id} is not on hold", code="bad_state")
     hold.released_by_id, hold.released_at, hold.release_reason = actor.user_id, clock.now(), why
     log(session, actor, role, "hold.released", request.id, {"hold": hold.id, "reason": why})
     return hold

@@ -33,6 +33,7 @@ from facedocket.cases.roles import Actor, Role
 from facedocket.governance.access import acting_role
 from facedocket.governance.holds import held_requests
 from facedocket.policy import Policy, RecordType, load_policy, retention_until
+from facedocket.store.locks import lock_rows
 from facedocket.store.schema import Candidate, Document, Person, Purge, Review, Search
 from facedocket.store.schema import SearchRequest as Request
 
@@ -61,18 +62,28 @@ def purge(
     """Purge everything due at ``at``; with ``dry_run``, only say what that would be."""
     role = acting_role(actor, PURGE_ROLES, "purge records")
     items = list(due(session, at))
-    if dry_run:
+    if dry_run or not items:
         return items
+    # What is due was read unlocked; lock those requests (a search, a review or a hold
+    # on them waits, or is waited for) and read it again, as it stands now.
+    locked = lock_rows(session, Request, [item.request_id for item in items])
+    items = list(due(session, at, [request.id for request in locked]))
     for item in items:
         _purge(session, actor, role, item, at)
     return items
 
 
-def due(session: Session, at: datetime) -> Iterator[PurgeItem]:
-    """What retention lets go at ``at``, request by request, skipping legal holds."""
+def due(
+    session: Session, at: datetime, request_ids: list[int] | None = None
+) -> Iterator[PurgeItem]:
+    """What retention lets go at ``at``, request by request (of ``request_ids``, if
+    given), skipping legal holds."""
     held = held_requests(session)
     policies: dict[str, Policy] = {}
-    for request in session.scalars(select(Request).order_by(Request.id)):
+    query = select(Request).order_by(Request.id)
+    if request_ids is not None:
+        query = query.where(Request.id.in_(request_ids))
+    for request in session.scalars(query):
         if request.id in held:
             continue
         policy = policies.get(request.policy_id) or load_policy(request.policy_id)

@@ -126,18 +126,17 @@ class LegalGate:
     caller: Caller
 
     def search(self, session: Session, request_id: int, options: SearchCreate) -> Search:
-        with self.app.search_lock:
-            return gate.run_search(
-                session,
-                self.app.settings,
-                self.caller.actor,
-                request_id,
-                self.app.pipeline(),
-                probe_id=options.probe_id,
-                face=options.face,
-                list_size=options.list_size,
-                quality_override=options.quality_override,
-            )
+        return gate.run_search(
+            session,
+            self.app.settings,
+            self.caller.actor,
+            request_id,
+            self.app.pipeline(),
+            probe_id=options.probe_id,
+            face=options.face,
+            list_size=options.list_size,
+            quality_override=options.quality_override,
+        )
 
 
 def legal_gate(app: ServicesDep, examiner: Examiner) -> LegalGate:

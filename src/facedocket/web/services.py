@@ -24,9 +24,11 @@ class Services:
     jobs: EnrolmentJobs
     form_key: bytes
     seeds: SeedCipher
-    # One search at a time: searches are rare, and the pipeline's models are shared.
-    search_lock: threading.Lock = field(default_factory=threading.Lock)
     loaded_pipeline: FacePipeline | None = None
+    # Only so that two first searches load the models once. What a search may do is
+    # decided under the database's lock (``cases.gate``), so searches of different
+    # requests run in parallel, in one service or in several.
+    loading: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def start(
@@ -49,7 +51,8 @@ class Services:
         )
 
     def pipeline(self) -> FacePipeline:
-        """The face pipeline; call with ``search_lock`` held."""
-        if self.loaded_pipeline is None:
-            self.loaded_pipeline = build_pipeline(self.settings)
-        return self.loaded_pipeline
+        """The face pipeline, shared by every thread (its models are safe to share)."""
+        with self.loading:
+            if self.loaded_pipeline is None:
+                self.loaded_pipeline = build_pipeline(self.settings)
+            return self.loaded_pipeline
