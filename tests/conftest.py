@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
+from tests.races import Racers
+from tests.races import racers as racing
 
 from facedocket.store.db import make_engine, session_factory
 from facedocket.store.migrate import upgrade
@@ -76,3 +78,9 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine)
+
+
+@pytest.fixture(scope="session")
+def racers(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[Racers]:
+    """Eight spawned worker processes for the race tests, started once per run."""
+    yield from racing(tmp_path_factory.mktemp("racers"))

@@ -1,0 +1,203 @@
+"""Decisions raced by real processes: one winner, the same refusal for every loser.
+
+Each round releases eight processes at once on one request (on SQLite and on
+PostgreSQL). The rule must hold as it does for callers one after another: one search of
+a one-search order, one of approve and reject, one round-1 conclusion per candidate, one
+user per name. The losers are refused exactly as a late caller is, and the record
+verifies after every round.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+from tests.cases.conftest import World
+from tests.races import RACERS, Answer, Database, Racers, pipeline
+
+from facedocket.audit import verify
+from facedocket.cases import gate, requests, review
+from facedocket.cases.directory import add_user
+from facedocket.cases.errors import Refused
+from facedocket.cases.review import Conclusion
+from facedocket.settings import Settings
+from facedocket.store.db import transaction
+from facedocket.store.schema import AuditEntry, Review, Search, SearchRequest, User
+from facedocket.store.schema.base import Base
+
+ROUNDS = 3
+WHY = "The order names this image and this gallery."
+
+pytestmark = pytest.mark.slow
+
+
+def search_as(session: Session, settings: Settings, username: str, request_id: int) -> int:
+    actor = requests.load_actor(session, username)
+    return gate.run_search(session, settings, actor, request_id, pipeline()).id
+
+
+def decide_as(
+    session: Session, settings: Settings, username: str, action: str, request_id: int
+) -> str:
+    actor = requests.load_actor(session, username)
+    decide = requests.approve if action == "approve" else requests.reject
+    return decide(session, settings, actor, request_id, WHY).state
+
+
+def conclude_as(session: Session, username: str, request_id: int, candidate_id: int) -> int:
+    actor = requests.load_actor(session, username)
+    return review.record_conclusion(
+        session,
+        actor,
+        request_id,
+        candidate_id,
+        Conclusion.EXCLUDED,
+        "Different ear shape and a different hairline.",
+    ).id
+
+
+def add_user_as(session: Session, username: str) -> int:
+    made = add_user(
+        session,
+        "admin:test",
+        username=username,
+        full_name="Pat Example",
+        agency_code="state-police",
+        roles=["examiner"],
+    )
+    return made.id
+
+
+@pytest.fixture
+def live(world: World) -> World:
+    """The world on the real clock, which the spawned processes read."""
+    world.clock.at = datetime.now(UTC)
+    return world
+
+
+def submitted(world: World) -> int:
+    number = world.draft()
+    with transaction(world.sessions) as session:
+        requests.submit(session, world.settings, world.actor("officer"), number)
+    return number
+
+
+def approved(world: World) -> int:
+    number = submitted(world)
+    with transaction(world.sessions) as session:
+        requests.approve(session, world.settings, world.actor("intake"), number, WHY)
+    return number
+
+
+def late(call: Callable[[], object]) -> Answer:
+    """What a caller gets after the race is over: the refusal every loser must match."""
+    try:
+        call()
+    except Refused as refused:
+        return Answer("refused", refused.code, tuple(refused.reasons))
+    raise AssertionError("the late caller was not refused")
+
+
+def count(world: World, model: type[Base], *where: object) -> int:
+    with world.sessions() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]
+
+
+def actions(world: World, request_id: int) -> Counter[str]:
+    with world.sessions() as session:
+        query = select(AuditEntry.action).where(
+            AuditEntry.subject_type == "request", AuditEntry.subject_id == str(request_id)
+        )
+        return Counter(session.scalars(query))
+
+
+def assert_verifies(world: World) -> None:
+    with world.sessions() as session:
+        result = verify(session)
+    assert result.ok, result
+
+
+def one_winner(answers: list[Answer]) -> tuple[Answer, list[Answer]]:
+    done = [a for a in answers if a.outcome == "done"]
+    assert len(done) == 1, f"{len(done)} of {RACERS} racers won: {answers}"
+    return done[0], [a for a in answers if a.outcome != "done"]
+
+
+def test_one_search_order_is_searched_once(live: World, engine: Engine, racers: Racers) -> None:
+    database = Database.of(engine)
+    for _ in range(ROUNDS):
+        number = approved(live)
+        examiners = ["examiner", "examiner2"] * (RACERS // 2)
+        answers = racers.race(
+            database, [(search_as, (live.settings, name, number)) for name in examiners]
+        )
+        _, losers = one_winner(answers)
+        with transaction(live.sessions) as session:
+            refusal = late(partial(search_as, session, live.settings, "examiner", number))
+        assert all(a == refusal for a in losers), (refusal, losers)
+        assert count(live, Search, Search.request_id == number) == 1
+        assert actions(live, number)["search.run"] == 1
+        assert_verifies(live)
+
+
+def test_approve_racing_reject_has_one_winner(live: World, engine: Engine, racers: Racers) -> None:
+    database = Database.of(engine)
+    for _ in range(ROUNDS):
+        number = submitted(live)
+        calls = [
+            (decide_as, (live.settings, "intake" if i % 2 else "supervisor", action, number))
+            for i, action in enumerate(["approve", "reject"] * (RACERS // 2))
+        ]
+        answers = racers.race(database, calls)
+        winner, losers = one_winner(answers)
+        with transaction(live.sessions) as session:
+            refusals = {
+                late(partial(decide_as, session, live.settings, "intake", action, number))
+                for action in ("approve", "reject")
+            }
+        assert all(a in refusals for a in losers), (refusals, losers)
+        with live.sessions() as session:
+            state = session.get_one(SearchRequest, number).state
+        assert state == winner.value
+        recorded = actions(live, number)
+        assert recorded["request.approved"] + recorded["request.rejected"] == 1
+        assert recorded[f"request.{state}"] == 1
+        assert_verifies(live)
+
+
+def test_two_conclusions_on_one_candidate(live: World, engine: Engine, racers: Racers) -> None:
+    database = Database.of(engine)
+    for _ in range(ROUNDS):
+        number = approved(live)
+        with transaction(live.sessions) as session:
+            found = gate.run_search(
+                session, live.settings, live.actor("examiner"), number, live.pipeline
+            )
+            candidate = found.candidates[0].id
+        examiners = ["examiner", "examiner2"] * (RACERS // 2)
+        answers = racers.race(
+            database, [(conclude_as, (name, number, candidate)) for name in examiners]
+        )
+        _, losers = one_winner(answers)
+        assert {a.code for a in losers} == {"exists"}, losers
+        assert count(live, Review, Review.candidate_id == candidate) == 1
+        assert actions(live, number)["review.recorded"] == 1
+        assert_verifies(live)
+
+
+def test_one_user_per_name(live: World, engine: Engine, racers: Racers) -> None:
+    database = Database.of(engine)
+    for round_number in range(ROUNDS):
+        name = f"new.examiner{round_number}"
+        answers = racers.race(database, [(add_user_as, (name,))] * RACERS)
+        _, losers = one_winner(answers)
+        assert {(a.code, a.reasons) for a in losers} == {
+            ("exists", (f"a user called {name!r} exists already",))
+        }
+        assert count(live, User, User.username == name) == 1
+        assert_verifies(live)
