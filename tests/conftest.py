@@ -81,6 +81,7 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture(scope="session")
-def racers(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[Racers]:
-    """Eight spawned worker processes for the race tests, started once per run."""
-    yield from racing(tmp_path_factory.mktemp("racers"))
+def racers(model_cache: Path) -> Iterator[Racers]:
+    """Eight spawned worker processes for the race tests, started once per run (after
+    ``model_cache`` has set the model folder they inherit)."""
+    yield from racing()

@@ -3,7 +3,7 @@
 Threads in one process would share one interpreter and one connection pool; the bugs
 this proves absent (two services, or a service and a CLI run, deciding on the same
 request) live between processes. The workers are spawned once per test run and each
-imports the face pipeline once, so a round costs only the work raced. Every task opens
+builds its face pipeline once, so a round costs only the work raced. Every task opens
 its own engine on the test's database (the same SQLite file, or the same PostgreSQL
 schema), waits at a barrier with the others, and then runs one library call in its own
 transaction. The answer is what a caller would see: done, refused (code and reasons), or
@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.pool import Pool
 from multiprocessing.synchronize import Barrier
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -65,16 +64,13 @@ class Answer:
     value: Any = None
 
 
-def _start(barrier: Barrier, data_dir: str) -> None:
-    from facedocket.faces.registry import build_pipeline
-
+def _start(barrier: Barrier) -> None:
     _worker["barrier"] = barrier
-    _worker["pipeline"] = build_pipeline(Settings(data_dir=Path(data_dir)))
 
 
 def pipeline() -> FacePipeline:
-    """The worker's face pipeline (its models load on the first search); outside a
-    worker (a late caller in the test itself) one is built on first use."""
+    """The process's face pipeline, built on first use (its models load on the first
+    search), so races that search nothing load no model."""
     if "pipeline" not in _worker:
         from facedocket.faces.registry import build_pipeline
 
@@ -106,10 +102,10 @@ def _run(task: tuple[Database, Callable[..., Any], tuple[Any, ...]]) -> Answer:
 class Racers:
     """The worker processes; ``race`` gives each one call and returns every answer."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
         barrier = context.Barrier(RACERS)
-        self.pool: Pool = context.Pool(RACERS, _start, (barrier, str(data_dir)))
+        self.pool: Pool = context.Pool(RACERS, _start, (barrier,))
 
     def race(
         self, database: Database, calls: list[tuple[Callable[[Session], Any], tuple[Any, ...]]]
@@ -126,8 +122,8 @@ class Racers:
         self.pool.join()
 
 
-def racers(data_dir: Path) -> Iterator[Racers]:
-    found = Racers(data_dir)
+def racers() -> Iterator[Racers]:
+    found = Racers()
     try:
         yield found
     finally:

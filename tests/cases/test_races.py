@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
-from tests.cases.conftest import World
+from tests.cases.conftest import PEOPLE, World, train, under_commission_rules
 from tests.races import RACERS, Answer, Database, Racers, pipeline
 
 from facedocket.audit import verify
@@ -25,9 +25,13 @@ from facedocket.cases import gate, requests, review
 from facedocket.cases.directory import add_user
 from facedocket.cases.errors import Refused
 from facedocket.cases.review import Conclusion
+from facedocket.cases.schemas import FileUpload
+from facedocket.gallery.enrol import enrol
+from facedocket.gallery.sources import EnrolmentItem
+from facedocket.governance.retention import purge
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
-from facedocket.store.schema import AuditEntry, Review, Search, SearchRequest, User
+from facedocket.store.schema import AuditEntry, Purge, Review, Search, SearchRequest, User
 from facedocket.store.schema.base import Base
 
 ROUNDS = 3
@@ -71,6 +75,10 @@ def add_user_as(session: Session, username: str) -> int:
         roles=["examiner"],
     )
     return made.id
+
+
+def purge_as(session: Session, username: str, at: datetime) -> int:
+    return len(purge(session, requests.load_actor(session, username), at))
 
 
 @pytest.fixture
@@ -201,3 +209,69 @@ def test_one_user_per_name(live: World, engine: Engine, racers: Racers) -> None:
         }
         assert count(live, User, User.username == name) == 1
         assert_verifies(live)
+
+
+def under_maryland_rules(world: World) -> World:
+    """Maryland keeps probes and candidate lists 1095 days, so a purge has work to do;
+    its examiners are trained and search the "mva" gallery."""
+    under_commission_rules(world)
+    world.settings = world.settings.model_copy(update={"policy": "maryland-2024"})
+    for examiner in ("examiner", "examiner2"):
+        train(world, examiner)
+    items = [EnrolmentItem(name, name.replace("_", " "), world.photo(name)) for name in PEOPLE]
+    enrol(world.settings, world.sessions, "mva", items, workers=1)
+    return world
+
+
+def emergency(world: World) -> int:
+    """An approved Maryland emergency request on the "mva" gallery."""
+    form = world.form(kind="emergency").model_copy(update={"gallery": "mva"})
+    probe = FileUpload(
+        filename="probe.jpg",
+        content=world.photo("Abdullah_Gul", 2).read_bytes(),
+        source="Store camera, still frame",
+    )
+    with transaction(world.sessions) as session:
+        officer = world.actor("officer")
+        number = requests.create_request(session, world.settings, officer, form, [probe]).id
+        requests.submit(session, world.settings, officer, number)
+    with transaction(world.sessions) as session:
+        requests.approve(session, world.settings, world.actor("supervisor"), number, WHY)
+    return number
+
+
+def test_a_purge_racing_a_search(live: World, engine: Engine, racers: Racers) -> None:
+    world = under_maryland_rules(live)
+    database = Database.of(engine)
+    later = world.clock.at + timedelta(days=1100)  # past every retention period
+    for _ in range(ROUNDS):
+        number = emergency(world)
+        calls = [
+            (search_as, (world.settings, name, number)) for name in ("examiner", "examiner2") * 2
+        ] + [(purge_as, ("admin", later))] * (RACERS // 2)
+        answers = racers.race(database, calls)
+        searched = count(world, Search, Search.request_id == number)
+        assert searched <= 1
+        refused = {a.code for a in answers if a.outcome == "refused"}
+        assert refused <= {"purged", "policy"}, answers
+        with world.sessions() as session:
+            entries = session.execute(
+                select(AuditEntry.seq, AuditEntry.action, AuditEntry.details).where(
+                    AuditEntry.subject_type == "request", AuditEntry.subject_id == str(number)
+                )
+            ).all()
+        purged = [
+            details["document"]
+            for _, action, details in entries
+            if action == "retention.purged" and "document" in details
+        ]
+        assert len(purged) == len(set(purged)) == 1, "the probe is purged once, by one purger"
+        assert count(world, Purge, Purge.request_id == number) == len(
+            [e for e in entries if e.action == "retention.purged"]
+        )
+        run = [seq for seq, action, _ in entries if action == "search.run"]
+        probe_gone = min(
+            seq for seq, action, d in entries if action == "retention.purged" and "document" in d
+        )
+        assert all(seq < probe_gone for seq in run), "no search after its probe was purged"
+        assert_verifies(world)
