@@ -3,12 +3,14 @@ taken under a lock, so no more than the limit are ever checked."""
 
 from __future__ import annotations
 
+from cryptography.fernet import Fernet
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.races import RACERS, Database, Racers
 
 from facedocket.accounts.login import authenticate
 from facedocket.accounts.passwords import set_password
+from facedocket.accounts.seeds import SeedCipher
 from facedocket.accounts.throttle import MAX_FAILURES_PER_NAME
 from facedocket.audit import verify
 from facedocket.cases.directory import add_agency, add_user
@@ -21,7 +23,8 @@ PASSWORD = "correct horse battery staple 42"
 
 def wrong_password(session: Session, username: str, remote: str) -> bool:
     """One sign-in with a wrong password; True when it was throttled before any check."""
-    outcome = authenticate(session, username, "a wrong guess at it", "", remote, utcnow())
+    cipher = SeedCipher(Fernet.generate_key())  # no second factor is turned on
+    outcome = authenticate(session, cipher, username, "a wrong guess at it", "", remote, utcnow())
     assert outcome.user is None
     return outcome.throttled
 
