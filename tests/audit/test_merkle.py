@@ -16,8 +16,8 @@ from facedocket.audit.merkle import (
     CompactRange,
     Node,
     ProofError,
-    consistency_ranges,
     complete_subtrees,
+    consistency_ranges,
     fold,
     inclusion_ranges,
     leaf_hash,
@@ -85,7 +85,9 @@ def test_consistency_proofs_match_the_vectors(vector: dict[str, Any]) -> None:
     nodes = stored(LEAVES[: vector["new"]])
     proof = proof_hashes(consistency_ranges(vector["old"], vector["new"]), lookup_in(nodes))
     assert [value.hex() for value in proof] == vector["proof"]
-    verify_consistency(vector["old"], vector["new"], ROOTS[vector["old"]], ROOTS[vector["new"]], proof)
+    verify_consistency(
+        vector["old"], vector["new"], ROOTS[vector["old"]], ROOTS[vector["new"]], proof
+    )
 
 
 @pytest.mark.parametrize("probe", VECTORS["probes"]["inclusion"], ids=lambda p: p["file"])

@@ -141,9 +141,14 @@ def entry_hash(entry: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
+def entry_bytes(entry: Mapping[str, Any]) -> bytes:
+    """The canonical bytes of the whole entry: its export line and its Merkle leaf."""
+    return canonical_json(dict(entry))
+
+
 def entry_line(entry: Mapping[str, Any]) -> bytes:
-    """One JSON Lines record of an export: the canonical bytes of the whole entry."""
-    return canonical_json(dict(entry)) + b"\n"
+    """One JSON Lines record of an export."""
+    return entry_bytes(entry) + b"\n"
 
 
 def checkpoint_message(seq: int, head_hash: str, created_at: str) -> bytes:

@@ -30,9 +30,11 @@ from facedocket.audit.canonical import (
     canonical_json,
     check_json,
     check_text,
+    entry_bytes,
     entry_hash,
     format_time,
 )
+from facedocket.audit.tree import add_leaf
 from facedocket.store.schema import AuditCheckpoint, AuditEntry, AuditHead
 from facedocket.store.schema.base import utcnow
 
@@ -121,6 +123,7 @@ def append(
     )
     session.add(entry)
     session.flush()
+    add_leaf(session, seq - 1, entry_bytes({**record, "entry_hash": digest}))
     session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1)

@@ -30,11 +30,14 @@ from facedocket.audit.canonical import (
     AuditFormatError,
     checkpoint_message,
     checkpoint_shape_problem,
+    entry_bytes,
     entry_hash,
     entry_shape_problem,
 )
 from facedocket.audit.keys import fingerprint
 from facedocket.audit.log import head, stored_checkpoints, stored_entries
+from facedocket.audit.merkle import CompactRange, leaf_hash
+from facedocket.audit.tree import StoredTreeCheck, TreeError, right_edge
 from facedocket.store.schema.audit import GENESIS_HASH
 
 
@@ -45,6 +48,7 @@ class Problem(StrEnum):
     REORDERED = "reordered"
     MALFORMED = "malformed"
     CHECKPOINT = "checkpoint"
+    TREE = "tree"
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ class VerifyResult:
     last_hash: str
     # Entries after the last checkpoint that matched: protected by the chain alone.
     uncovered: int = 0
+    # The RFC 9162 root (hex) over the entries verified, recomputed from them; "" for a
+    # slice, whose earlier entries were not read.
+    tree_root: str = ""
     problem: Problem | None = None
     first_bad: int | None = None
     reason: str = ""
@@ -93,7 +100,12 @@ def verify(
     """
     head_seq, head_hash = head(session)
     first = int(since["seq"]) + 1 if since is not None else 1
-    walk = _Walk(stored_checkpoints(session), public_key, first_seq=first, anchor=since)
+    try:
+        edge = right_edge(session, first - 1)
+    except TreeError as error:
+        return _Walk([], None, first).fail(Problem.TREE, first, str(error))
+    walk = _Walk(stored_checkpoints(session), public_key, first, anchor=since, edge=edge)
+    walk.tree = StoredTreeCheck(session, first - 1)
     result = walk.run(stored_entries(session, first=first))
     if not result.ok:
         return result
@@ -128,7 +140,8 @@ def verify_entries(
     trust, and checkpoints before the slice cannot be checked. Pass checkpoints up to the
     end of the slice only: one beyond it reads as entries deleted from the end.
     """
-    return _Walk(checkpoints, public_key, first_seq).run(iter(entries))
+    edge = CompactRange() if first_seq == 1 else None
+    return _Walk(checkpoints, public_key, first_seq, edge=edge).run(iter(entries))
 
 
 class _Walk:
@@ -140,7 +153,10 @@ class _Walk:
         public_key: Ed25519PublicKey | None,
         first_seq: int,
         anchor: Mapping[str, Any] | None = None,
+        edge: CompactRange | None = None,
     ) -> None:
+        self.edge = edge
+        self.tree: StoredTreeCheck | None = None
         self.key = public_key
         self.key_fingerprint = fingerprint(public_key) if public_key is not None else None
         self.first_seq = first_seq
@@ -183,12 +199,22 @@ class _Walk:
                     Problem.EDITED, seq, "its content does not match its hash: it was changed"
                 )
             self.seen[entry["entry_hash"]] = seq
+            failure = self._grow_tree(entry)
+            if failure is not None:
+                return failure
             self.prev_hash = entry["entry_hash"]
             self.expected += 1
             failure = self._checkpoints_up_to(seq, entry["entry_hash"])
             if failure is not None:
                 return failure
         return self._beyond_the_end()
+
+    def _grow_tree(self, entry: Mapping[str, Any]) -> VerifyResult | None:
+        if self.edge is None:
+            return None
+        completed = self.edge.append(leaf_hash(entry_bytes(entry)))
+        problem = self.tree.add(completed) if self.tree is not None else None
+        return self.fail(Problem.TREE, entry["seq"], problem) if problem else None
 
     def fail(self, problem: Problem, first_bad: int | None, reason: str) -> VerifyResult:
         return VerifyResult(
@@ -280,6 +306,9 @@ class _Walk:
 
     def _beyond_the_end(self) -> VerifyResult:
         last = self.expected - 1
+        problem = self.tree.flush() if self.tree is not None else None
+        if problem is not None:
+            return self.fail(Problem.TREE, None, problem)
         for checkpoint in self.pending:
             problem = self._signature_problem(checkpoint)
             if problem is not None:
@@ -298,6 +327,7 @@ class _Walk:
             last_seq=last,
             last_hash=self.prev_hash or "",
             uncovered=last - self.anchored,
+            tree_root=self.edge.root().hex() if self.edge is not None else "",
         )
 
     def _signature_problem(self, checkpoint: Mapping[str, Any]) -> str | None:

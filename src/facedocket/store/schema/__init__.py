@@ -7,7 +7,12 @@ from facedocket.store.schema.accounts import (
     TotpSecret,
     WebSession,
 )
-from facedocket.store.schema.audit import AuditCheckpoint, AuditEntry, AuditHead
+from facedocket.store.schema.audit import (
+    AuditCheckpoint,
+    AuditEntry,
+    AuditHead,
+    AuditTreeNode,
+)
 from facedocket.store.schema.base import Base
 from facedocket.store.schema.cases import (
     Candidate,
@@ -39,6 +44,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEntry",
     "AuditHead",
+    "AuditTreeNode",
     "Base",
     "Candidate",
     "Document",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, Index, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from facedocket.store.schema.base import Base
@@ -65,3 +65,20 @@ class AuditCheckpoint(Base):
     signature: Mapped[str] = mapped_column(String(100))
     key_fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    # The same moment as a C2SP tlog-checkpoint signed note over the Merkle tree (origin,
+    # size, root, signature lines); None on checkpoints signed before the tree existed.
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditTreeNode(Base):
+    """A complete subtree of the RFC 9162 Merkle tree over the entries, written once.
+
+    Node (level, idx) covers entries ``idx * 2**level + 1`` to ``(idx + 1) * 2**level``;
+    level 0 holds the leaf hashes. Append-only like the entries (see migration 0007).
+    """
+
+    __tablename__ = "audit_tree_nodes"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
