@@ -108,7 +108,7 @@ def test_the_migration_builds_the_tree_over_existing_entries(engine: Engine) -> 
     fill(sessions, 9)
     with sessions() as session:
         before = root(session, 9)
-    command.downgrade(alembic_config(engine), "0006")
+    command.downgrade(alembic_config(engine), "0007")
     upgrade(engine)
     with sessions() as session:
         assert root(session, 9) == before == reference_mth(leaves(sessions))
@@ -122,7 +122,7 @@ def test_the_migration_takes_a_tampered_entry_as_stored(engine: Engine) -> None:
     fill(sessions, 4)
     with attacker(engine) as connection:
         connection.execute(text("UPDATE audit_entries SET actor = 'someone else' WHERE seq = 2"))
-    command.downgrade(alembic_config(engine), "0006")
+    command.downgrade(alembic_config(engine), "0007")
     upgrade(engine)
     with sessions() as session:
         assert root(session, 4) == reference_mth(leaves(sessions))

@@ -74,7 +74,7 @@ class AuditTreeNode(Base):
     """A complete subtree of the RFC 9162 Merkle tree over the entries, written once.
 
     Node (level, idx) covers entries ``idx * 2**level + 1`` to ``(idx + 1) * 2**level``;
-    level 0 holds the leaf hashes. Append-only like the entries (see migration 0007).
+    level 0 holds the leaf hashes. Append-only like the entries (see migration 0008).
     """
 
     __tablename__ = "audit_tree_nodes"

@@ -9,8 +9,8 @@ package writes; the migration uses that code rather than a frozen copy because t
 is a published interface that no version may change. An entry tampered with before the
 upgrade goes into the tree as stored, and ``audit verify`` still names it by its chain.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 10:40:00
 """
 
@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from facedocket.audit.export import export_entries
 from facedocket.audit.tree import build
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
