@@ -20,13 +20,15 @@ from multiprocessing.pool import Pool
 from multiprocessing.synchronize import Barrier
 from typing import Any
 
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
+from facedocket.audit import verify
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.settings import Settings
 from facedocket.store.db import make_engine, session_factory, transaction
+from facedocket.store.schema.base import Base
 
 RACERS = 8
 BARRIER_SECONDS = 60
@@ -128,3 +130,21 @@ def racers() -> Iterator[Racers]:
         yield found
     finally:
         found.close()
+
+
+def one_winner(answers: list[Answer]) -> tuple[Answer, list[Answer]]:
+    """The one racer that got its way, and the others."""
+    done = [a for a in answers if a.outcome == "done"]
+    assert len(done) == 1, f"{len(done)} of {RACERS} racers won: {answers}"
+    return done[0], [a for a in answers if a.outcome != "done"]
+
+
+def count(sessions: sessionmaker[Session], model: type[Base], *where: Any) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def assert_verifies(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        result = verify(session)
+    assert result.ok, result

@@ -170,6 +170,13 @@ def world(
     return World(settings, sessions, pipeline, faces, fake_time)
 
 
+@pytest.fixture
+def live(world: World) -> World:
+    """The world on the real clock, which processes the test spawns read."""
+    world.clock.at = datetime.now(UTC)
+    return world
+
+
 def under_commission_rules(world: World) -> World:
     """The 2022 commission's rules: one State Police unit searches, trained, with an
     approved model; ``admin`` keeps the training records and the algorithm register."""

@@ -22,7 +22,8 @@ from facedocket.audit import append
 from facedocket.operator import OPERATOR_ROLE, operator
 from facedocket.policy import Policy
 from facedocket.settings import Settings
-from facedocket.store.schema import AuditEntry, FaceModelRecord
+from facedocket.store.locks import lock_row
+from facedocket.store.schema import AuditEntry, AuditHead, FaceModelRecord
 
 ACTION = "settings.gate_changed"
 
@@ -47,14 +48,17 @@ def gate_settings(
 
 
 def record_gate_settings(session: Session, current: dict[str, Any]) -> AuditEntry | None:
-    """Record ``current`` if it differs from the last recorded gate settings; else None."""
-    last = session.scalar(
-        select(AuditEntry)
-        .where(AuditEntry.action == ACTION)
-        .order_by(AuditEntry.seq.desc())
-        .limit(1)
-    )
-    if last is not None and last.details.get("settings") == current:
+    """Record ``current`` if it differs from the last recorded gate settings; else None.
+
+    Unchanged settings (nearly every search) are seen without a lock. A change is
+    checked again under the audit head's lock, so two first searches under new settings,
+    in two processes, record them once.
+    """
+    if _same(_last(session), current):
+        return None
+    lock_row(session, AuditHead, 1)
+    last = _last(session)
+    if _same(last, current):
         return None
     changed = (
         sorted(k for k in current if last.details.get("settings", {}).get(k) != current[k])
@@ -74,3 +78,16 @@ def record_gate_settings(session: Session, current: dict[str, Any]) -> AuditEntr
             "replaces": last.seq if last is not None else None,
         },
     )
+
+
+def _last(session: Session) -> AuditEntry | None:
+    return session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.action == ACTION)
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    )
+
+
+def _same(last: AuditEntry | None, current: dict[str, Any]) -> bool:
+    return last is not None and last.details.get("settings") == current

@@ -90,7 +90,11 @@ def update_user(
     roles: list[str] | None = None,
     active: bool | None = None,
 ) -> User:
-    """Change a user's name, rank, roles or standing; the record keeps before and after."""
+    """Change a user's name, rank, roles or standing; the record keeps before and after.
+
+    Locked first, so two administrators removing each other at once leave one.
+    """
+    lock_name(session, "administrators", "all")
     user = get_user(session, user_id)
     before = _described(user)
     had_administrator = _administrators_left(session)

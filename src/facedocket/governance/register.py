@@ -22,6 +22,7 @@ from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.roles import Actor, Role
 from facedocket.governance.access import acting_role, sentence
 from facedocket.governance.accuracy import MeasuredAccuracy
+from facedocket.store.locks import lock_row
 from facedocket.store.schema import FaceModelRecord, ModelRegistration
 
 REGISTER_ROLES = (Role.ADMINISTRATOR,)
@@ -90,6 +91,7 @@ def approve_model(session: Session, actor: Actor, model_id: int, note: str) -> M
     """Approve a registered, measured model for searches, with the approver's reasons."""
     role = acting_role(actor, REGISTER_ROLES, "approve a model")
     reasons = sentence(note, "reasons for the approval")
+    lock_row(session, FaceModelRecord, model_id)  # one approval, however many approvers
     model, row = _registered(session, model_id)
     if row.approved_at is not None:
         raise Refused(f"{model.name} {model.version} was approved on {row.approved_at:%Y-%m-%d}")
