@@ -146,8 +146,25 @@ def test_damaged_jpeg_never_escapes_as_another_error(offset: int, junk: bytes) -
 def test_a_large_jpeg_is_decoded_at_the_working_size() -> None:
     data = encode(Image.new("RGB", (5400, 3600), (30, 140, 90)))
     pixels = decode_image(data, replace(LIMITS, max_side=2048))
-    assert pixels.shape == (1365, 2048, 3)  # drafted at 1/2, then scaled
+    assert pixels.shape == (900, 1350, 3)  # decoded at 1/4: between half the bound and it
     assert np.abs(pixels.astype(int) - (30, 140, 90)).max() <= 2
+    just_over = decode_image(data, replace(LIMITS, max_side=5000))
+    assert just_over.shape == (1800, 2700, 3)  # at 1/2, never in full
+
+
+def test_a_large_jpeg_never_builds_its_full_size_image(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = encode(Image.new("RGB", (4400, 2900), (30, 140, 90)))
+    sizes = []
+    load = Image.Image.load
+
+    def measured_load(image: Image.Image) -> object:
+        loaded = load(image)
+        sizes.append(image.size)
+        return loaded
+
+    monkeypatch.setattr(Image.Image, "load", measured_load)
+    decode_image(data, replace(LIMITS, max_side=4096))
+    assert sizes and max(max(size) for size in sizes) == 2200
 
 
 def test_a_large_png_is_scaled_to_the_working_size() -> None:
@@ -159,7 +176,9 @@ def test_the_bound_applies_to_the_upright_photo() -> None:
     exif = Image.Exif()
     exif[0x0112] = 6  # shown turned: 3000 wide becomes 3000 high
     data = encode(Image.new("RGB", (3000, 1500)), exif=exif)
-    assert decode_image(data, replace(LIMITS, max_side=1000)).shape == (1000, 500, 3)
+    assert decode_image(data, replace(LIMITS, max_side=1000)).shape == (750, 375, 3)
+    png = encode(Image.new("RGB", (3000, 1500)), "PNG", exif=exif)
+    assert decode_image(png, replace(LIMITS, max_side=1000)).shape == (1000, 500, 3)
 
 
 def test_photos_within_the_bound_decode_exactly_as_before(faces: Path) -> None:

@@ -6,8 +6,9 @@ its header alone), and a truncated file is an error rather than a half-grey face
 
 A face needs far fewer pixels than a modern camera takes, so a photo is decoded at a bounded
 working size: a JPEG straight at 1/2, 1/4 or 1/8 scale (the decoder's DCT scaling, which
-never builds the full-size image), anything else scaled down after decoding. Every photo
-whose longer side is within the bound decodes exactly as before. Decodes also wait for one
+never builds the full-size image) to a longer side between half the bound and the bound,
+anything else scaled down to the bound after decoding. Every photo whose longer side is
+within the bound decodes exactly as before. Decodes also wait for one
 of a bounded number of slots, so a burst of large uploads cannot multiply peak memory.
 """
 
@@ -67,7 +68,8 @@ def _decode_slots(count: int) -> threading.BoundedSemaphore:
 def decode_image(data: bytes, limits: DecodeLimits) -> RGBImage:
     """Decode ``data`` into an HxWx3 uint8 RGB array, upright per its EXIF orientation.
 
-    The longer side of the result is at most ``limits.max_side``.
+    The longer side of the result is at most ``limits.max_side`` (and, for a larger JPEG,
+    at least half of it).
     """
     image = _opened(data, limits)
     with _decode_slots(limits.max_concurrent):
@@ -120,8 +122,12 @@ def _pixels(image: Image.Image, max_side: int) -> RGBImage:
         with warnings.catch_warnings():
             # Pillow warns rather than fails on some bombs; make every warning an error.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            if image.format in DRAFT_FORMATS:
-                image.draft("RGB", bound)
+            if image.format in DRAFT_FORMATS and max(image.size) > max_side:
+                # DCT scaling halves a side at a time and Pillow picks the largest halving
+                # that keeps the size asked for; asking for half the bound lets a photo just
+                # over it (7360 for 4096) decode at 1/2 instead of in full.
+                half = max_side / 2 / max(image.size)
+                image.draft("RGB", (round(image.width * half), round(image.height * half)))
             image.load()
             if max(image.size) > max_side:
                 image.thumbnail(bound, Image.Resampling.LANCZOS)
