@@ -30,7 +30,7 @@ from facedocket.store.schema import ApiToken, User
 from facedocket.store.schema.base import Base
 
 API = "/api/v1"
-RECORD = {"audit_entries", "audit_head", "audit_checkpoints"}
+RECORD = {"audit_entries", "audit_head", "audit_checkpoints", "audit_tree_nodes"}
 BOOKKEEPING = {
     "web_sessions": "a browser session: opening one is account.signed_in; it is touched as "
     "it is used, and ends at sign-out, idleness, or a password change (recorded)",
