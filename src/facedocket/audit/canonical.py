@@ -58,6 +58,9 @@ ENTRY_KEYS = frozenset(
     }
 )
 CHECKPOINT_KEYS = frozenset({"seq", "head_hash", "created_at", "key_fingerprint", "signature"})
+# Checkpoints signed since the Merkle tree also carry "note" (docs/tlog.md); older
+# exports and checkpoints signed before it have none, or null.
+NOTE_KEY = "note"
 _TEXT_KEYS = ("at", "actor", "role", "action", "subject_type", "subject_id")
 MAX_SAFE_INTEGER = 2**53 - 1
 MAX_DEPTH = 32
@@ -181,7 +184,7 @@ def entry_shape_problem(entry: object) -> str | None:
 
 
 def checkpoint_shape_problem(record: object) -> str | None:
-    if not isinstance(record, Mapping) or set(record) != CHECKPOINT_KEYS:
+    if not isinstance(record, Mapping) or set(record) - {NOTE_KEY} != CHECKPOINT_KEYS:
         return f"a checkpoint without exactly the fields {sorted(CHECKPOINT_KEYS)}"
     if not (
         _is_int(record["seq"])
@@ -190,6 +193,7 @@ def checkpoint_shape_problem(record: object) -> str | None:
         and _is_hash(record["key_fingerprint"])
         and isinstance(record["created_at"], str)
         and isinstance(record["signature"], str)
+        and isinstance(record.get(NOTE_KEY), str | None)
     ):
         return f"a checkpoint with fields of the wrong type (at entry {record['seq']!r})"
     return None

@@ -20,13 +20,20 @@ from sqlalchemy.orm import Session
 from facedocket.audit.canonical import checkpoint_message, format_time
 from facedocket.audit.keys import fingerprint
 from facedocket.audit.log import AuditError, checkpoint_record, head
+from facedocket.audit.note import DEFAULT_ORIGIN, checkpoint_body, sign
 from facedocket.audit.verify import verify
 from facedocket.store.schema import AuditCheckpoint
 from facedocket.store.schema.base import utcnow
 
 
-def checkpoint(session: Session, signing_key: Ed25519PrivateKey) -> AuditCheckpoint:
+def checkpoint(
+    session: Session, signing_key: Ed25519PrivateKey, *, origin: str = DEFAULT_ORIGIN
+) -> AuditCheckpoint:
     """Sign the record up to its last entry, in the caller's transaction.
+
+    The same moment is signed twice: over the chain's head (the v1 checkpoint) and over
+    the Merkle root as a C2SP checkpoint note for ``origin`` (docs/tlog.md), the key
+    named by the origin.
 
     Raises ``AuditError`` when the record is empty or does not verify.
     """
@@ -44,6 +51,11 @@ def checkpoint(session: Session, signing_key: Ed25519PrivateKey) -> AuditCheckpo
         signature=base64.b64encode(signing_key.sign(message)).decode(),
         key_fingerprint=fingerprint(public_key),
         created_at=created_at,
+        note=sign(
+            checkpoint_body(origin, result.last_seq, bytes.fromhex(result.tree_root)),
+            origin,
+            signing_key,
+        ),
     )
     session.add(row)
     session.flush()
