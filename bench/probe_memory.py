@@ -2,7 +2,7 @@
 
 The load of issue #12: 12 request creations at once, each with a probe JPEG that decodes
 to 36 megapixels (a development photo upscaled, written to a temporary folder and never
-kept), then a search of such a probe with a normal search sent just behind it. The
+kept), then a search of such a probe with a normal search sent 0.05 s behind it. The
 server's resident memory is read from /proc: at rest (models loaded), at its peak
 (VmHWM) and a few seconds after the load. Each configuration gets a fresh server and
 data folder; ``unbounded`` sets MAX_IMAGE_SIDE and MAX_CONCURRENT_DECODES out of reach,
@@ -179,7 +179,7 @@ def measure(
         normal_request = client.approved(normal, "behind")
         with ThreadPoolExecutor(2) as pool:
             big_search = pool.submit(search, client, big_request)
-            time.sleep(0.3)
+            time.sleep(0.05)
             behind = pool.submit(search, client, normal_request)
             timings = big_search.result(), behind.result()
     finally:
