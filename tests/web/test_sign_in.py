@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.web.conftest import PASSWORD, Web, csrf_of, sign_in
@@ -157,6 +157,11 @@ def test_a_totp_seed_is_stored_sealed_and_an_old_plain_one_is_sealed_at_start(
     assert resealed.startswith("gAAAAA") and secret not in resealed
     client = TestClient(restarted)
     assert sign_in(client, "officer", PASSWORD, totp.at(time.time() + 30)).status_code == 303
+    other_key = light.world.settings.model_copy(
+        update={"totp_key": SecretStr(Fernet.generate_key().decode())}
+    )
+    with pytest.raises(SeedKeyError, match="sealed with another key"):
+        create_app(other_key, light.world.sessions, light.world.pipeline)
 
 
 def test_a_seed_sealed_with_another_key_does_not_open(light: Web) -> None:

@@ -55,7 +55,16 @@ class SeedCipher:
 
 
 def seal_plain_seeds(session: Session, cipher: SeedCipher) -> int:
-    """Seal every seed still stored in plain form; the number sealed."""
+    """Seal every seed still stored in plain form; the number sealed.
+
+    A sealed seed is opened first, so that a wrong key stops the service at its start
+    rather than at the next sign-in with a second factor.
+    """
+    sealed = session.scalars(
+        select(TotpSecret.secret).where(TotpSecret.secret.like(f"{SEALED_PREFIX}%")).limit(1)
+    ).first()
+    if sealed is not None:
+        cipher.open(sealed)
     plain = session.scalars(
         select(TotpSecret).where(TotpSecret.secret.not_like(f"{SEALED_PREFIX}%"))
     ).all()

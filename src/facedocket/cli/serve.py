@@ -8,6 +8,7 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 
+from facedocket.accounts.seeds import SeedKeyError
 from facedocket.cli.context import console, refusals
 from facedocket.settings import Settings, get_settings
 from facedocket.web.app import create_app
@@ -25,4 +26,6 @@ def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
 
 def run(config: Settings, host: str, port: int) -> None:
     console.print(f"FaceDocket on http://{host}:{port}/ (sign in at /login); Ctrl-C stops it")
-    uvicorn.run(create_app(config), host=host, port=port, server_header=False, log_level="info")
+    with refusals(SeedKeyError):
+        app = create_app(config)
+    uvicorn.run(app, host=host, port=port, server_header=False, log_level="info")
