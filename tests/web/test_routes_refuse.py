@@ -8,13 +8,12 @@ unless it is one of the few public ones.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import sessionmaker
+from tests.web.blank_app import blank_app
 
 from facedocket.accounts.tokens import create_token
 from facedocket.cases.directory import add_agency, add_user
@@ -33,7 +32,7 @@ PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz")}
 def routes() -> list[tuple[str, str, APIRoute]]:
     """Every (method, path) of the app, with the route that serves it; routers included
     with a prefix are walked through, so the paths are the ones clients call."""
-    app = create_app(Settings(data_dir=Path("unused")), sessionmaker())
+    app = blank_app()
     found = []
     for context in iter_route_contexts(app.routes):
         route = context.original_route

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.cases.conftest import PEOPLE, order_pdf
+from tests.web.blank_app import blank_app
 
 from facedocket.accounts.tokens import create_token
 from facedocket.cases import requests
@@ -125,7 +126,7 @@ def fresh_token(sessions: sessionmaker[Session]) -> str:
 # to a few generated examples per operation, so it fits the suite's time.
 schema = schemathesis.openapi.from_asgi(
     "/api/v1/openapi.json",
-    create_app(Settings(data_dir=Path("unused")), sessionmaker()),
+    blank_app(),
     config=schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": False}}}),
 )
 
