@@ -130,3 +130,26 @@ def _line(name: str, raw: bytes) -> str:
     if not _NAME.fullmatch(name):
         raise NoteError(f"key name {name!r}: no spaces and no '+'")
     return f"{DASH} {name} {base64.b64encode(raw).decode()}\n"
+
+
+def witness_vkey(name: str, key: Ed25519PublicKey) -> str:
+    """A witness's verifier key as C2SP writes it: name+key id (hex)+base64(0x04 || key)."""
+    raw = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    identifier = key_id(name, key, COSIGNATURE).hex()
+    return f"{name}+{identifier}+{base64.b64encode(COSIGNATURE + raw).decode()}"
+
+
+def parse_witness_vkey(vkey: str) -> tuple[str, Ed25519PublicKey]:
+    parts = vkey.strip().split("+")
+    if len(parts) != 3 or not _NAME.fullmatch(parts[0]):
+        raise NoteError("a witness key is name+keyid+base64 (a C2SP verifier key)")
+    try:
+        raw = base64.b64decode(parts[2], validate=True)
+    except (binascii.Error, ValueError):
+        raise NoteError(f"witness key of {parts[0]}: not base64") from None
+    if len(raw) != 33 or raw[:1] != COSIGNATURE:
+        raise NoteError(f"witness key of {parts[0]}: not an Ed25519 cosignature key (0x04)")
+    key = Ed25519PublicKey.from_public_bytes(raw[1:])
+    if key_id(parts[0], key, COSIGNATURE).hex() != parts[1].lower():
+        raise NoteError(f"witness key of {parts[0]}: its key id does not match the key")
+    return parts[0], key

@@ -9,6 +9,7 @@ script cannot mistake an unsigned check for a signed one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
@@ -35,6 +36,9 @@ from facedocket.audit import (
     verify,
     verify_entries,
 )
+from facedocket.audit.merkle import ProofError
+from facedocket.audit.note import NoteError, parse_witness_vkey
+from facedocket.audit.proofs import check_proof_file, prove_entry, prove_growth
 from facedocket.cli.context import console, fail, refusals, sessions, settings
 
 app = typer.Typer(help="Verify, sign, export and read the audit record.", no_args_is_help=True)
@@ -116,6 +120,60 @@ def checkpoint_command(
     console.print(
         f"checkpoint: entries 1 to {signed[0]}, head {signed[1]}, signed by key {signed[2]}"
     )
+
+
+@app.command("prove")
+def prove(
+    entry: Annotated[int, typer.Argument(min=1, help="Number of the entry.")],
+    out: Annotated[Path, typer.Option(dir_okay=False, help="The proof file (JSON).")],
+) -> None:
+    """Write an inclusion proof of one entry under the newest signed checkpoint."""
+    with refusals(AuditError, ProofError, NoteError), sessions()() as session:
+        document = prove_entry(session, entry)
+    _write_json(out, document)
+    console.print(f"entry {entry}: inclusion proof to {out}")
+
+
+@app.command("consistency")
+def consistency(
+    from_checkpoint: Annotated[
+        Path,
+        typer.Option("--from", exists=True, dir_okay=False, help="A checkpoint note kept earlier."),
+    ],
+    out: Annotated[Path, typer.Option(dir_okay=False, help="The proof file (JSON).")],
+) -> None:
+    """Prove that the log only grew since a checkpoint someone kept."""
+    with refusals(AuditError, ProofError, NoteError, UnicodeDecodeError):
+        old_note = from_checkpoint.read_text(encoding="utf-8")
+        with sessions()() as session:
+            document = prove_growth(session, old_note)
+    _write_json(out, document)
+    console.print(f"consistency proof to {out}")
+
+
+@app.command("verify-proof")
+def verify_proof(
+    proof_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    public_key: Annotated[
+        str, typer.Option("--public-key", help="The agency's base64 Ed25519 public key.")
+    ],
+    witness_key: Annotated[
+        list[str] | None,
+        typer.Option("--witness-key", help="A witness's key (name+id+base64); repeatable."),
+    ] = None,
+) -> None:
+    """Check a proof file offline, with no database: exit 0 only if it proves its claim."""
+    with refusals(AuditKeyError, NoteError, ProofError, AuditError):
+        key = public_key_from_text(public_key)
+        witnesses = [parse_witness_vkey(text) for text in witness_key or []]
+        documents = list(read_json_lines([proof_file.read_bytes()], str(proof_file)))
+        if len(documents) != 1:
+            raise ProofError(f"{proof_file}: one JSON object expected")
+        console.print(check_proof_file(documents[0], key, witnesses))
+
+
+def _write_json(path: Path, document: object) -> None:
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 @app.command("export")
