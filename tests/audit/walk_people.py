@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -236,4 +237,16 @@ def program_steps(w: World) -> list[Step]:
             "--public-key",
             public_key,
         ),
+        w.command("audit", "prove", "1", "--out", out / "entry-1.json"),
+        w.command("audit", "verify-proof", out / "entry-1.json", "--public-key", public_key),
+        w.command(
+            "audit", "consistency", "--from", lambda: _kept_note(out), "--out", out / "grew.json"
+        ),
     ]
+
+
+def _kept_note(out: Path) -> Path:
+    """The checkpoint note of the proof file written just before, kept as a witness would."""
+    kept = out / "kept.checkpoint"
+    kept.write_text(json.loads((out / "entry-1.json").read_text())["checkpoint"])
+    return kept
