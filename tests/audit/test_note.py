@@ -19,7 +19,9 @@ from facedocket.audit.note import (
     cosignature_line,
     key_id,
     parse,
+    parse_witness_vkey,
     sign,
+    witness_vkey,
 )
 from facedocket.audit.tree import root
 
@@ -110,3 +112,16 @@ def test_a_witness_cosignature_verifies_and_a_changed_body_does_not() -> None:
 def test_malformed_notes_are_refused_by_name(note: str) -> None:
     with pytest.raises(NoteError):
         parse(note)
+
+
+def test_witness_verifier_keys_round_trip_even_with_plus_in_base64() -> None:
+    for _ in range(20):  # a base64 key holds "+" often enough to matter
+        key = Ed25519PrivateKey.generate().public_key()
+        name, parsed = parse_witness_vkey(witness_vkey("eopss.example/witness", key))
+        assert name == "eopss.example/witness"
+        assert parsed.public_bytes_raw() == key.public_bytes_raw()
+    vkey = witness_vkey("w", Ed25519PrivateKey.generate().public_key())
+    with pytest.raises(NoteError, match="key id does not match"):
+        parse_witness_vkey("w+00000000+" + vkey.split("+", 2)[2])
+    with pytest.raises(NoteError, match="name"):
+        parse_witness_vkey("just-a-name")

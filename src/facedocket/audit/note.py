@@ -140,7 +140,7 @@ def witness_vkey(name: str, key: Ed25519PublicKey) -> str:
 
 
 def parse_witness_vkey(vkey: str) -> tuple[str, Ed25519PublicKey]:
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)  # base64 may hold "+" itself
     if len(parts) != 3 or not _NAME.fullmatch(parts[0]):
         raise NoteError("a witness key is name+keyid+base64 (a C2SP verifier key)")
     try:
