@@ -22,7 +22,9 @@ import base64
 import binascii
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -153,3 +155,27 @@ def parse_witness_vkey(vkey: str) -> tuple[str, Ed25519PublicKey]:
     if key_id(parts[0], key, COSIGNATURE).hex() != parts[1].lower():
         raise NoteError(f"witness key of {parts[0]}: its key id does not match the key")
     return parts[0], key
+
+
+def checkpoint_note_problem(
+    checkpoint: Mapping[str, Any], key: Ed25519PublicKey | None, root: bytes | None
+) -> str | None:
+    """What is wrong with the checkpoint's C2SP note at this point of the walk, if anything."""
+    text = checkpoint.get("note")
+    if text is None:
+        return None
+    where = f"the checkpoint note of {checkpoint['created_at']}"
+    try:
+        note = parse(text)
+        if key is not None:
+            check_signature(note, note.origin, key)
+    except NoteError as error:
+        return f"{where}: {error}"
+    if note.size != checkpoint["seq"]:
+        return f"{where} signs a tree of {note.size} entries, not {checkpoint['seq']}"
+    if root is not None and note.root != root:
+        return (
+            f"{where} signed another Merkle root for entries 1 to {note.size}: "
+            "the record was rewritten"
+        )
+    return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import and_, insert, or_, select, tuple_
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from facedocket.audit.merkle import (
@@ -67,9 +67,18 @@ def consistency_proof(session: Session, old: int, new: int) -> list[bytes]:
 def stored_nodes(session: Session, nodes: list[Node]) -> dict[Node, bytes]:
     if not nodes:
         return {}
+    by_level: dict[int, list[int]] = {}
+    for level, idx in nodes:
+        by_level.setdefault(level, []).append(idx)
+    # One primary-key lookup per level; SQLite scans the table for a row-value IN list.
     rows = session.execute(
         select(AuditTreeNode.level, AuditTreeNode.idx, AuditTreeNode.hash).where(
-            tuple_(AuditTreeNode.level, AuditTreeNode.idx).in_(nodes)
+            or_(
+                *(
+                    and_(AuditTreeNode.level == level, AuditTreeNode.idx.in_(ids))
+                    for level, ids in by_level.items()
+                )
+            )
         )
     )
     found = {(level, idx): bytes(digest) for level, idx, digest in rows}

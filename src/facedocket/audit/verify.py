@@ -37,7 +37,7 @@ from facedocket.audit.canonical import (
 from facedocket.audit.keys import fingerprint
 from facedocket.audit.log import head, stored_checkpoints, stored_entries
 from facedocket.audit.merkle import CompactRange, leaf_hash
-from facedocket.audit.note import NoteError, check_signature, parse
+from facedocket.audit.note import checkpoint_note_problem
 from facedocket.audit.tree import StoredTreeCheck, TreeError, right_edge
 from facedocket.store.schema.audit import GENESIS_HASH
 
@@ -212,7 +212,7 @@ class _Walk:
 
     def _note_problem(self, checkpoint: Mapping[str, Any]) -> str | None:
         root = self.edge.root() if self.edge is not None else None
-        return _note_problem(checkpoint, self.key, root)
+        return checkpoint_note_problem(checkpoint, self.key, root)
 
     def _grow_tree(self, entry: Mapping[str, Any]) -> VerifyResult | None:
         if self.edge is None:
@@ -356,30 +356,6 @@ class _Walk:
         except (InvalidSignature, binascii.Error, ValueError):
             return f"{where}: the signature does not verify; it was forged or altered"
         return None
-
-
-def _note_problem(
-    checkpoint: Mapping[str, Any], key: Ed25519PublicKey | None, root: bytes | None
-) -> str | None:
-    """What is wrong with the checkpoint's C2SP note at this point of the walk, if anything."""
-    text = checkpoint.get("note")
-    if text is None:
-        return None
-    where = f"the checkpoint note of {checkpoint['created_at']}"
-    try:
-        note = parse(text)
-        if key is not None:
-            check_signature(note, note.origin, key)
-    except NoteError as error:
-        return f"{where}: {error}"
-    if note.size != checkpoint["seq"]:
-        return f"{where} signs a tree of {note.size} entries, not {checkpoint['seq']}"
-    if root is not None and note.root != root:
-        return (
-            f"{where} signed another Merkle root for entries 1 to {note.size}: "
-            "the record was rewritten"
-        )
-    return None
 
 
 def _span(first: int, last: int) -> str:
