@@ -145,11 +145,13 @@ class Seeder:
         case_number: str = "C-1",
         policy: str = "massachusetts",
         uploaded_at: datetime | None = None,
+        body: str = "state-police",
     ) -> SearchRequest:
         user = self.users[officer]
         created = (submitted_at or utc(2025, 1, 1)) - timedelta(hours=1)
         request = SearchRequest(
             agency_id=user.agency_id,
+            searching_body_id=self.agencies[body].id if body in self.agencies else None,
             officer_id=user.id,
             officer_name=user.full_name,
             officer_rank=user.rank,

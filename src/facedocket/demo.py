@@ -176,6 +176,7 @@ def _write_request(settings: Settings, sessions: sessionmaker[Session], probe: P
             "narrative": "A man robbed a convenience store at gunpoint; the store camera "
             "recorded his face. No suspect has been named.",
             "gallery": GALLERY,
+            "searching_body": "state-police",
             "basis": {
                 "kind": "court_order",
                 "court": "Suffolk Superior Court",
@@ -208,7 +209,7 @@ def _review(sessions: sessionmaker[Session], number: int, truth: str) -> None:
     for username, review_round in (("exam.okafor", 1), ("exam.lindqvist", 2)):
         with transaction(sessions) as session:
             actor = requests.load_actor(session, username)
-            for row in review.review_sheet(session, actor, number, review_round):
+            for row in review.review_sheet(session, actor, number):
                 same = row.record_id == truth
                 review.record_conclusion(
                     session,

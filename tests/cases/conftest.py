@@ -27,6 +27,7 @@ from facedocket.gallery.sources import EnrolmentItem
 from facedocket.governance.accuracy import read_accuracy
 from facedocket.governance.register import approve_model, register_model
 from facedocket.governance.training import record_training
+from facedocket.policy import load_policy
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
 from facedocket.store.schema import FaceModelRecord, User
@@ -75,6 +76,9 @@ class World:
 
     def form(self, **basis: Any) -> RequestCreate:
         kind = basis.pop("kind", "court_order")
+        bodies = [b.id for b in load_policy(self.settings.policy).searchers.bodies or []]
+        # The State Police where the policy lets several bodies search; else the only one.
+        body = basis.pop("searching_body", "state-police" if len(bodies) > 1 else None)
         fields: dict[str, Any] = {"kind": kind}
         if kind in ("court_order", "warrant"):
             fields |= {
@@ -97,6 +101,7 @@ class World:
                 "offence_class": "felony",
                 "narrative": "A store was robbed at gunpoint; the camera shows the robber.",
                 "gallery": GALLERY,
+                "searching_body": body,
                 "basis": fields | basis,
             }
         )

@@ -16,11 +16,18 @@ from tests.cases.conftest import (
 )
 
 from facedocket.cases import gate, requests, review
+from facedocket.cases.directory import add_agency, add_user
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.followup import attach_statement, overdue
 from facedocket.cases.review import LEAD_NOTICE, Conclusion
+from facedocket.cases.schemas import FileUpload
 from facedocket.store.db import transaction
-from facedocket.store.schema import Search
+from facedocket.store.schema import Search, SearchRequest
+
+
+def probe_of(world: World) -> FileUpload:
+    content = world.photo("Abdullah_Gul", 2).read_bytes()
+    return FileUpload(filename="probe.jpg", content=content, source="Store camera")
 
 
 def act(world: World, username: str, step: str, request_id: int, *args: object, **kw: object):  # type: ignore[no-untyped-def]
@@ -33,7 +40,7 @@ def act(world: World, username: str, step: str, request_id: int, *args: object, 
             s, world.settings, a, request_id, world.pipeline, **kw
         ),
         "review": lambda s, a: review.record_conclusion(s, a, request_id, *args, **kw),
-        "sheet": lambda s, a: review.review_sheet(s, a, request_id, *args),
+        "sheet": lambda s, a: review.review_sheet(s, a, request_id),
         "conclude": lambda s, a: review.conclude(s, a, request_id, *args),
         "results": lambda s, a: review.released_results(s, a, request_id),
         "close": lambda s, a: requests.close(s, a, request_id),
@@ -60,7 +67,7 @@ def test_court_order_from_request_to_released_lead(world: World) -> None:
     search = act(world, "examiner", "search", number)
     assert search.candidates_returned >= 1
     assert search.list_size >= search.candidates_returned
-    sheet = act(world, "examiner", "sheet", number, 1)
+    sheet = act(world, "examiner", "sheet", number)
     assert sheet[0].record_id == "Abdullah_Gul", "the probe's person ranks first"
     for row in sheet:
         lead = row.record_id == "Abdullah_Gul"
@@ -118,15 +125,94 @@ def test_requesters_cannot_approve_or_search(world: World) -> None:
     assert searches(world) == 0
 
 
-def test_staff_of_a_body_that_may_not_search_are_refused(world: World) -> None:
+def test_staff_of_another_agency_neither_see_nor_act(world: World) -> None:
+    """Boston PD staff holding searching roles see nothing of a request made to the
+    State Police: not the request, its probe, or its candidates; and cannot act on it."""
     number = world.draft()
     act(world, "officer", "submit", number)
-    with pytest.raises(Refused, match="bpd"):
+    with pytest.raises(NotFound):
         act(world, "local.examiner", "approve", number, "Looks fine to me, approve it.")
     act(world, "intake", "approve", number, "The order names this image and this gallery.")
-    with pytest.raises(Refused, match="bpd"):
+    with pytest.raises(NotFound):
         act(world, "local.examiner", "search", number)
+    act(world, "examiner", "search", number)
+    for step in ("sheet", "close"):
+        with pytest.raises(NotFound):
+            act(world, "local.examiner", step, number)
+    with world.sessions() as session:
+        assert number not in [
+            r.id for r in requests.list_requests(session, world.actor("local.examiner"))
+        ]
+    assert searches(world) == 1
+
+
+def test_a_request_is_bound_to_the_body_it_was_made_to(world: World) -> None:
+    with transaction(world.sessions) as session:
+        add_agency(session, "operator:test", "fbi", "Federal Bureau of Investigation")
+        for username, role in (("fbi.intake", "intake_reviewer"), ("fbi.exam", "examiner")):
+            add_user(
+                session,
+                "operator:test",
+                username=username,
+                full_name=username,
+                agency_code="fbi",
+                roles=[role],
+            )
+    number = world.draft(searching_body="fbi")
+    act(world, "officer", "submit", number)
+    with pytest.raises(NotFound):  # State Police intake may not approve the FBI's request
+        act(world, "intake", "approve", number, "The order names this image and this gallery.")
+    act(world, "fbi.intake", "approve", number, "The order names this image and this gallery.")
+    with pytest.raises(NotFound):
+        act(world, "examiner", "search", number)
     assert searches(world) == 0
+    act(world, "fbi.exam", "search", number)
+    with world.sessions() as session:
+        made = requests.get_request(session, world.actor("fbi.exam"), number)
+        assert made.searching_body is not None and made.searching_body.code == "fbi"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (None, "say which searching body"),
+        ("bpd", "not a searching body"),
+        ("rmv", "not registered here"),
+    ],
+)
+def test_the_searching_body_is_one_the_policy_allows(
+    world: World, body: str | None, message: str
+) -> None:
+    form = world.form().model_copy(update={"searching_body": body})
+    with pytest.raises(Refused, match=message), transaction(world.sessions) as session:
+        requests.create_request(
+            session, world.settings, world.actor("officer"), form, [probe_of(world)], order_pdf()
+        )
+    with world.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SearchRequest)) == 0
+
+
+def test_an_owner_with_an_examiner_role_reads_their_request_only_as_its_requester(
+    world: World,
+) -> None:
+    with transaction(world.sessions) as session:
+        add_user(
+            session,
+            "operator:test",
+            username="officer.examiner",
+            full_name="Officer Examiner",
+            agency_code="bpd",
+            roles=["requester", "examiner", "supervisor"],
+            rank="Detective",
+        )
+    number = world.draft(username="officer.examiner")
+    act(world, "officer.examiner", "submit", number)
+    act(world, "intake", "approve", number, "The order names this image and this gallery.")
+    act(world, "examiner", "search", number)
+    with pytest.raises(Refused, match="only the searching body's examiners"):
+        act(world, "officer.examiner", "sheet", number)
+    with pytest.raises(Refused, match="only an examiner"):
+        act(world, "officer.examiner", "search", number)
 
 
 def test_expired_order_is_refused_at_search(world: World) -> None:
@@ -165,12 +251,12 @@ def test_commission_rules_start_a_48_hour_statement_clock(world: World, tmp_path
     approve_the_model(world, tmp_path)
     number = world.draft(kind="emergency")
     act(world, "officer", "submit", number)
-    with pytest.raises(Refused, match="not a searching body"):
+    with pytest.raises(NotFound):  # made to the unit; other State Police staff do not see it
         act(world, "supervisor", "approve", number, "The facts show an urgent risk to a child.")
     act(world, "frt.sup", "approve", number, "The facts show an urgent risk to a child.")
     act(world, "frt.exam", "search", number)
     with world.sessions() as session:
-        basis = requests.get_request(session, world.actor("auditor"), number).basis
+        basis = requests.get_request(session, world.actor("frt.sup"), number).basis
         assert basis is not None and basis.statement_due_at is not None
         assert basis.statement_due_at - world.clock.at == timedelta(hours=48)
         assert overdue(session, world.clock.at) == []
@@ -198,7 +284,7 @@ def test_rejection_needs_a_reason_and_blocks_search(world: World) -> None:
 def test_second_review_is_blind_and_independent(world: World) -> None:
     number = approved(world)
     act(world, "examiner", "search", number)
-    first = act(world, "examiner", "sheet", number, 1)
+    first = act(world, "examiner", "sheet", number)
     for row in first:
         act(
             world,
@@ -220,9 +306,14 @@ def test_second_review_is_blind_and_independent(world: World) -> None:
             "Second look by the same person.",
             review_round=2,
         )
-    blind = act(world, "examiner2", "sheet", number, 2)
-    assert all(row.first_review == "(hidden until you finish)" for row in blind)
-    for row in blind:
+    blind = act(world, "examiner2", "sheet", number)
+    assert all(row.first_review == "(hidden until yours are final)" for row in blind)
+    for index, row in enumerate(blind):
+        if index == 1:  # part way: neither examiner reads the other's conclusions yet
+            partial = act(world, "examiner2", "sheet", number)
+            assert all(r.first_review == "(hidden until yours are final)" for r in partial)
+            watched = act(world, "examiner", "sheet", number)
+            assert watched[0].second_review == "(hidden until yours are final)"
         act(
             world,
             "examiner2",
@@ -233,14 +324,16 @@ def test_second_review_is_blind_and_independent(world: World) -> None:
             "Image too poor to decide on.",
             review_round=2,
         )
-    done = act(world, "examiner2", "sheet", number, 2)
+    done = act(world, "examiner2", "sheet", number)
     assert all(row.first_review and row.first_review.startswith("excluded") for row in done)
+    supervised = act(world, "supervisor", "sheet", number)
+    assert all(row.second_review and row.second_review.startswith("inconclusive") for row in supervised)
 
 
 def test_conclusion_needs_every_candidate_reviewed_and_a_true_outcome(world: World) -> None:
     number = approved(world)
     act(world, "examiner", "search", number)
-    sheet = act(world, "examiner", "sheet", number, 1)
+    sheet = act(world, "examiner", "sheet", number)
     act(
         world,
         "examiner",
@@ -273,5 +366,5 @@ def test_conclusion_needs_every_candidate_reviewed_and_a_true_outcome(world: Wor
 def test_requester_cannot_read_the_candidate_list(world: World) -> None:
     number = approved(world)
     act(world, "examiner", "search", number)
-    with pytest.raises(Refused, match="only examiners"):
-        act(world, "officer", "sheet", number, 1)
+    with pytest.raises(Refused, match="only the searching body's examiners"):
+        act(world, "officer", "sheet", number)

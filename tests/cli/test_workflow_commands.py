@@ -64,6 +64,7 @@ def test_a_case_from_the_command_line(tmp_path: Path, faces: Path) -> None:
                 "offence_class": "felony",
                 "narrative": "A robbery caught on a store camera; the robber is unknown.",
                 "gallery": "rmv",
+                "searching_body": "state-police",
                 "basis": {
                     "kind": "court_order",
                     "court": "Suffolk Superior Court",

@@ -21,6 +21,7 @@ def court_order_fields(web: Web) -> dict[str, str]:
         "offence_class": "felony",
         "narrative": "A store was robbed at gunpoint; the camera shows the robber.",
         "gallery": "rmv",
+        "searching_body": "state-police",
         "basis": "court_order",
         "court": "Suffolk Superior Court",
         "docket_number": "2684CR000077",

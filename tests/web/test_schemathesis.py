@@ -81,6 +81,7 @@ def seeded(
             "offence_class": "felony",
             "narrative": "A robbery on camera; the robber's face is visible.",
             "gallery": "rmv",
+            "searching_body": "state-police",
             "basis": {
                 "kind": "court_order",
                 "court": "Superior Court",

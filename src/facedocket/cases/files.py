@@ -17,7 +17,7 @@ from facedocket.cases.documents import media_type_of
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.evidence import verified_content
 from facedocket.cases.record import log
-from facedocket.cases.requests import get_request
+from facedocket.cases.requests import open_case
 from facedocket.cases.review import released_lead_ids
 from facedocket.cases.roles import Actor, Role
 from facedocket.faces.errors import ImageError
@@ -38,7 +38,7 @@ class FileContent:
 
 def read_document(session: Session, actor: Actor, request_id: int, document_id: int) -> FileContent:
     """A document of a request this actor may see; purged content is refused, not faked."""
-    request = get_request(session, actor, request_id)
+    request, actor = open_case(session, actor, request_id)
     document = session.get(Document, document_id)
     if document is None or document.request_id != request.id:
         raise NotFound(f"no document {document_id} in request {request_id}")
@@ -59,7 +59,7 @@ def candidate_photo(
     session: Session, settings: Settings, actor: Actor, request_id: int, candidate_id: int
 ) -> FileContent:
     """The gallery photo a candidate was found by, for an examiner or a released lead."""
-    request = get_request(session, actor, request_id)
+    request, actor = open_case(session, actor, request_id)
     candidate = session.get(Candidate, candidate_id)
     if candidate is None or candidate.search_id not in {s.id for s in request.searches}:
         raise NotFound(f"no candidate {candidate_id} in request {request_id}")

@@ -16,7 +16,7 @@ from facedocket.cases.basis import legal_basis
 from facedocket.cases.documents import store_document
 from facedocket.cases.errors import Refused
 from facedocket.cases.record import log
-from facedocket.cases.requests import lock_request
+from facedocket.cases.requests import locked_case
 from facedocket.cases.roles import Actor, Role
 from facedocket.cases.schemas import FileUpload
 from facedocket.settings import Settings
@@ -27,11 +27,9 @@ def attach_statement(
     session: Session, settings: Settings, actor: Actor, request_id: int, upload: FileUpload
 ) -> SearchRequest:
     """File the sworn statement of an emergency request (its officer or a supervisor)."""
-    request = lock_request(session, actor, request_id)
+    request, actor = locked_case(session, actor, request_id)
     basis = legal_basis(request)
-    role = (
-        Role.REQUESTER if request.officer_id == actor.user_id else actor.role_for(Role.SUPERVISOR)
-    )
+    role = actor.role_for(Role.REQUESTER, Role.SUPERVISOR)
     if role is None:
         raise Refused("the requesting officer or a supervisor files the sworn statement")
     if basis.kind != "emergency":

@@ -22,7 +22,7 @@ from facedocket.cases.duties import require_separate_duties
 from facedocket.cases.errors import Refused
 from facedocket.cases.evidence import candidate_fact, candidate_list_sha256, verified_content
 from facedocket.cases.record import log, sign_after_search
-from facedocket.cases.requests import lock_request
+from facedocket.cases.requests import locked_case
 from facedocket.cases.roles import Actor
 from facedocket.cases.states import next_state
 from facedocket.faces.errors import FaceError
@@ -58,7 +58,7 @@ def run_search(
 ) -> Search:
     """Search the request's gallery with its probe; refuses unless every rule holds."""
     # Locked first: the count of searches the order allows is read here and changed below.
-    request = lock_request(session, actor, request_id)
+    request, actor = locked_case(session, actor, request_id)
     to, role = next_state(request.state, "search", actor)
     policy = load_policy(request.policy_id)
     require_searcher(policy, actor, role)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from facedocket.cases import clock
 from facedocket.cases.basis import legal_basis, require_basis, require_searching_body
+from facedocket.cases.bodies import chosen_body
 from facedocket.cases.documents import store_document
 from facedocket.cases.duties import require_separate_duties
 from facedocket.cases.errors import NotFound, Refused
@@ -21,15 +22,12 @@ from facedocket.cases.record import log
 from facedocket.cases.roles import Actor, Role
 from facedocket.cases.schemas import CourtOrderCreate, FileUpload, RequestCreate
 from facedocket.cases.states import State, next_state
+from facedocket.cases.visibility import may_see, on_case
 from facedocket.gallery.records import GalleryNotFoundError, get_gallery
 from facedocket.policy import DutyStep, Policy, load_policy
 from facedocket.settings import Settings
 from facedocket.store.locks import lock_row
 from facedocket.store.schema import LegalBasis, SearchRequest, User
-
-SEARCHING_ROLES = (Role.INTAKE_REVIEWER, Role.EXAMINER, Role.SUPERVISOR)
-RECORD_ROLES = (Role.AUDITOR, Role.ADMINISTRATOR)
-
 
 def load_actor(session: Session, username: str) -> Actor:
     user = session.scalar(select(User).where(User.username == username))
@@ -69,8 +67,10 @@ def create_request(
     except GalleryNotFoundError as error:
         raise Refused(str(error), code="unknown_gallery") from None
     policy = load_policy(settings.policy)
+    body = chosen_body(session, policy, actor, data.searching_body)
     request = SearchRequest(
         agency_id=actor.agency_id,
+        searching_body_id=body.id,
         officer_id=actor.user_id,
         officer_name=actor.full_name,
         officer_rank=actor.rank,
@@ -108,6 +108,7 @@ def create_request(
             "offence": data.offence,
             "basis": data.basis.kind,
             "gallery": gallery.name,
+            "searching_body": body.code,
             "documents": [stored_document(f) for f in files],
         },
         policy,
@@ -116,28 +117,27 @@ def create_request(
 
 
 def get_request(session: Session, actor: Actor, request_id: int) -> SearchRequest:
-    """The request if this actor may see it; otherwise NotFound, as if it did not exist."""
+    """The request if this actor may see it (``cases.visibility``); otherwise NotFound, as
+    if it did not exist."""
     request = session.get(SearchRequest, request_id)
     if request is None or not may_see(actor, request):
         raise NotFound(f"no request {request_id}")
     return request
 
 
-def lock_request(session: Session, actor: Actor, request_id: int) -> SearchRequest:
-    """``get_request`` for a decision: the request's row is locked first, so a second
+def open_case(session: Session, actor: Actor, request_id: int) -> tuple[SearchRequest, Actor]:
+    """The request, and the actor holding only the roles they have on it: what every
+    function that acts on a request checks its roles against."""
+    request = get_request(session, actor, request_id)
+    return request, on_case(actor, request)
+
+
+def locked_case(session: Session, actor: Actor, request_id: int) -> tuple[SearchRequest, Actor]:
+    """``open_case`` for a decision: the request's row is locked first, so a second
     decision on the same request waits for this one's commit and then sees its outcome
     (and is refused as a late caller would be)."""
     lock_row(session, SearchRequest, request_id)
-    return get_request(session, actor, request_id)
-
-
-def may_see(actor: Actor, request: SearchRequest) -> bool:
-    """Requesters see their own; the searching body sees what was sent to it; auditors all."""
-    if actor.role_for(*RECORD_ROLES):
-        return True
-    if request.officer_id == actor.user_id:
-        return True
-    return actor.role_for(*SEARCHING_ROLES) is not None and request.state != State.DRAFT
+    return open_case(session, actor, request_id)
 
 
 def list_requests(
@@ -150,7 +150,7 @@ def list_requests(
 
 
 def submit(session: Session, settings: Settings, actor: Actor, request_id: int) -> SearchRequest:
-    request = lock_request(session, actor, request_id)
+    request, actor = locked_case(session, actor, request_id)
     if request.officer_id != actor.user_id:
         raise Refused("only the officer who wrote a request may submit it", code="not_owner")
     to, role = next_state(request.state, "submit", actor)
@@ -190,7 +190,7 @@ def _decision(
     session: Session, actor: Actor, request_id: int, action: str, why: str
 ) -> tuple[SearchRequest, State, Role, Policy, str]:
     """What approving and rejecting share: a searching body's reviewer, and a reason."""
-    request = lock_request(session, actor, request_id)
+    request, actor = locked_case(session, actor, request_id)
     to, role = next_state(request.state, action, actor)
     policy = load_policy(request.policy_id)
     require_searching_body(policy, actor)
@@ -216,7 +216,7 @@ def _decided(
 
 
 def close(session: Session, actor: Actor, request_id: int) -> SearchRequest:
-    request = lock_request(session, actor, request_id)
+    request, actor = locked_case(session, actor, request_id)
     to, role = next_state(request.state, "close", actor)
     request.state, request.closed_at = to, clock.now()
     log(session, actor, role, "request.closed", request.id)

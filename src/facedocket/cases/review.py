@@ -19,7 +19,7 @@ from facedocket.cases.basis import require_searcher
 from facedocket.cases.duties import REVIEW_STEPS, require_separate_duties
 from facedocket.cases.errors import Refused
 from facedocket.cases.record import log
-from facedocket.cases.requests import get_request, lock_request
+from facedocket.cases.requests import get_request, locked_case, open_case
 from facedocket.cases.roles import Actor, Role
 from facedocket.cases.states import State, next_state
 from facedocket.policy import load_policy
@@ -46,7 +46,7 @@ def record_conclusion(
     reasons: str,
     review_round: int = 1,
 ) -> Review:
-    request = lock_request(session, actor, request_id)
+    request, actor = locked_case(session, actor, request_id)
     to, role = next_state(request.state, "review", actor)
     policy = load_policy(request.policy_id)
     require_searcher(policy, actor, role)
@@ -116,30 +116,30 @@ class CandidateView:
     second_review: str | None
 
 
-def review_sheet(
-    session: Session, actor: Actor, request_id: int, review_round: int = 1
-) -> list[CandidateView]:
-    """The candidates of every search of a request, as an examiner may see them.
+def review_sheet(session: Session, actor: Actor, request_id: int) -> list[CandidateView]:
+    """The candidates of every search of a request, as this caller may see them.
 
-    Blindness: a second examiner sees the first conclusions only after concluding every
-    candidate in round 2; the first examiner never sees the second's before it is done.
+    What a caller may read is decided here, never by a parameter the caller chooses (see
+    ``readable``): an examiner reviews blind.
     """
-    request = get_request(session, actor, request_id)
+    request, actor = open_case(session, actor, request_id)
     role = actor.role_for(Role.EXAMINER, Role.SUPERVISOR, Role.AUDITOR)
     if role is None:
-        raise Refused("only examiners, supervisors and auditors see candidate lists")
+        raise Refused(
+            "only the searching body's examiners and supervisors, and auditors, see "
+            "candidate lists",
+            code="wrong_role",
+        )
     rows = _candidates(session, request)
     reviews = _reviews(session, [c.id for c, _ in rows])
-    finished_second = all((c.id, 2) in reviews for c, _ in rows)
-    show_first = role != Role.EXAMINER or review_round == 1 or finished_second
-    show_second = role != Role.EXAMINER or review_round == 2 or finished_second
+    shown = readable(request, role, actor.user_id, [c.id for c, _ in rows], reviews)
     templates = [c.template_id for c, _ in rows]
     quality: dict[int, dict[str, Any]] = {}
     for template_id, measured in session.execute(
         select(Template.id, Template.quality).where(Template.id.in_(templates))
     ):
         quality[template_id] = measured
-    log(session, actor, role, "results.viewed", request.id, {"round": review_round})
+    log(session, actor, role, "results.viewed", request.id, {"conclusions_shown": len(shown)})
     return [
         CandidateView(
             candidate_id=c.id,
@@ -150,16 +150,41 @@ def review_sheet(
             record_id=person.record_id,
             photo_id=c.photo_id,
             quality=quality.get(c.template_id, {}),
-            first_review=_shown(reviews.get((c.id, 1)), show_first),
-            second_review=_shown(reviews.get((c.id, 2)), show_second),
+            first_review=_shown(reviews.get((c.id, 1)), (c.id, 1) in shown),
+            second_review=_shown(reviews.get((c.id, 2)), (c.id, 2) in shown),
         )
         for c, person in rows
     ]
 
 
+def readable(
+    request: SearchRequest,
+    role: Role,
+    viewer_id: int,
+    candidate_ids: list[int],
+    reviews: dict[tuple[int, int], Review],
+) -> set[tuple[int, int]]:
+    """The conclusions (candidate, round) a viewer may read.
+
+    Supervisors and auditors, who review nothing, read them all, as does anyone once the
+    case is concluded. An examiner reads their own; another examiner's only once their own
+    are final (a conclusion on every candidate) and the other round is complete, so the
+    second examiner cannot learn the first's conclusions before making theirs, whatever
+    round they ask for, and the first cannot watch the second's as they are made.
+    """
+    if role != Role.EXAMINER or request.state in (State.CONCLUDED, State.CLOSED):
+        return set(reviews)
+    own = {key for key, review in reviews.items() if review.examiner_id == viewer_id}
+    done = {candidate for candidate, _ in own}
+    if not candidate_ids or done != set(candidate_ids):
+        return own
+    complete = {r for r in (1, 2) if all((c, r) in reviews for c in candidate_ids)}
+    return own | {key for key in reviews if key[1] in complete}
+
+
 def conclude(session: Session, actor: Actor, request_id: int, outcome: str) -> SearchRequest:
     """Close the examination as ``lead`` or ``no_lead``, once every candidate is reviewed."""
-    request = lock_request(session, actor, request_id)
+    request, actor = locked_case(session, actor, request_id)
     to, role = next_state(request.state, "conclude", actor)
     policy = load_policy(request.policy_id)
     require_searcher(policy, actor, role)
@@ -203,7 +228,7 @@ class ReleasedResults:
 
 def released_results(session: Session, actor: Actor, request_id: int) -> ReleasedResults:
     """What the requester may read: leads only, only after the examiners concluded."""
-    request = get_request(session, actor, request_id)
+    request, actor = open_case(session, actor, request_id)
     if request.state not in (State.CONCLUDED, State.CLOSED) or request.outcome is None:
         raise Refused("results are released only after the examiners conclude", code="not_ready")
     rows = _candidates(session, request)
@@ -275,4 +300,4 @@ def _leads(
 def _shown(review: Review | None, visible: bool) -> str | None:
     if review is None:
         return None
-    return f"{review.conclusion}: {review.reasons}" if visible else "(hidden until you finish)"
+    return f"{review.conclusion}: {review.reasons}" if visible else "(hidden until yours are final)"

@@ -123,15 +123,12 @@ def search(
 
 
 @app.command()
-def sheet(
-    user: As,
-    request_id: RequestId,
-    review_round: Annotated[int, typer.Option("--round", help="1 or 2.")] = 1,
-) -> None:
-    """The candidates to review, with the conclusions this examiner may see."""
+def sheet(user: As, request_id: RequestId) -> None:
+    """The candidates to review, with the conclusions this examiner may see (another
+    examiner's only once this one's are final)."""
     with refusals(Refused, NotFound), transaction(sessions()) as session:
         actor = requests.load_actor(session, user)
-        rows = review.review_sheet(session, actor, request_id, review_round)
+        rows = review.review_sheet(session, actor, request_id)
     table = Table(title=f"request {request_id}: candidates (investigative leads only)")
     for column in ("candidate", "rank", "score", "name", "record", "round 1", "round 2"):
         table.add_column(column)
@@ -247,11 +244,18 @@ def list_requests(user: As) -> None:
     with refusals(Refused, NotFound), sessions()() as session:
         actor = requests.load_actor(session, user)
         rows = [
-            (r.id, r.case_number, r.offence, r.basis.kind if r.basis else "", r.state)
+            (
+                r.id,
+                r.case_number,
+                r.offence,
+                r.basis.kind if r.basis else "",
+                r.searching_body.code if r.searching_body else "",
+                r.state,
+            )
             for r in requests.list_requests(session, actor)
         ]
     table = Table(title=f"requests visible to {user}")
-    for column in ("request", "case", "offence", "basis", "state"):
+    for column in ("request", "case", "offence", "basis", "made to", "state"):
         table.add_column(column)
     for row in rows:
         table.add_row(*map(str, row))

@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from facedocket.cases.evidence import verified_content
-from facedocket.cases.requests import get_request
+from facedocket.cases.requests import open_case
 from facedocket.cases.roles import Actor
 from facedocket.disclosure.case import (
     basis_view,
@@ -76,8 +76,8 @@ no entry of this case was left out.
 def export_packet(
     session: Session, settings: Settings, actor: Actor, request_id: int, accuracy_path: Path
 ) -> bytes:
+    request, actor = open_case(session, actor, request_id)
     role = acting_role(actor, CONFIDENTIAL_ROLES, "make a disclosure packet")
-    request = get_request(session, actor, request_id)
     proof = record_proof(session, settings, request.id)
     accuracy = read_accuracy(accuracy_path)
     case = {

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from facedocket.cases import clock
 from facedocket.cases.errors import Refused
 from facedocket.cases.record import log
-from facedocket.cases.requests import lock_request
+from facedocket.cases.requests import locked_case
 from facedocket.cases.roles import Actor, Role
 from facedocket.governance.access import acting_role, sentence
 from facedocket.store.schema import LegalHold
@@ -22,8 +22,8 @@ HOLD_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
 def set_hold(session: Session, actor: Actor, request_id: int, reason: str) -> LegalHold:
+    request, actor = locked_case(session, actor, request_id)
     role = acting_role(actor, HOLD_ROLES, "set a legal hold")
-    request = lock_request(session, actor, request_id)
     why = sentence(reason, "reason for the hold")
     if active_hold(session, request.id) is not None:
         raise Refused(f"request {request.id} is on hold already", code="exists")
@@ -35,8 +35,8 @@ def set_hold(session: Session, actor: Actor, request_id: int, reason: str) -> Le
 
 
 def release_hold(session: Session, actor: Actor, request_id: int, reason: str) -> LegalHold:
+    request, actor = locked_case(session, actor, request_id)
     role = acting_role(actor, HOLD_ROLES, "release a legal hold")
-    request = lock_request(session, actor, request_id)
     why = sentence(reason, "reason for the release")
     hold = active_hold(session, request.id)
     if hold is None:

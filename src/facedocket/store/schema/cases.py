@@ -15,6 +15,7 @@ from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from facedocket.store.schema.base import Base, utcnow
+from facedocket.store.schema.people import Agency
 
 
 class SearchRequest(Base):
@@ -24,6 +25,9 @@ class SearchRequest(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    # The body the request is made to (one the policy lets search); only its staff act on
+    # it. None only for requests written before bodies were named (migration 0009).
+    searching_body_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     officer_name: Mapped[str] = mapped_column(String(200))
     officer_rank: Mapped[str] = mapped_column(String(100))
@@ -44,6 +48,9 @@ class SearchRequest(Base):
     decided_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
+    searching_body: Mapped[Agency | None] = relationship(
+        foreign_keys=[searching_body_id], lazy="joined"
+    )
     basis: Mapped[LegalBasis | None] = relationship(back_populates="request", uselist=False)
     documents: Mapped[list[Document]] = relationship(back_populates="request")
     searches: Mapped[list[Search]] = relationship(back_populates="request", order_by="Search.id")

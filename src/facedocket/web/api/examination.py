@@ -50,15 +50,11 @@ def searches(app: ServicesDep, me: CandidateViewer, request_id: Id) -> list[Sear
 
 
 @router.get("/candidates")
-def candidates(
-    app: ServicesDep,
-    me: CandidateViewer,
-    request_id: Id,
-    review_round: Annotated[int, Query(alias="round", ge=1, le=2)] = 1,
-) -> list[CandidatePublic]:
-    """The review sheet; in round 2 the first examiner's conclusions stay hidden."""
+def candidates(app: ServicesDep, me: CandidateViewer, request_id: Id) -> list[CandidatePublic]:
+    """The review sheet; an examiner reads another examiner's conclusions only once their
+    own are final (the server decides; no parameter asks for more)."""
     with transaction(app.sessions) as session:
-        rows = review.review_sheet(session, me.actor, request_id, review_round)
+        rows = review.review_sheet(session, me.actor, request_id)
         return [CandidatePublic.model_validate(row) for row in rows]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, AliasPath, Field, StringConstraints
 
 from facedocket.cases.review import Conclusion
 from facedocket.cases.schemas import plain_text
@@ -54,6 +54,9 @@ class RequestPublic(Public):
     narrative: str
     officer_name: str
     officer_rank: str
+    searching_body: str | None = Field(
+        validation_alias=AliasPath("searching_body", "code"), default=None
+    )
     state: str
     outcome: str | None
     policy_id: str
@@ -72,6 +75,9 @@ class RequestSummary(Public):
     case_number: str
     offence: str
     officer_name: str
+    searching_body: str | None = Field(
+        validation_alias=AliasPath("searching_body", "code"), default=None
+    )
     state: str
     outcome: str | None
     created_at: datetime

@@ -56,6 +56,7 @@ def new(request: Request, app: ServicesDep, me: Requester) -> Response:
         "request_new.html",
         me,
         galleries=galleries,
+        bodies=policy.searchers.bodies or [],
         bases=[kind for kind in FORM_BASES if kind in policy.bases],
         timezone=policy.timezone,
     )
@@ -84,6 +85,7 @@ def create(
     searches_allowed: Short = "",
     facts: Paragraph = "",
     order: Upload = None,
+    searching_body: Short = "",
 ) -> Response:
     """The written request from the form, with its probe and order; draft or submitted."""
     fields: dict[str, Any] = {"kind": basis}
@@ -107,6 +109,7 @@ def create(
             "offence_code": offence_code or None,
             "narrative": narrative,
             "gallery": gallery,
+            "searching_body": searching_body or None,
             "basis": fields,
         }
     )

@@ -44,10 +44,13 @@ def sheet(
     request_id: Id,
     review_round: Annotated[int, Query(alias="round", ge=1, le=2)] = 1,
 ) -> Response:
-    """The probe beside every candidate, with score, rank and both photos' quality."""
+    """The probe beside every candidate, with score, rank and both photos' quality.
+
+    ``round`` only says which round this examiner's form records; what the page shows of
+    the other examiner's conclusions the library decides (``review.readable``)."""
     with transaction(app.sessions) as session:
         found = requests.get_request(session, me.actor, request_id)
-        rows = review.review_sheet(session, me.actor, request_id, review_round)
+        rows = review.review_sheet(session, me.actor, request_id)
         latest = found.searches[-1] if found.searches else None
         return page(
             request,

@@ -1,0 +1,43 @@
+"""The searching body a request is made to, chosen by its requester from the policy's.
+
+The law names the bodies that search (``searchers.bodies`` in the pack); a requester
+writes to one of them, and only that body takes the request in, searches and reviews it.
+Where the policy names a single body the choice is made for the requester; where it lets
+any law-enforcement agency search (``bodies: null``), the requester's own agency searches
+unless they name another.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facedocket.cases.basis import require
+from facedocket.cases.errors import Refused
+from facedocket.cases.roles import Actor
+from facedocket.policy import Policy, check_searching_body
+from facedocket.store.schema import Agency
+
+
+def chosen_body(session: Session, policy: Policy, actor: Actor, chosen: str | None) -> Agency:
+    """The agency a new request goes to; refused unless the policy lets it search."""
+    bodies = policy.searchers.bodies
+    if chosen is None:
+        if bodies is None:
+            chosen = actor.agency_code
+        elif len(bodies) == 1:
+            chosen = bodies[0].id
+        else:
+            names = ", ".join(f"{body.id} ({body.name})" for body in bodies)
+            raise Refused(
+                f"say which searching body the request is made to: {names}",
+                code="missing_body",
+            )
+    require(check_searching_body(policy, chosen))
+    agency = session.scalar(select(Agency).where(Agency.code == chosen))
+    if agency is None:
+        raise Refused(
+            f"the searching body {chosen!r} is not registered here as an agency",
+            code="unknown_body",
+        )
+    return agency

@@ -1,0 +1,44 @@
+"""Who sees a case, and in which roles: the one rule every route, page, listing and export
+asks (through ``requests.get_request`` and ``requests.list_requests``).
+
+A person sees a request only if they wrote it, work for the searching body it was made to
+in a role that body's work needs (intake, examination, supervision; never a draft), or
+hold an oversight role (auditor, administrator) for the agency that wrote it or the body
+it was made to. What they may do with it follows from the same rule: the actor a case
+function works with holds only the roles that rule grants on this request, so a Boston
+detective who also holds the examiner role reads their own request as its requester and
+never sees its candidate list, and nobody acts for a body they do not belong to.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from facedocket.cases.roles import Actor, Role
+from facedocket.cases.states import State
+from facedocket.store.schema import SearchRequest
+
+BODY_ROLES = (Role.INTAKE_REVIEWER, Role.EXAMINER, Role.SUPERVISOR)
+OVERSIGHT_ROLES = (Role.AUDITOR, Role.ADMINISTRATOR)
+
+
+def case_roles(actor: Actor, request: SearchRequest) -> frozenset[str]:
+    """The roles ``actor`` may exercise on ``request``; none: they may not see it at all."""
+    roles: set[Role] = set()
+    if request.officer_id == actor.user_id and actor.has(Role.REQUESTER):
+        roles.add(Role.REQUESTER)
+    sent_to_them = request.searching_body_id == actor.agency_id
+    if sent_to_them and request.state != State.DRAFT:
+        roles |= {role for role in BODY_ROLES if actor.has(role)}
+    if actor.agency_id in (request.agency_id, request.searching_body_id):
+        roles |= {role for role in OVERSIGHT_ROLES if actor.has(role)}
+    return frozenset(role.value for role in roles)
+
+
+def may_see(actor: Actor, request: SearchRequest) -> bool:
+    return bool(case_roles(actor, request))
+
+
+def on_case(actor: Actor, request: SearchRequest) -> Actor:
+    """The actor as this request knows them: holding only the roles they have on it."""
+    return dataclasses.replace(actor, roles=case_roles(actor, request))
