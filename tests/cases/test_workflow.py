@@ -327,7 +327,9 @@ def test_second_review_is_blind_and_independent(world: World) -> None:
     done = act(world, "examiner2", "sheet", number)
     assert all(row.first_review and row.first_review.startswith("excluded") for row in done)
     supervised = act(world, "supervisor", "sheet", number)
-    assert all(row.second_review and row.second_review.startswith("inconclusive") for row in supervised)
+    assert all(
+        row.second_review and row.second_review.startswith("inconclusive") for row in supervised
+    )
 
 
 def test_conclusion_needs_every_candidate_reviewed_and_a_true_outcome(world: World) -> None:

@@ -127,8 +127,7 @@ def test_refusals_say_why_with_the_right_status(web: Web) -> None:
     assert web.call("officer", "GET", "/api/v1/requests/999").status_code == 404
     assert web.call("examiner", "GET", "/api/v1/requests/0").status_code == 422
     local = web.call("local.examiner", "POST", f"/api/v1/requests/{number}/searches", json={})
-    assert local.status_code == 403
-    assert local.json()["detail"]["code"] == "policy"
+    assert local.status_code == 404, "another agency's staff do not see the request at all"
     web.world.clock.advance(days=11)
     expired = web.call("examiner", "POST", f"/api/v1/requests/{number}/searches", json={})
     assert expired.status_code == 403
@@ -216,3 +215,25 @@ def test_emergency_statement_and_the_overdue_list(web: Web, tmp_path: Path) -> N
     assert filed.json()["basis"]["statement_document_id"] is not None
     assert web.call("auditor", "GET", "/api/v1/followup/overdue").json() == []
     assert web.call("examiner", "GET", "/api/v1/followup/overdue").status_code == 403
+
+
+def test_no_parameter_shows_the_second_examiner_the_first_conclusions(web: Web) -> None:
+    number = approved(web)
+    assert web.call("examiner", "POST", f"/api/v1/requests/{number}/searches", json={}).is_success
+    url = f"/api/v1/requests/{number}/candidates"
+    for row in web.call("examiner", "GET", url).json():
+        body = {
+            "candidate_id": row["candidate_id"],
+            "conclusion": "excluded",
+            "reasons": "The first examiner's secret reasons.",
+            "round": 1,
+        }
+        made = web.call("examiner", "POST", f"/api/v1/requests/{number}/reviews", json=body)
+        assert made.status_code == 201, made.text
+    for query in ("", "?round=1", "?round=2", "?round=1&round=1", "?review_round=1"):
+        sheet = web.call("examiner2", "GET", url + query)
+        assert sheet.status_code == 200, (query, sheet.text)
+        assert "secret reasons" not in sheet.text, query
+    page = web.browser("examiner2").get(f"/requests/{number}/review?round=1")
+    assert page.status_code == 200 and "secret reasons" not in page.text
+    assert "secret reasons" in web.call("supervisor", "GET", url).text

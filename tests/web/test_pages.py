@@ -85,7 +85,7 @@ def test_a_case_through_the_pages_of_every_role(web: Web) -> None:
         assert "conclusion was recorded" in sheet.text
 
     second = web.browser("examiner2").get(f"/requests/{number}/review?round=2")
-    assert "(hidden until you finish)" in second.text
+    assert "(hidden until yours are final)" in second.text
     concluded = examiner.post(
         f"/requests/{number}/conclude", data={"csrf_token": csrf_of(sheet), "outcome": "lead"}
     )

@@ -29,6 +29,7 @@ from facedocket.settings import Settings
 from facedocket.store.locks import lock_row
 from facedocket.store.schema import LegalBasis, SearchRequest, User
 
+
 def load_actor(session: Session, username: str) -> Actor:
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:

@@ -19,7 +19,7 @@ from facedocket.cases.basis import require_searcher
 from facedocket.cases.duties import REVIEW_STEPS, require_separate_duties
 from facedocket.cases.errors import Refused
 from facedocket.cases.record import log
-from facedocket.cases.requests import get_request, locked_case, open_case
+from facedocket.cases.requests import locked_case, open_case
 from facedocket.cases.roles import Actor, Role
 from facedocket.cases.states import State, next_state
 from facedocket.policy import load_policy

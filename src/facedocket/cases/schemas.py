@@ -90,9 +90,9 @@ class RequestCreate(_Strict):
     basis: BasisCreate
     # The body the request is made to (its agency code); optional only where the policy
     # leaves one choice (see ``cases.bodies``).
-    searching_body: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")] | None = (
-        None
-    )
+    searching_body: (
+        Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")] | None
+    ) = None
 
 
 # Unicode's Bidi_Control characters: a right-to-left override turns "photo\u202egpj.exe"

@@ -7,9 +7,7 @@ is an audit entry.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from facedocket.cases import requests, review
