@@ -248,6 +248,7 @@ def request_form(case: str) -> dict[str, Any]:
         "offence_class": "felony",
         "narrative": "A man robbed a store at gunpoint; the store camera recorded his face.",
         "gallery": "rmv",
+        "searching_body": "state-police",
         "basis": {
             "kind": "court_order",
             "court": "Suffolk Superior Court",
