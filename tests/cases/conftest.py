@@ -77,8 +77,8 @@ class World:
     def form(self, **basis: Any) -> RequestCreate:
         kind = basis.pop("kind", "court_order")
         bodies = [b.id for b in load_policy(self.settings.policy).searchers.bodies or []]
-        # The State Police where the policy lets several bodies search; else the only one.
-        body = basis.pop("searching_body", "state-police" if len(bodies) > 1 else None)
+        # The State Police, unless the policy names a single body (then chosen for you).
+        body = basis.pop("searching_body", None if len(bodies) == 1 else "state-police")
         fields: dict[str, Any] = {"kind": kind}
         if kind in ("court_order", "warrant"):
             fields |= {
