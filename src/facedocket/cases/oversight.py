@@ -15,13 +15,12 @@ from facedocket.audit import (
     EntryFilter,
     VerifyResult,
     append,
-    checkpoint,
     existing_signing_key,
     find_entries,
-    signing_key,
     verify,
 )
 from facedocket.cases.errors import Refused
+from facedocket.cases.record import sign_record
 from facedocket.cases.roles import Actor, Role
 from facedocket.settings import Settings
 from facedocket.store.schema import AuditCheckpoint, AuditEntry
@@ -51,7 +50,7 @@ def verify_record(session: Session, settings: Settings, actor: Actor) -> VerifyR
 
 def sign_checkpoint(session: Session, settings: Settings, actor: Actor) -> AuditCheckpoint:
     _auditor(actor)
-    row = checkpoint(session, signing_key(settings))
+    row = sign_record(session, settings, "no checkpoint is signed")
     _log(session, actor, "record.checkpoint_signed", {"seq": row.seq, "head": row.head_hash})
     return row
 

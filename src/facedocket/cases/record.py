@@ -43,10 +43,19 @@ def sign_after_search(session: Session, settings: Settings) -> AuditCheckpoint:
     it: a rewrite that recomputes the chain afterwards no longer matches. A record that
     does not verify is not signed, and the search is refused with it.
     """
+    return sign_record(session, settings, "the search is not run")
+
+
+def sign_record(session: Session, settings: Settings, refused: str) -> AuditCheckpoint:
+    """A checkpoint with this deployment's key, or a refusal saying why there can be none.
+
+    A record that does not verify with the key, as after the signing key was changed
+    (older checkpoints name the previous key), is never signed: the refusal names the
+    checkpoint and the key rather than failing as a server error.
+    """
     try:
         return checkpoint(session, signing_key(settings))
     except (AuditError, AuditKeyError) as error:
         raise Refused(
-            f"the search is not run: the record cannot be signed ({error})",
-            code="record_not_signed",
+            f"{refused}: the record cannot be signed ({error})", code="record_not_signed"
         ) from None

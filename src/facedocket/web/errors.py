@@ -45,6 +45,7 @@ CONFLICT = {
     "last_administrator",
     "exists",
     "document_altered",
+    "record_not_signed",
 }
 
 
