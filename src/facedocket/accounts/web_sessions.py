@@ -79,10 +79,12 @@ def close_web_session(session: Session, token: str, at: datetime) -> None:
     )
 
 
-def close_all_web_sessions(session: Session, user_id: int, at: datetime) -> None:
-    """After a password change or a reset, every other browser must sign in again."""
-    session.execute(
+def close_all_web_sessions(session: Session, user_id: int, at: datetime) -> int:
+    """After a password change or a reset, every other browser must sign in again;
+    returns how many sessions ended."""
+    ended = session.execute(
         update(WebSession)
         .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
         .values(ended_at=at)
     )
+    return int(ended.rowcount)

@@ -12,13 +12,14 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from facedocket.accounts.passwords import set_password
+from facedocket.accounts.standing import reset_password
 from facedocket.cases.directory import add_agency, add_user
 from facedocket.cases.errors import Refused
 from facedocket.cli.context import console, fail, refusals, sessions
 from facedocket.operator import operator
 from facedocket.store.db import transaction
 from facedocket.store.schema import User
+from facedocket.store.schema.base import utcnow
 
 app = typer.Typer(help="Agencies and users.", no_args_is_help=True)
 
@@ -73,5 +74,5 @@ def password(
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             fail(f"no user called {username!r}")
-        set_password(session, user, secret, by=operator(), role="administrator")
+        reset_password(session, user, secret, by=operator(), at=utcnow())
     console.print(f"password of {username} set")

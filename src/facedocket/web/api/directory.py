@@ -5,16 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
+from facedocket.accounts import standing
 from facedocket.accounts.passwords import has_password, set_password
 from facedocket.accounts.totp import reset_totp, totp_enabled
-from facedocket.accounts.web_sessions import close_all_web_sessions
 from facedocket.cases.directory import (
     add_agency,
     add_user,
     get_user,
     list_agencies,
     list_users,
-    update_user,
 )
 from facedocket.store.db import transaction
 from facedocket.store.schema import User
@@ -96,27 +95,28 @@ def change_user(
     app: ServicesDep, admin: Administrator, user_id: Id, body: UserUpdate
 ) -> UserPublic:
     with transaction(app.sessions) as session:
-        changed = update_user(
+        changed = standing.change_user(
             session,
             admin.actor.username,
             user_id,
+            utcnow(),
             full_name=body.full_name,
             rank=body.rank,
             roles=[role.value for role in body.roles] if body.roles is not None else None,
             active=body.active,
         )
-        if not changed.active:
-            close_all_web_sessions(session, changed.id, utcnow())
         return user_public(session, changed)
 
 
 @router.put("/users/{user_id}/password", status_code=204)
 def reset_password(app: ServicesDep, admin: Administrator, user_id: Id, body: PasswordSet) -> None:
-    """Set a user's password (a new user, or one who forgot); their browsers sign out."""
+    """Set a user's password (a new user, or one who forgot); every session and API token
+    of theirs ends."""
     with transaction(app.sessions) as session:
         target = get_user(session, user_id)
-        set_password(session, target, body.password, by=admin.actor.username, role="administrator")
-        close_all_web_sessions(session, target.id, utcnow())
+        standing.reset_password(
+            session, target, body.password, by=admin.actor.username, at=utcnow()
+        )
 
 
 @router.delete("/users/{user_id}/totp", status_code=204)

@@ -8,16 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
+from facedocket.accounts import standing
 from facedocket.accounts.passwords import has_password, set_password
 from facedocket.accounts.totp import reset_totp, totp_enabled
-from facedocket.accounts.web_sessions import close_all_web_sessions
 from facedocket.cases.directory import (
     add_agency,
     add_user,
     get_user,
     list_agencies,
     list_users,
-    update_user,
 )
 from facedocket.cases.errors import NotFound
 from facedocket.cases.roles import Role
@@ -122,17 +121,16 @@ def change_user(
     active: Annotated[bool, Form()] = False,
 ) -> Response:
     with transaction(app.sessions) as session:
-        changed = update_user(
+        standing.change_user(
             session,
             me.actor.username,
             user_id,
+            utcnow(),
             full_name=full_name,
             rank=rank,
             roles=[r.value for r in roles],
             active=active,
         )
-        if not changed.active:
-            close_all_web_sessions(session, changed.id, utcnow())
     return done(f"/admin/users/{user_id}", "user")
 
 
@@ -140,8 +138,7 @@ def change_user(
 def reset_password(app: ServicesDep, me: Administrator, user_id: Id, password: Secret) -> Response:
     with transaction(app.sessions) as session:
         target = get_user(session, user_id)
-        set_password(session, target, password, by=me.actor.username, role="administrator")
-        close_all_web_sessions(session, target.id, utcnow())
+        standing.reset_password(session, target, password, by=me.actor.username, at=utcnow())
     return done(f"/admin/users/{user_id}", "user")
 
 
