@@ -70,7 +70,7 @@ def test_a_case_from_the_command_line(tmp_path: Path, faces: Path) -> None:
                     "court": "Suffolk Superior Court",
                     "docket_number": "26CR1",
                     "judge": "Hon. Example",
-                    "issued_on": now.date().isoformat(),
+                    "issued_on": (now - timedelta(days=1)).date().isoformat(),
                     "expires_at": (now + timedelta(days=5)).isoformat(),
                     "scope": "One search of the RMV gallery with the store camera still.",
                     "searches_allowed": 1,

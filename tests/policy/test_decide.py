@@ -104,7 +104,7 @@ def test_a_complete_confirmed_order_is_allowed_and_cites_the_policy(
 ) -> None:
     decision = check_basis(massachusetts, ORDER, NOW)
     assert decision.allowed, decision.reasons
-    assert (decision.policy_id, decision.policy_version) == ("massachusetts", "1.1")
+    assert (decision.policy_id, decision.policy_version) == ("massachusetts", "1.2")
     assert decision.details() == {"allowed": True, "reasons": []}
 
 

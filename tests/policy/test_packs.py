@@ -11,12 +11,12 @@ from facedocket.policy import PolicyError, list_policies, load_policy
 # A pack's rules may change only with its version: decisions on record cite the version.
 # After changing a pack's rules, bump its `version` and update its digest here.
 PINNED = {
-    "massachusetts": ("1.1", "41d433c22af2a7c241e6c94c9a2c2d8c205d75f8ec6544d8c3bf0f966b277c9c"),
+    "massachusetts": ("1.2", "926f487949f733c84ecc8bd3cf57c0b53729480cff1c11b7b8d54547dbcedeb6"),
     "ma-commission-2022": (
-        "1.1",
-        "e20d871503da4e9990fbd6cb0a81e43a5b4d8203f29a131080c9a051dda0a301",
+        "1.2",
+        "cec6a8ae85ce7c44b0675c4befbc8f954f6100c0eb04b8a9be1547f2dceb4128",
     ),
-    "maryland-2024": ("1.1", "569fef6c80abdde0ae08934c43165b693c003153f3fdd2b7adaa92fcbcbf28f6"),
+    "maryland-2024": ("1.2", "d881f87ff37e0644db446f730ca03449dec38e3654e2817b702846ecbda17cc1"),
 }
 
 

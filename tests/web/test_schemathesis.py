@@ -11,6 +11,7 @@ revoke its token or take its roles away.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -87,8 +88,8 @@ def seeded(
                 "court": "Superior Court",
                 "docket_number": "1",
                 "judge": "Judge",
-                "issued_on": "2026-01-01",
-                "expires_at": "2099-01-01T00:00:00+00:00",
+                "issued_on": (utcnow() - timedelta(days=1)).date().isoformat(),
+                "expires_at": (utcnow() + timedelta(days=60)).isoformat(),
                 "scope": "Searches of the RMV gallery with this still image.",
             },
         }

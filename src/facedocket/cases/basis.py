@@ -68,6 +68,7 @@ def basis_facts(request: SearchRequest, *, stage: str) -> BasisFacts:
         offence_class=request.offence_class,
         offence_code=request.offence_code,
         basis_confirmed=later or basis.confirmed_at is not None,
+        issued_on=basis.issued_on,
         expires_at=basis.expires_at,
         searches_done=0 if later else len(request.searches),
         searches_allowed=basis.searches_allowed,

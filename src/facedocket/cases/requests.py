@@ -24,7 +24,7 @@ from facedocket.cases.schemas import CourtOrderCreate, FileUpload, RequestCreate
 from facedocket.cases.states import State, next_state
 from facedocket.cases.visibility import may_see, on_case
 from facedocket.gallery.records import GalleryNotFoundError, get_gallery
-from facedocket.policy import DutyStep, Policy, load_policy
+from facedocket.policy import DutyStep, Policy, check_order_dates, load_policy
 from facedocket.settings import Settings
 from facedocket.store.locks import lock_row
 from facedocket.store.schema import LegalBasis, SearchRequest, User
@@ -68,6 +68,12 @@ def create_request(
     except GalleryNotFoundError as error:
         raise Refused(str(error), code="unknown_gallery") from None
     policy = load_policy(settings.policy)
+    if isinstance(data.basis, CourtOrderCreate):
+        dates = check_order_dates(
+            policy, data.basis.kind, data.basis.issued_on, data.basis.expires_at, clock.now()
+        )
+        if not dates.allowed:
+            raise Refused(list(dates.reasons), code="invalid_dates")
     body = chosen_body(session, policy, actor, data.searching_body)
     request = SearchRequest(
         agency_id=actor.agency_id,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from facedocket.policy.dates import order_date_reasons
 from facedocket.policy.model import DutyStep, Policy, normal_code
 
 ProbeKind = Literal["photo", "video_still", "live_video"]
@@ -47,6 +48,7 @@ class BasisFacts:
     offence_code: str | None = None
     # A reviewer confirmed that the order, warrant or facts cover this request.
     basis_confirmed: bool = False
+    issued_on: date | None = None
     expires_at: datetime | None = None
     searches_done: int = 0
     # Searches the authorisation grants; None: the policy's default for the basis.
@@ -83,6 +85,7 @@ def check_basis(policy: Policy, facts: BasisFacts, now: datetime) -> Decision:
     if rule.offence_rule_applies:
         reasons += _offence_reasons(policy, facts)
     reasons += _expiry_reasons(facts, "expires_on" in rule.required_fields, now)
+    reasons += order_date_reasons(policy, facts.basis, facts.issued_on, facts.expires_at, now)
     granted = rule.searches.default if facts.searches_allowed is None else facts.searches_allowed
     if granted > rule.searches.max:
         reasons.append(
@@ -124,6 +127,15 @@ def _expiry_reasons(facts: BasisFacts, expiry_required: bool, now: datetime) -> 
     if now >= _aware(facts.expires_at, "expires_at"):
         return [f"the {facts.basis} expired at {facts.expires_at.isoformat()}"]
     return []
+
+
+def check_order_dates(
+    policy: Policy, basis: str, issued_on: date | None, expires_at: datetime | None, now: datetime
+) -> Decision:
+    """Are an order's dates acceptable: issued by now, expiring after issue, not too long?"""
+    return _decide(
+        policy, order_date_reasons(policy, basis, issued_on, expires_at, _aware(now, "now"))
+    )
 
 
 def check_searching_body(policy: Policy, body: str) -> Decision:

@@ -97,11 +97,20 @@ class BasisRule(_Strict):
     offence_rule_applies: bool
     searches: SearchLimit
     follow_up: FollowUp | None
+    # The longest an order or warrant may run, issue to expiry, in days; needed where the
+    # basis records an expiry, so no order can be made a standing licence.
+    max_life_days: Days | None = None
 
     @field_validator("required_fields")
     @classmethod
     def _no_repeats(cls, value: list[str]) -> list[str]:
         return _unique(value, "field")
+
+    @model_validator(mode="after")
+    def _expiry_has_a_limit(self) -> BasisRule:
+        if "expires_on" in self.required_fields and self.max_life_days is None:
+            raise ValueError("a basis that records an expiry needs max_life_days")
+        return self
 
 
 class Offence(_Strict):
