@@ -15,10 +15,22 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from facedocket.entropy import MIN_SECRET_BITS, estimated_bits, text_bits
+
 IndexBackend = Literal["faiss-flat", "faiss-hnsw", "milvus-flat", "milvus-hnsw"]
 EnrolEngine = Literal["local", "ray"]
 Environment = Literal["development", "production"]
 MIN_SECRET_KEY_LENGTH = 32
+# Published Ed25519 private keys (RFC 8032 section 7.1, tests 1 to 3): anyone can sign
+# with them, however random they look.
+PUBLISHED_ED25519_SEEDS = frozenset(
+    bytes.fromhex(seed)
+    for seed in (
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+        "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+    )
+)
 
 
 class Settings(BaseSettings):
@@ -168,6 +180,13 @@ class Settings(BaseSettings):
         description="The only folder web enrolment may read sources from; "
         "data_dir/imports when unset.",
     )
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        pattern=r"^[0-9A-Fa-f.:/, ]{1,2000}$",
+        description="The reverse proxies (comma-separated addresses or networks) whose "
+        "X-Forwarded-For and X-Forwarded-Proto headers are believed; none when unset, so "
+        "no client can claim another address to the sign-in throttle or the record.",
+    )
     uswds_dir: Path = Field(
         default=Path("node_modules/@uswds/uswds/dist"),
         description="The US Web Design System's built assets; pages are plain when absent.",
@@ -229,10 +248,23 @@ class Settings(BaseSettings):
         key = self.secret_key.get_secret_value() if self.secret_key else ""
         if len(key) < MIN_SECRET_KEY_LENGTH:
             problems.append(f"FACEDOCKET_SECRET_KEY of at least {MIN_SECRET_KEY_LENGTH} characters")
+        elif text_bits(key) < MIN_SECRET_BITS:
+            problems.append(
+                "a FACEDOCKET_SECRET_KEY that is not guessable (this one repeats characters "
+                "or a pattern); make one with: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'"
+            )
         if not self.secure_cookies:
             problems.append("FACEDOCKET_SECURE_COOKIES=true (serve over HTTPS)")
         if self.audit_signing_key is None:
             problems.append("FACEDOCKET_AUDIT_SIGNING_KEY from the agency's secret store")
+        elif _weak_seed(self.audit_signing_key):
+            problems.append(
+                "a FACEDOCKET_AUDIT_SIGNING_KEY that is not a known or degenerate key (this "
+                "one is all one byte, a pattern, or a published test key); generate 32 "
+                "random bytes: python -c 'import base64, os; "
+                "print(base64.b64encode(os.urandom(32)).decode())'"
+            )
         if self.totp_key is None:
             problems.append("FACEDOCKET_TOTP_KEY (sealing TOTP seeds) from the secret store")
         if self.db_url.startswith("sqlite") and not self.allow_sqlite:
@@ -275,6 +307,11 @@ class Settings(BaseSettings):
     def audit_signing_key_file(self) -> Path:
         """Where the development signing key lives when none is configured."""
         return self.data_dir / "audit-signing.key"
+
+
+def _weak_seed(key: SecretStr) -> bool:
+    raw = base64.b64decode(key.get_secret_value().strip(), validate=True)
+    return raw in PUBLISHED_ED25519_SEEDS or estimated_bits(list(raw)) < MIN_SECRET_BITS
 
 
 @lru_cache(maxsize=1)

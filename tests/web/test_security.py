@@ -17,7 +17,8 @@ from facedocket.settings import Settings
 from facedocket.store.db import transaction
 from facedocket.web.app import create_app
 
-KEY = "x" * 44
+KEY = "kT3v9QmZ0pXw7LrB2sYh5NcF8gJdU1aE4oVi6MqRtW"  # a generated key, for tests only
+AUDIT_KEY = "mZ6cQ0vA3nT8yR1kW5pL9sD2fH7jB4xE0uG6iO3aN1c="  # 32 random bytes, for tests only
 TOTP_KEY = Fernet.generate_key().decode()
 
 
@@ -44,7 +45,7 @@ def test_production_adds_hsts_and_secure_host_cookies(light: Web, tmp_path: obje
             "environment": "production",
             "secret_key": KEY,
             "secure_cookies": True,
-            "audit_signing_key": "A" * 43 + "=",
+            "audit_signing_key": AUDIT_KEY,
             "totp_key": TOTP_KEY,
             "allow_sqlite": True,
         }
@@ -68,7 +69,7 @@ def test_production_settings_refuse_every_insecure_default(monkeypatch: pytest.M
             environment="production",
             secret_key="short",
             secure_cookies=True,
-            audit_signing_key="A" * 43 + "=",
+            audit_signing_key=AUDIT_KEY,
             totp_key=TOTP_KEY,
             database_url="postgresql+psycopg://db/facedocket",
         )
@@ -76,7 +77,7 @@ def test_production_settings_refuse_every_insecure_default(monkeypatch: pytest.M
         environment="production",
         secret_key=KEY,
         secure_cookies=True,
-        audit_signing_key="A" * 43 + "=",
+        audit_signing_key=AUDIT_KEY,
         totp_key=TOTP_KEY,
         database_url="postgresql+psycopg://db/facedocket",
     )
@@ -84,7 +85,7 @@ def test_production_settings_refuse_every_insecure_default(monkeypatch: pytest.M
     monkeypatch.setenv("FACEDOCKET_ENVIRONMENT", "production")
     monkeypatch.setenv("FACEDOCKET_SECRET_KEY", KEY)
     monkeypatch.setenv("FACEDOCKET_SECURE_COOKIES", "true")
-    monkeypatch.setenv("FACEDOCKET_AUDIT_SIGNING_KEY", "A" * 43 + "=")
+    monkeypatch.setenv("FACEDOCKET_AUDIT_SIGNING_KEY", AUDIT_KEY)
     monkeypatch.setenv("FACEDOCKET_TOTP_KEY", TOTP_KEY)
     with pytest.raises(ValidationError, match="PostgreSQL"):
         Settings()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -28,4 +28,17 @@ def run(config: Settings, host: str, port: int) -> None:
     console.print(f"FaceDocket on http://{host}:{port}/ (sign in at /login); Ctrl-C stops it")
     with refusals(SeedKeyError):
         app = create_app(config)
-    uvicorn.run(app, host=host, port=port, server_header=False, log_level="info")
+    uvicorn.run(app, host=host, port=port, **uvicorn_options(config))
+
+
+def uvicorn_options(config: Settings) -> dict[str, Any]:
+    """uvicorn believes X-Forwarded-For from loopback unless told otherwise; here it
+    believes it only from the proxies the settings name, and from nobody by default, so
+    the address the sign-in throttle counts and the record keeps is the real peer's."""
+    proxies = config.forwarded_allow_ips
+    return {
+        "server_header": False,
+        "log_level": "info",
+        "proxy_headers": proxies is not None,
+        "forwarded_allow_ips": proxies or "",
+    }
