@@ -17,6 +17,7 @@ from facedocket.accounts.record import SELF, log_account
 from facedocket.accounts.seeds import SeedCipher
 from facedocket.accounts.throttle import WINDOW, record_attempt, throttle_key, throttled
 from facedocket.accounts.totp import check_totp, totp_enabled
+from facedocket.cases.directory import checked_username
 from facedocket.store.locks import lock_name
 from facedocket.store.schema import User
 
@@ -53,7 +54,7 @@ def authenticate(
     lock_name(session, "sign-in address", remote)
     if throttled(session, username, remote, at):
         return LoginOutcome(None, WAIT, throttled=True)
-    user = session.scalar(select(User).where(User.username == username.strip()))
+    user = _known(session, username)
     ok = check_password(session, user, password) and user is not None and user.active
     if ok and user is not None and totp_enabled(session, user.id):
         ok = check_totp(session, cipher, user.id, code, at)
@@ -62,3 +63,13 @@ def authenticate(
         return LoginOutcome(None, WRONG)
     log_account(session, user.username, SELF, "account.signed_in", user.id, {"remote": remote})
     return LoginOutcome(user)
+
+
+def _known(session: Session, username: str) -> User | None:
+    """The user a typed name names, by its normal form; a name no account could have (a
+    NUL, a space) names nobody and is not looked up at all."""
+    try:
+        name = checked_username(username)
+    except ValueError:
+        return None
+    return session.scalar(select(User).where(User.username == name))

@@ -13,6 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from facedocket import limits
+from facedocket.cases.directory import normal_username
+from facedocket.limits import CONTROL
 from facedocket.store.schema import LoginAttempt
 
 WINDOW = timedelta(minutes=15)
@@ -26,7 +29,7 @@ def throttled(session: Session, username: str, remote: str, at: datetime) -> boo
         LoginAttempt.at > since, LoginAttempt.succeeded.is_(False)
     )
     by_name = session.scalar(failures.where(LoginAttempt.username == throttle_key(username))) or 0
-    by_address = session.scalar(failures.where(LoginAttempt.remote == remote[:100])) or 0
+    by_address = session.scalar(failures.where(LoginAttempt.remote == _address(remote))) or 0
     return by_name >= MAX_FAILURES_PER_NAME or by_address >= MAX_FAILURES_PER_ADDRESS
 
 
@@ -35,12 +38,18 @@ def record_attempt(
 ) -> None:
     session.add(
         LoginAttempt(
-            username=throttle_key(username), remote=remote[:100], at=at, succeeded=succeeded
+            username=throttle_key(username), remote=_address(remote), at=at, succeeded=succeeded
         )
     )
     session.flush()
 
 
 def throttle_key(username: str) -> str:
-    """The name failures are counted under (and locked by while they are counted)."""
-    return username.strip().lower()[:100]
+    """The name failures are counted under (and locked by while they are counted): its
+    normal form, so 'Officer' and 'officer' share one count, with what the database
+    cannot hold (a NUL) made visible instead."""
+    return CONTROL.sub("\ufffd", normal_username(username))[: limits.USERNAME]
+
+
+def _address(remote: str) -> str:
+    return CONTROL.sub("\ufffd", remote)[:100]

@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from facedocket import limits
 from facedocket.accounts.record import SELF, log_account
-from facedocket.cases.errors import NotFound
+from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.requests import load_actor
 from facedocket.cases.roles import Actor
 from facedocket.store.schema import ApiToken, User
@@ -30,6 +31,10 @@ def create_token(
     session: Session, user: User, name: str, at: datetime, days: int | None = None
 ) -> tuple[str, ApiToken]:
     """A new token for ``user``; the secret is returned here and never again."""
+    try:
+        name = limits.checked_line("name", name, limits.TOKEN_NAME)
+    except ValueError as error:
+        raise Refused(str(error), code="invalid") from None
     secret = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=user.id,

@@ -3,26 +3,63 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from facedocket import limits
 from facedocket.audit import append
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.roles import Role
 from facedocket.store.locks import lock_name
 from facedocket.store.schema import Agency, User, UserRole
 
-AGENCY_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+AGENCY_CODE = re.compile(rf"^[a-z0-9][a-z0-9-]{{0,{limits.AGENCY_CODE - 1}}}$")
+USERNAME = re.compile(rf"[a-z0-9][a-z0-9._-]{{1,{limits.USERNAME - 1}}}")
+USERNAME_RULE = (
+    f"a username is 2 to {limits.USERNAME} of the letters a-z, digits, '.', '_' and '-', "
+    "starting with a letter or digit"
+)
+
+
+def normal_username(text: str) -> str:
+    """A name as it is stored, looked up and throttled: NFKC, then case-folded.
+
+    So 'Officer', 'OFFICER' and 'ｏｆｆｉｃｅｒ' (full width) are one name, 'officer', and
+    two accounts can never share a sign-in throttle's count; what is left outside plain
+    ASCII (a dotless 'ı', a space) is refused by ``checked_username``, not folded away.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def checked_username(text: str) -> str:
+    """The normal form of a valid username, else ``ValueError`` saying what one is.
+
+    The one rule for the API's schema, the administrator's page and the CLI.
+    """
+    name = normal_username(text)
+    if not USERNAME.fullmatch(name):
+        raise ValueError(USERNAME_RULE)
+    return name
+
+
+def _line(field: str, value: str, limit: int, *, required: bool = True) -> str:
+    try:
+        return limits.checked_line(field, value, limit, required=required)
+    except ValueError as error:
+        raise Refused(str(error), code="invalid") from None
 
 
 def add_agency(session: Session, by: str, code: str, name: str) -> Agency:
     """An agency, known by a short code; policies name searching bodies by that code."""
     if not AGENCY_CODE.match(code):
-        raise Refused(f"agency code {code!r}: lower-case letters, digits and dashes, up to 63")
-    if not name.strip():
-        raise Refused("an agency needs its full name")
+        raise Refused(
+            f"agency code {code!r}: lower-case letters, digits and dashes, "
+            f"up to {limits.AGENCY_CODE}"
+        )
+    name = _line("name", name, limits.AGENCY_NAME)
     if session.scalar(select(Agency).where(Agency.code == code)) is not None:
         raise Refused(f"an agency with code {code!r} exists already")
     agency = Agency(code=code, name=name)
@@ -50,6 +87,12 @@ def add_user(
     roles: list[str],
     rank: str = "",
 ) -> User:
+    try:
+        username = checked_username(username)
+    except ValueError as error:
+        raise Refused(f"username {username!r}: {error}", code="invalid") from None
+    full_name = _line("full_name", full_name, limits.FULL_NAME)
+    rank = _line("rank", rank, limits.RANK, required=False)
     _check_roles(roles)
     agency = session.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:
@@ -99,11 +142,9 @@ def update_user(
     before = _described(user)
     had_administrator = _administrators_left(session)
     if full_name is not None:
-        if not full_name.strip():
-            raise Refused("a user needs a full name")
-        user.full_name = full_name.strip()
+        user.full_name = _line("full_name", full_name, limits.FULL_NAME)
     if rank is not None:
-        user.rank = rank.strip()
+        user.rank = _line("rank", rank, limits.RANK, required=False)
     if roles is not None:
         _check_roles(roles)
         kept = {row.role: row for row in user.role_rows}

@@ -5,7 +5,6 @@ precise answer from either.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import date
 from typing import Annotated, Literal
@@ -19,9 +18,8 @@ from pydantic import (
     StringConstraints,
 )
 
-# Control characters (tab and line breaks aside) and lone surrogates: PostgreSQL cannot
-# store NUL, a surrogate has no UTF-8 form, and neither belongs in a legal record.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+from facedocket import limits
+from facedocket.limits import CONTROL
 
 
 def plain_text(value: str) -> str:
@@ -30,15 +28,16 @@ def plain_text(value: str) -> str:
     return value
 
 
-Text = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
-    AfterValidator(plain_text),
-]
+def line(max_length: int, min_length: int = 1) -> StringConstraints:
+    """One line of text up to a limit from ``facedocket.limits`` (its column's width)."""
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+PLAIN = AfterValidator(plain_text)
 LongText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=10, max_length=20_000),
-    AfterValidator(plain_text),
+    PLAIN,
 ]
 
 
@@ -50,9 +49,9 @@ class CourtOrderCreate(_Strict):
     """An order (or warrant) a judge signed; the document itself is uploaded beside it."""
 
     kind: Literal["court_order", "warrant"]
-    court: Text
-    docket_number: Text
-    judge: Text
+    court: Annotated[str, line(limits.COURT), PLAIN]
+    docket_number: Annotated[str, line(limits.DOCKET_NUMBER), PLAIN]
+    judge: Annotated[str, line(limits.JUDGE), PLAIN]
     issued_on: date
     expires_at: AwareDatetime
     scope: LongText
@@ -79,14 +78,12 @@ BasisCreate = Annotated[
 
 
 class RequestCreate(_Strict):
-    case_number: Text
-    offence: Text
+    case_number: Annotated[str, line(limits.CASE_NUMBER), PLAIN]
+    offence: Annotated[str, line(limits.OFFENCE), PLAIN]
     offence_class: Annotated[str, StringConstraints(pattern=r"^[a-z_]{3,50}$")]
-    offence_code: (
-        Annotated[str, StringConstraints(max_length=50), AfterValidator(plain_text)] | None
-    ) = None
+    offence_code: Annotated[str, line(limits.OFFENCE_CODE, 0), PLAIN] | None = None
     narrative: LongText
-    gallery: Text
+    gallery: Annotated[str, line(limits.GALLERY_NAME), PLAIN]
     basis: BasisCreate
     # The body the request is made to (its agency code); optional only where the policy
     # leaves one choice (see ``cases.bodies``).
@@ -119,14 +116,10 @@ def safe_filename(value: str) -> str:
 class FileUpload(_Strict):
     """A file as received: bytes, the name it came with, and where it came from."""
 
-    filename: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
-        AfterValidator(safe_filename),
-    ]
+    filename: Annotated[str, line(limits.FILENAME), AfterValidator(safe_filename)]
     content: bytes = Field(repr=False)
     source: Annotated[
         str,
         StringConstraints(strip_whitespace=True, max_length=2000),
-        AfterValidator(plain_text),
+        PLAIN,
     ] = ""

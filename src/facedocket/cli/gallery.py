@@ -26,7 +26,12 @@ from facedocket.gallery.enrol import EnrolmentReport
 from facedocket.gallery.enrol import Progress as ProgressCallback
 from facedocket.gallery.enrol import enrol as run_enrolment
 from facedocket.gallery.progress import PlainLines
-from facedocket.gallery.records import GalleryNotFoundError, gallery_stats
+from facedocket.gallery.records import (
+    GalleryNotFoundError,
+    InvalidGalleryError,
+    checked_gallery_name,
+    gallery_stats,
+)
 from facedocket.gallery.sources import EnrolmentItem, ManifestError, from_folder, from_manifest
 from facedocket.settings import EnrolEngine
 
@@ -57,6 +62,8 @@ def enrol(
     ] = 10.0,
 ) -> None:
     """Enrol every photo of SOURCE; rerun it after an interruption to resume."""
+    with refusals(InvalidGalleryError):
+        checked_gallery_name(name)  # before the source is read: the API's rule
     with refusals(ManifestError):
         items = from_manifest(source) if source.is_file() else from_folder(source)
     if console.is_terminal:

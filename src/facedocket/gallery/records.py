@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from facedocket import limits
 from facedocket.faces.models import Embedder
 from facedocket.gallery.record import Enroller, log
 from facedocket.store.schema import EnrolmentRejection, FaceModelRecord, Gallery, Person, Photo
@@ -19,6 +21,26 @@ class GalleryNotFoundError(LookupError):
 
 class GalleryExistsError(ValueError):
     pass
+
+
+class InvalidGalleryError(ValueError):
+    """A name or description a new gallery may not have; the message says why."""
+
+
+# A gallery's name also names its index files and collections, so it is one plain word:
+# never a path ('../../etc'), never a space or a letter that looks like another.
+GALLERY_NAME = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{limits.GALLERY_NAME - 1}}}")
+GALLERY_NAME_RULE = (
+    f"a gallery name is 1 to {limits.GALLERY_NAME} lower-case letters a-z, digits and "
+    "dashes, starting with a letter or digit"
+)
+
+
+def checked_gallery_name(name: str) -> str:
+    """``name`` if a new gallery may be called that, else ``InvalidGalleryError``."""
+    if not GALLERY_NAME.fullmatch(name):
+        raise InvalidGalleryError(f"{name!r}: {GALLERY_NAME_RULE}")
+    return name
 
 
 def get_gallery(session: Session, name: str) -> Gallery:
@@ -34,7 +56,13 @@ def ensure_gallery(
     """The gallery called ``name``; a new one is made and its creation recorded."""
     gallery = session.scalar(select(Gallery).where(Gallery.name == name))
     if gallery is None:
-        gallery = Gallery(name=name, description=description)
+        try:
+            description = limits.checked_line(
+                "description", description, limits.GALLERY_DESCRIPTION, required=False
+            )
+        except ValueError as error:
+            raise InvalidGalleryError(str(error)) from None
+        gallery = Gallery(name=checked_gallery_name(name), description=description)
         session.add(gallery)
         session.flush()
         log(session, Enroller.default(by), "gallery.created", name, {"description": description})

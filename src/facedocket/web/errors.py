@@ -19,7 +19,11 @@ from starlette.responses import Response
 
 from facedocket.audit import AuditFormatError
 from facedocket.cases.errors import NotFound, Refused
-from facedocket.gallery.records import GalleryExistsError, GalleryNotFoundError
+from facedocket.gallery.records import (
+    GalleryExistsError,
+    GalleryNotFoundError,
+    InvalidGalleryError,
+)
 from facedocket.gallery.sources import ManifestError
 from facedocket.policy import PolicyError
 from facedocket.web.deps import CsrfError, NotSignedInError, WrongRoleError
@@ -104,6 +108,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(GalleryExistsError)
     async def gallery_exists(request: Request, error: GalleryExistsError) -> Response:
         return answer(request, 409, "exists", [str(error)])
+
+    @app.exception_handler(InvalidGalleryError)
+    async def bad_gallery(request: Request, error: InvalidGalleryError) -> Response:
+        return answer(request, 422, "invalid", [str(error)])
 
     @app.exception_handler(ManifestError)
     async def bad_source(request: Request, error: ManifestError) -> Response:

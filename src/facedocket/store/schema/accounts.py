@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from facedocket import limits
 from facedocket.store.schema.base import Base, utcnow
 
 
@@ -47,7 +48,7 @@ class ApiToken(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(limits.TOKEN_NAME))
     prefix: Mapped[str] = mapped_column(String(16))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -76,7 +77,7 @@ class LoginAttempt(Base):
     __tablename__ = "login_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(100), index=True)
+    username: Mapped[str] = mapped_column(String(limits.USERNAME), index=True)
     remote: Mapped[str] = mapped_column(String(100), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     succeeded: Mapped[bool]

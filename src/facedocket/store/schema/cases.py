@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from facedocket import limits
 from facedocket.store.schema.base import Base, utcnow
 from facedocket.store.schema.people import Agency
 
@@ -29,12 +30,12 @@ class SearchRequest(Base):
     # it. None only for requests written before bodies were named (migration 0009).
     searching_body_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    officer_name: Mapped[str] = mapped_column(String(200))
-    officer_rank: Mapped[str] = mapped_column(String(100))
-    case_number: Mapped[str] = mapped_column(String(100))
-    offence: Mapped[str] = mapped_column(String(300))
+    officer_name: Mapped[str] = mapped_column(String(limits.FULL_NAME))
+    officer_rank: Mapped[str] = mapped_column(String(limits.RANK))
+    case_number: Mapped[str] = mapped_column(String(limits.CASE_NUMBER))
+    offence: Mapped[str] = mapped_column(String(limits.OFFENCE))
     offence_class: Mapped[str] = mapped_column(String(50))
-    offence_code: Mapped[str | None] = mapped_column(String(50))
+    offence_code: Mapped[str | None] = mapped_column(String(limits.OFFENCE_CODE))
     narrative: Mapped[str] = mapped_column(Text)
     gallery_id: Mapped[int] = mapped_column(ForeignKey("galleries.id"))
     state: Mapped[str] = mapped_column(String(30), index=True)
@@ -68,7 +69,7 @@ class Document(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
-    filename: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(limits.FILENAME))
     media_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
@@ -89,9 +90,9 @@ class LegalBasis(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), unique=True)
     kind: Mapped[str] = mapped_column(String(30))
-    court: Mapped[str | None] = mapped_column(String(200))
-    docket_number: Mapped[str | None] = mapped_column(String(100))
-    judge: Mapped[str | None] = mapped_column(String(200))
+    court: Mapped[str | None] = mapped_column(String(limits.COURT))
+    docket_number: Mapped[str | None] = mapped_column(String(limits.DOCKET_NUMBER))
+    judge: Mapped[str | None] = mapped_column(String(limits.JUDGE))
     issued_on: Mapped[date | None]
     expires_at: Mapped[datetime | None]
     scope: Mapped[str | None] = mapped_column(Text)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from facedocket import limits
 from facedocket.store.schema.base import Base, utcnow
 
 
@@ -36,8 +37,8 @@ class Gallery(Base):
     __tablename__ = "galleries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    description: Mapped[str] = mapped_column(String(2000), default="")
+    name: Mapped[str] = mapped_column(String(limits.GALLERY_NAME), unique=True)
+    description: Mapped[str] = mapped_column(String(limits.GALLERY_DESCRIPTION), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from facedocket import limits
 from facedocket.store.schema.base import Base, utcnow
 
 
@@ -18,8 +19,8 @@ class Agency(Base):
     __tablename__ = "agencies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(63), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(limits.AGENCY_CODE), unique=True)
+    name: Mapped[str] = mapped_column(String(limits.AGENCY_NAME))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -27,9 +28,9 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(100), unique=True)
-    full_name: Mapped[str] = mapped_column(String(200))
-    rank: Mapped[str] = mapped_column(String(100), default="")
+    username: Mapped[str] = mapped_column(String(limits.USERNAME), unique=True)
+    full_name: Mapped[str] = mapped_column(String(limits.FULL_NAME))
+    rank: Mapped[str] = mapped_column(String(limits.RANK), default="")
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

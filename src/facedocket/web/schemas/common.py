@@ -6,28 +6,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-from facedocket.cases.schemas import plain_text
+from facedocket import limits
+from facedocket.cases.schemas import PLAIN, line
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer; a larger id can name nothing
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
-Name = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(plain_text),
-]
-Rank = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=100),
-    AfterValidator(plain_text),
-]
-Reason = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=10, max_length=5000),
-    AfterValidator(plain_text),
-]
+Name = Annotated[str, line(200), PLAIN]  # a filter on the record: never stored
+FullName = Annotated[str, line(limits.FULL_NAME), PLAIN]
+Rank = Annotated[str, line(limits.RANK, 0), PLAIN]
+Reason = Annotated[str, line(5000, 10), PLAIN]
 
 
 class Strict(BaseModel):

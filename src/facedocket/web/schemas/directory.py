@@ -5,19 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
+from facedocket import limits
+from facedocket.cases.directory import AGENCY_CODE, USERNAME_RULE, checked_username
 from facedocket.cases.roles import Role
-from facedocket.web.schemas.common import Name, Public, Rank, Strict
+from facedocket.cases.schemas import PLAIN, line
+from facedocket.web.schemas.common import FullName, Public, Rank, Strict
 
-Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,99}$")]
-AgencyCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+Username = Annotated[
+    str,
+    StringConstraints(max_length=4 * limits.USERNAME),  # NFKC may shorten it; not lengthen 4x
+    AfterValidator(checked_username),
+    Field(description=USERNAME_RULE + "; stored NFKC-normalised and case-folded"),
+]
+AgencyCode = Annotated[str, StringConstraints(pattern=AGENCY_CODE.pattern)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
 class AgencyCreate(Strict):
     code: AgencyCode
-    name: Name
+    name: Annotated[str, line(limits.AGENCY_NAME), PLAIN]
 
 
 class AgencyPublic(Public):
@@ -29,7 +37,7 @@ class AgencyPublic(Public):
 
 class UserCreate(Strict):
     username: Username
-    full_name: Name
+    full_name: FullName
     agency_code: AgencyCode
     roles: list[Role] = Field(min_length=1, max_length=6)
     rank: Rank = ""
@@ -39,7 +47,7 @@ class UserCreate(Strict):
 
 
 class UserUpdate(Strict):
-    full_name: Name | None = None
+    full_name: FullName | None = None
     rank: Rank | None = None
     roles: list[Role] | None = Field(default=None, min_length=1, max_length=6)
     active: bool | None = None
@@ -67,7 +75,7 @@ class PasswordChange(Strict):
 
 
 class TokenCreate(Strict):
-    name: Name
+    name: Annotated[str, line(limits.TOKEN_NAME), PLAIN]
     days: int | None = Field(default=90, ge=1, le=366, description="None: never expires.")
 
 

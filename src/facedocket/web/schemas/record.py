@@ -8,10 +8,17 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from facedocket.cases.schemas import plain_text
+from facedocket import limits
+from facedocket.cases.schemas import PLAIN, line
+from facedocket.gallery.records import GALLERY_NAME_RULE, checked_gallery_name
 from facedocket.web.schemas.common import Public, Strict
 
-GalleryName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+GalleryName = Annotated[
+    str,
+    StringConstraints(max_length=limits.GALLERY_NAME),
+    AfterValidator(checked_gallery_name),
+    Field(description=GALLERY_NAME_RULE),
+]
 
 
 class EntryPublic(Public):
@@ -50,7 +57,7 @@ class CheckpointPublic(Public):
 
 class GalleryCreate(Strict):
     name: GalleryName
-    description: Annotated[str, StringConstraints(max_length=2000), AfterValidator(plain_text)] = ""
+    description: Annotated[str, line(limits.GALLERY_DESCRIPTION, 0), PLAIN] = ""
 
 
 class GalleryPublic(Public):
@@ -66,7 +73,7 @@ class EnrolmentCreate(Strict):
     source: Annotated[
         str,
         StringConstraints(min_length=1, max_length=1000),
-        AfterValidator(plain_text),
+        PLAIN,
     ] = Field(description="A folder per person, or a CSV manifest, under the import folder.")
 
 

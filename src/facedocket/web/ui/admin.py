@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
+from facedocket import limits
 from facedocket.accounts import standing
 from facedocket.accounts.passwords import has_password, set_password
 from facedocket.accounts.totp import reset_totp, totp_enabled
@@ -41,6 +42,9 @@ router = APIRouter(prefix="/admin")
 
 Roles = Annotated[list[Role], Form()]
 Secret = Annotated[str, Form(max_length=1024)]
+# Checked by ``add_user`` with the API's rule (``checked_username``), so the page refuses
+# a NUL or a dotless i with the same words as the API rather than its own.
+Username = Annotated[str, Form(max_length=4 * limits.USERNAME)]
 
 
 @router.get("")
@@ -75,7 +79,7 @@ def new_agency(app: ServicesDep, me: Administrator, code: Short, name: Short) ->
 def new_user(
     app: ServicesDep,
     me: Administrator,
-    username: Short,
+    username: Username,
     full_name: Short,
     agency_code: Short,
     roles: Roles,
