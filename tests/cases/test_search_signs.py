@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import os
+
 import pytest
 from sqlalchemy import Engine, text
 from tests.audit.helpers import attacker, rows
@@ -11,6 +14,8 @@ from tests.cases.test_workflow import act, approved, searches
 from facedocket.audit import Problem, VerifyResult, existing_signing_key, verify
 from facedocket.audit.canonical import entry_hash
 from facedocket.cases.errors import Refused
+from facedocket.cases.oversight import sign_checkpoint
+from facedocket.store.db import transaction
 
 
 def _verify(world: World) -> VerifyResult:
@@ -92,3 +97,25 @@ def test_no_search_runs_on_a_record_that_cannot_be_signed(engine: Engine, world:
         act(world, "examiner2", "search", second)
     assert refused.value.code == "record_not_signed"
     assert searches(world) == before
+
+
+def test_after_a_key_change_a_search_and_a_checkpoint_are_refusals_naming_the_key(
+    world: World,
+) -> None:
+    first = approved(world)
+    act(world, "examiner", "search", first)
+    # The deployment's key is replaced: the record's checkpoints name the old one.
+    key_file = world.settings.audit_signing_key_file
+    key_file.write_text(base64.b64encode(os.urandom(32)).decode() + "\n", encoding="ascii")
+    second = approved(world)
+    before = searches(world)
+    with pytest.raises(Refused, match=r"the search is not run: .* names key") as refused:
+        act(world, "examiner2", "search", second)
+    assert refused.value.code == "record_not_signed"
+    assert searches(world) == before, "no search without a checkpoint over it"
+    with (
+        transaction(world.sessions) as session,
+        pytest.raises(Refused, match=r"no checkpoint is signed: .* names key") as refused,
+    ):
+        sign_checkpoint(session, world.settings, world.actor("auditor"))
+    assert refused.value.code == "record_not_signed"

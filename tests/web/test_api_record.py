@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import os
+
 from tests.web.conftest import Web
 
 from facedocket.audit import read_json_lines, signing_key, verify_entries
@@ -71,3 +74,14 @@ def test_auditor_reads_verifies_signs_and_exports_the_record(light: Web) -> None
     for role in ("officer", "examiner", "supervisor", "admin"):
         assert light.call(role, "GET", "/api/v1/record").status_code == 403
         assert light.call(role, "GET", "/api/v1/record/export").status_code == 403
+
+
+def test_a_checkpoint_after_a_key_change_is_a_409_naming_the_key(light: Web) -> None:
+    assert light.call("auditor", "POST", "/api/v1/record/checkpoints").status_code == 201
+    key_file = light.world.settings.audit_signing_key_file
+    key_file.write_text(base64.b64encode(os.urandom(32)).decode() + "\n", encoding="ascii")
+    refused = light.call("auditor", "POST", "/api/v1/record/checkpoints")
+    assert refused.status_code == 409, refused.text
+    detail = refused.json()["detail"]
+    assert detail["code"] == "record_not_signed"
+    assert "names key" in detail["reasons"][0] and "not the given key" in detail["reasons"][0]
