@@ -3,16 +3,23 @@ defaults outside development."""
 
 from __future__ import annotations
 
+import base64
 import logging
+import os
 import re
+import secrets
+import string
 
 import pytest
 import sqlalchemy
+import uvicorn
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from tests.web.conftest import Web, csrf_of
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from facedocket.cli.serve import uvicorn_options
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
 from facedocket.web.app import create_app
@@ -182,3 +189,61 @@ def test_failures_show_a_plain_message_and_no_trace(light: Web) -> None:
         assert "Traceback" not in text and "secret internals" not in text
     missing = client.get("/no/such/page")
     assert missing.status_code == 404 and "<h1>That did not work</h1>" in missing.text
+
+
+def _production(**changes: str) -> Settings:
+    values = {
+        "environment": "production",
+        "secret_key": KEY,
+        "secure_cookies": True,
+        "audit_signing_key": AUDIT_KEY,
+        "totp_key": TOTP_KEY,
+        "database_url": "postgresql+psycopg://db/facedocket",
+    }
+    return Settings(**(values | changes))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("weak", [" " * 32, "x" * 44, "ab" * 20, string.ascii_letters[:40]])
+def test_production_refuses_a_guessable_secret_key(weak: str) -> None:
+    assert len(weak) >= 32, "long enough: only its entropy is wrong"
+    with pytest.raises(ValidationError, match="SECRET_KEY that is not guessable"):
+        _production(secret_key=weak)
+
+
+RFC_8032_TEST_1 = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
+
+
+@pytest.mark.parametrize(
+    "seed",
+    [bytes(32), b"\xff" * 32, bytes(range(32)), b"\x01\x02" * 16, bytes.fromhex(RFC_8032_TEST_1)],
+)
+def test_production_refuses_a_degenerate_or_published_audit_key(seed: bytes) -> None:
+    with pytest.raises(ValidationError, match="AUDIT_SIGNING_KEY that is not a known"):
+        _production(audit_signing_key=base64.b64encode(seed).decode())
+
+
+def test_generated_keys_pass() -> None:
+    for _ in range(20):
+        fine = _production(
+            secret_key=secrets.token_urlsafe(32),
+            audit_signing_key=base64.b64encode(os.urandom(32)).decode(),
+        )
+        assert fine.environment == "production"
+
+
+def _loaded(config: Settings) -> object:
+    options = uvicorn_options(config)
+    loaded = uvicorn.Config(lambda: None, factory=True, **options)
+    loaded.load()
+    return loaded.loaded_app
+
+
+def test_forwarded_headers_are_believed_from_nobody_by_default(light: Web) -> None:
+    assert uvicorn_options(light.world.settings)["proxy_headers"] is False
+    assert not isinstance(_loaded(light.world.settings), ProxyHeadersMiddleware)
+    trusting = light.world.settings.model_copy(update={"forwarded_allow_ips": "10.0.0.5"})
+    wrapped = _loaded(trusting)
+    assert isinstance(wrapped, ProxyHeadersMiddleware)
+    assert uvicorn_options(trusting)["forwarded_allow_ips"] == "10.0.0.5"
+    with pytest.raises(ValidationError, match="forwarded_allow_ips"):
+        Settings(forwarded_allow_ips="*")  # "everyone" is what the default must not be
