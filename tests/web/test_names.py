@@ -58,7 +58,7 @@ def test_both_paths_store_the_normal_form(light: Web, typed: str, stored: str) -
     made = _api_user(light, typed)
     assert made.status_code == 201 and made.json()["username"] == stored
     again = _page_user(light, stored.upper())
-    assert again.status_code == 422 and "exists already" in again.text, "the same name"
+    assert again.status_code == 409 and "exists already" in again.text, "the same name"
 
 
 def test_case_variants_share_one_throttle_and_one_account(light: Web) -> None:

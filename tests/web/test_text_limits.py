@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import String, select
+from tests.cases.conftest import order_pdf
 from tests.web.conftest import Web, csrf_of, sign_in
 
 from facedocket import limits
@@ -29,7 +30,7 @@ def _create(light: Web, **changes: Any) -> Any:
         (form["basis"] if name in form["basis"] else form)[name] = value
     files = {
         "probe": ("probe.jpg", light.world.photo("Abdullah_Gul", 2).read_bytes(), "image/jpeg"),
-        "order": ("order.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
+        "order": ("order.pdf", order_pdf().content, "application/pdf"),
     }
     data = {"form": json.dumps(form), "probe_source": "Store camera", "submit": "false"}
     return light.call("officer", "POST", "/api/v1/requests", data=data, files=files)
