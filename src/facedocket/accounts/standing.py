@@ -11,8 +11,9 @@ ends, in the same transaction, and the record says how many.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from facedocket.accounts.passwords import set_password
@@ -59,11 +60,12 @@ def change_user(
 
 def end_credentials(session: Session, user: User, at: datetime, *, by: str, why: str) -> None:
     sessions = close_all_web_sessions(session, user.id, at)
-    tokens = session.execute(
+    revoked = session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=at)
-    ).rowcount
+    )
+    tokens = cast(CursorResult[Any], revoked).rowcount
     log_account(
         session,
         by,

@@ -11,8 +11,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from facedocket.cases.requests import load_actor
@@ -87,4 +88,4 @@ def close_all_web_sessions(session: Session, user_id: int, at: datetime) -> int:
         .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
         .values(ended_at=at)
     )
-    return int(ended.rowcount)
+    return cast(CursorResult[Any], ended).rowcount
