@@ -49,9 +49,9 @@ class SearchRequest(Base):
     decided_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
-    searching_body: Mapped[Agency | None] = relationship(
-        foreign_keys=[searching_body_id], lazy="joined"
-    )
+    # Loaded when read, not joined: a joined load would put an outer join into the
+    # row lock's SELECT ... FOR UPDATE, which PostgreSQL refuses.
+    searching_body: Mapped[Agency | None] = relationship(foreign_keys=[searching_body_id])
     basis: Mapped[LegalBasis | None] = relationship(back_populates="request", uselist=False)
     documents: Mapped[list[Document]] = relationship(back_populates="request")
     searches: Mapped[list[Search]] = relationship(back_populates="request", order_by="Search.id")
