@@ -113,7 +113,6 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     the tests check the logic, so they hash cheaply (the format stays Argon2id)."""
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(passwords, "HASHER", cheap)
-    monkeypatch.setattr(passwords, "_DUMMY", cheap.hash("nobody's password"))
 
 
 @pytest.fixture

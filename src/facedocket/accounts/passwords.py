@@ -7,6 +7,7 @@ refusal takes does not tell an attacker which names exist.
 from __future__ import annotations
 
 import contextlib
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,7 +21,6 @@ from facedocket.store.schema.base import utcnow
 MIN_LENGTH = 12
 MAX_LENGTH = 1024  # Argon2 takes any length; a megabyte "password" is only a way to burn CPU
 HASHER = PasswordHasher()
-_DUMMY = HASHER.hash("facedocket: a password nobody has")
 
 
 def password_problem(password: str, username: str) -> str | None:
@@ -74,6 +74,13 @@ def has_password(session: Session, user_id: int) -> bool:
     return session.get(PasswordHash, user_id) is not None
 
 
+@lru_cache(maxsize=2)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Made on the first refusal, not at import: one hash costs every command a third of a
+    # second. Per hasher, so a hasher with other parameters burns what a real check costs.
+    return hasher.hash("facedocket: a password nobody has")
+
+
 def _burn(password: str) -> None:
     with contextlib.suppress(VerificationError):
-        HASHER.verify(_DUMMY, password)
+        HASHER.verify(_dummy_hash(HASHER), password)

@@ -1,27 +1,48 @@
-"""The ``facedocket`` command: a thin shell over the library, one sub-command per concept."""
+"""The ``facedocket`` command: a thin shell over the library, one sub-command per concept.
+
+Each sub-command's module is imported only when it runs (``cli.lazy``): ``--help`` and a
+command that touches no model or index do not pay for the ones that do. The one-line helps
+here are what ``facedocket --help`` shows; a test keeps them equal to the modules' own.
+"""
 
 from __future__ import annotations
 
 import typer
 
-from facedocket.cli import admin, audit, disclosure, faces, gallery, governance, reports, requests
-from facedocket.cli.demo import demo
-from facedocket.cli.serve import serve
+from facedocket.cli.lazy import Lazy, LazyGroup
+
+
+class Commands(LazyGroup):
+    SUBCOMMANDS = {  # noqa: RUF012
+        "audit": Lazy("audit:app", "Verify, sign, export and read the audit record."),
+        "faces": Lazy("faces:app", "Detect faces in a photo and compare two photos."),
+        "gallery": Lazy("gallery:app", "Enrol photos into galleries and inspect them."),
+        "requests": Lazy("requests:app", "Write, decide, search and review requests."),
+        "admin": Lazy("admin:app", "Agencies and users."),
+        "reports": Lazy("reports:app", "Statutory and compliance reports."),
+        "disclosure": Lazy("disclosure:app", "Defendant disclosure packets."),
+        "retention": Lazy("governance:retention", "Retention purges and legal holds."),
+        "models": Lazy("governance:models", "The algorithm register."),
+        "training": Lazy("governance:training", "Examiners' training records."),
+        "demo": Lazy(
+            "demo:demo",
+            "Run a whole court-ordered case on demo data, then serve the pages to try every role.",
+        ),
+        "serve": Lazy(
+            "serve:serve",
+            "Serve the API and the pages; in production put it behind an HTTPS proxy.",
+        ),
+    }
+
 
 app = typer.Typer(
+    cls=Commands,
     help="FaceDocket: face searches only under a legal basis, on a tamper-evident record.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(audit.app, name="audit")
-app.add_typer(faces.app, name="faces")
-app.add_typer(gallery.app, name="gallery")
-app.add_typer(requests.app, name="requests")
-app.add_typer(admin.app, name="admin")
-app.add_typer(reports.app, name="reports")
-app.add_typer(disclosure.app, name="disclosure")
-app.add_typer(governance.retention, name="retention")
-app.add_typer(governance.models, name="models")
-app.add_typer(governance.training, name="training")
-app.command()(demo)
-app.command()(serve)
+
+
+@app.callback()
+def main() -> None:
+    pass

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-import uvicorn
 from pydantic import ValidationError
 
 from facedocket.accounts.seeds import SeedKeyError
 from facedocket.cli.context import console, refusals
 from facedocket.settings import Settings, get_settings
-from facedocket.web.app import create_app
 
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
@@ -25,6 +23,11 @@ def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
 
 
 def run(config: Settings, host: str, port: int) -> None:
+    # The web stack (FastAPI, uvicorn, every route) loads only for the command that serves.
+    import uvicorn  # noqa: PLC0415
+
+    from facedocket.web.app import create_app  # noqa: PLC0415
+
     console.print(f"FaceDocket on http://{host}:{port}/ (sign in at /login); Ctrl-C stops it")
     with refusals(SeedKeyError):
         app = create_app(config)

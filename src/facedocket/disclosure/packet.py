@@ -34,7 +34,6 @@ from facedocket.disclosure.case import (
     searches_view,
 )
 from facedocket.disclosure.proof import record_proof
-from facedocket.disclosure.summary import summary_pdf
 from facedocket.governance.access import acting_role
 from facedocket.governance.accuracy import read_accuracy
 from facedocket.reports.exports import CONFIDENTIAL_ROLES, record_export
@@ -101,6 +100,9 @@ def export_packet(
         "key_fingerprint": proof.checkpoint["key_fingerprint"],
     }
     as_of = datetime.fromisoformat(proof.checkpoint["created_at"])
+    # fpdf2 loads only when a packet is made, not with every command that imports this.
+    from facedocket.disclosure.summary import summary_pdf  # noqa: PLC0415
+
     files = {
         "README.txt": README.format(request=request.id).encode(),
         "summary.pdf": summary_pdf(case, probes[0] if probes else None, accuracy, record, as_of),

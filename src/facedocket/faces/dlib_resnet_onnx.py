@@ -42,6 +42,7 @@ from facedocket.faces import dlib_network as dn
 from facedocket.faces.dlib_format import ModelFileError
 from facedocket.faces.dlib_network import Wrapper
 from facedocket.faces.dlib_resnet_arch import ANET, EMBEDDING_SIZE, Step, default_padding
+from facedocket.faces.models import sha256_file
 from facedocket.private_files import private_folder
 
 INPUT_NAME = "chips"
@@ -257,6 +258,10 @@ def convert(dat_path: Path) -> onnx.ModelProto:
     return _convert_bytes(Path(dat_path).read_bytes(), str(dat_path))
 
 
+def _converted_path(cache_dir: Path, digest: str) -> Path:
+    return Path(cache_dir) / f"dlib_resnet_v1-{digest}-c{CONVERTER_VERSION}.onnx"
+
+
 def load_or_convert(dat_path: Path, cache_dir: Path) -> Path:
     """The cached ONNX file for ``dat_path``, converting on first use.
 
@@ -264,11 +269,12 @@ def load_or_convert(dat_path: Path, cache_dir: Path) -> Path:
     never reuses a stale conversion. Written to a temporary file and renamed, so a crash
     never leaves a partial model under the final name.
     """
-    data = Path(dat_path).read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    target = Path(cache_dir) / f"dlib_resnet_v1-{digest}-c{CONVERTER_VERSION}.onnx"
+    target = _converted_path(cache_dir, sha256_file(Path(dat_path)))
     if target.is_file():
         return target
+    data = Path(dat_path).read_bytes()
+    # The bytes converted name the file, even if the model was replaced a moment ago.
+    target = _converted_path(cache_dir, hashlib.sha256(data).hexdigest())
     model = _convert_bytes(data, str(dat_path))
     private_folder(target.parent)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".onnx")

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
-import onnxruntime as ort
 from numpy.typing import NDArray
 from PIL import Image
 
 from facedocket.faces.runtime import make_session
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
 
 Vectors = NDArray[np.float32]
 Chips = NDArray[np.uint8]
@@ -64,6 +66,18 @@ class Embedder(Protocol):
 
 
 def sha256_file(path: Path) -> str:
+    """The file's SHA-256, remembered while the file stays the same one.
+
+    Every command and request builds a pipeline, and the model files are tens of megabytes;
+    a file replaced or rewritten has another inode, size or modification time, so it is
+    hashed again.
+    """
+    stat = path.stat()
+    return _sha256_of(path.resolve(), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _sha256_of(path: Path, _device: int, _inode: int, _size: int, _mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

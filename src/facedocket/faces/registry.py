@@ -15,7 +15,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from facedocket.faces.detect import FaceDetector
-from facedocket.faces.dlib_resnet_onnx import load_or_convert
 from facedocket.faces.images import DecodeLimits
 from facedocket.faces.models import ModelCard, OnnxEmbedder
 from facedocket.faces.pipeline import FacePipeline
@@ -67,6 +66,9 @@ def cards_dir(models_dir: Path) -> Path:
 def load_embedder(name: str, models_dir: Path) -> OnnxEmbedder:
     """The embedder called ``name``; the dlib model is converted to ONNX on first use."""
     if name == DLIB_RESNET.name:
+        # The converter needs onnx (over a second to import); only this path uses it.
+        from facedocket.faces.dlib_resnet_onnx import load_or_convert  # noqa: PLC0415
+
         dat = Path(face_recognition_models.face_recognition_model_location())
         return OnnxEmbedder(DLIB_RESNET, load_or_convert(dat, models_dir))
     card_path = cards_dir(models_dir) / f"{name}.yaml"

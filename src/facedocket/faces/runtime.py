@@ -10,8 +10,12 @@ from __future__ import annotations
 import contextlib
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import onnxruntime as ort
+if TYPE_CHECKING:
+    # Imported where a session is made: ONNX Runtime takes a second to load, which every
+    # command that never embeds a face would otherwise pay.
+    import onnxruntime as ort
 
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
@@ -20,6 +24,8 @@ CPU = "CPUExecutionProvider"
 @cache
 def available_providers() -> list[str]:
     """Execution providers in order of preference, limited to what this machine has."""
+    import onnxruntime as ort  # noqa: PLC0415
+
     present = set(ort.get_available_providers())
     if CUDA in present:
         _preload_cuda_libraries()
@@ -37,6 +43,8 @@ def _preload_cuda_libraries() -> None:
     # nvidia-* wheels of its cuda and cudnn extras); without it they must be on the
     # loader's path. A machine with a system CUDA needs neither, so failure is fine here:
     # creating a session says plainly what is missing.
+    import onnxruntime as ort  # noqa: PLC0415
+
     preload = getattr(ort, "preload_dlls", None)
     if preload is not None:
         with contextlib.suppress(OSError, RuntimeError):
@@ -49,6 +57,8 @@ def make_session(model_path: Path, *, threads: int = 1) -> ort.InferenceSession:
     One intra-op thread by default: enrolment runs one process per core, and each process
     spreading over every core would only make them fight.
     """
+    import onnxruntime as ort  # noqa: PLC0415
+
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1

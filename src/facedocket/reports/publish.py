@@ -10,7 +10,6 @@ from facedocket.governance.access import acting_role
 from facedocket.policy import load_policy
 from facedocket.reports.annual import annual_report
 from facedocket.reports.annual_html import render_html
-from facedocket.reports.annual_pdf import render_pdf
 from facedocket.reports.exports import PUBLIC_REPORT_ROLES, record_export
 from facedocket.reports.files import Files, with_manifest
 from facedocket.reports.periods import annual
@@ -29,6 +28,9 @@ def produce_annual(
         raise Refused(f"formats are {', '.join(FORMATS)}; not {', '.join(unknown) or 'none'}")
     policy = load_policy(settings.policy)
     report = annual_report(session, policy, annual(policy, year))
+    # fpdf2 loads only when a report is written, not with every command that imports this.
+    from facedocket.reports.annual_pdf import render_pdf  # noqa: PLC0415
+
     renderers = {"html": render_html, "pdf": render_pdf}
     files = {
         f"annual-report-{report.period.label}.{kind}": renderers[kind](report) for kind in formats

@@ -9,18 +9,25 @@ from __future__ import annotations
 
 import io
 import os
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import faiss as _faiss
 import numpy as np
 from numpy.typing import NDArray
 
 from facedocket.gallery.index.base import Ids, SearchHits, Vectors
 from facedocket.private_files import open_private, private_folder
 
-# faiss bundles stubs that cover little of its SWIG API (search parameters, id maps).
-faiss: Any = _faiss
+
+@cache
+def faiss() -> Any:
+    """The faiss module, imported on first use: loading it costs every command that never
+    opens an index. Typed Any: faiss bundles stubs that cover little of its SWIG API."""
+    import faiss as module  # noqa: PLC0415
+
+    return module
+
 
 Kind = Literal["flat", "hnsw"]
 # Rebuild the HNSW graph once this share of its entries are tombstones.
@@ -42,15 +49,15 @@ class FaissIndex:
         self.hnsw_m = hnsw_m
         self.ef_construction = ef_construction
         self.ef_search = ef_search
-        self._index = faiss.IndexIDMap2(self._new_inner())
+        self._index = faiss().IndexIDMap2(self._new_inner())
         self._tombstones: Ids = np.empty(0, dtype=np.int64)
         # Sorted live ids, kept beside FAISS so membership checks cost a binary search.
         self._live: Ids = np.empty(0, dtype=np.int64)
 
     def _new_inner(self) -> Any:
         if self.kind == "flat":
-            return faiss.IndexFlatIP(self.dimension)
-        inner = faiss.IndexHNSWFlat(self.dimension, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            return faiss().IndexFlatIP(self.dimension)
+        inner = faiss().IndexHNSWFlat(self.dimension, self.hnsw_m, faiss().METRIC_INNER_PRODUCT)
         inner.hnsw.efConstruction = self.ef_construction
         return inner
 
@@ -90,7 +97,7 @@ class FaissIndex:
         present = np.unique(ids[self._contains(ids)])
         self._live = np.setdiff1d(self._live, present, assume_unique=True)
         if self.kind == "flat":
-            return int(self._index.remove_ids(faiss.IDSelectorBatch(present)))
+            return int(self._index.remove_ids(faiss().IDSelectorBatch(present)))
         self._tombstones = np.union1d(self._tombstones, present)
         if len(self._tombstones) > COMPACT_RATIO * max(self._index.ntotal, 1):
             self._compact()
@@ -100,7 +107,7 @@ class FaissIndex:
         """Rebuild without the tombstoned entries, from the vectors the index holds."""
         live = self.ids()
         vectors = np.vstack([self._index.reconstruct(int(i)) for i in live]) if len(live) else None
-        self._index = faiss.IndexIDMap2(self._new_inner())
+        self._index = faiss().IndexIDMap2(self._new_inner())
         self._tombstones = np.empty(0, dtype=np.int64)
         self._live = np.empty(0, dtype=np.int64)
         if vectors is not None:
@@ -112,15 +119,15 @@ class FaissIndex:
         if queries.shape[1] != self.dimension:
             raise ValueError(f"queries must have dimension {self.dimension}")
         selector = (
-            faiss.IDSelectorNot(faiss.IDSelectorBatch(self._tombstones))
+            faiss().IDSelectorNot(faiss().IDSelectorBatch(self._tombstones))
             if len(self._tombstones)
             else None
         )
         if self.kind == "hnsw":
-            params = faiss.SearchParametersHNSW()
+            params = faiss().SearchParametersHNSW()
             params.efSearch = max(self.ef_search, k)
         else:
-            params = faiss.SearchParameters()
+            params = faiss().SearchParameters()
         if selector is not None:
             params.sel = selector
         scores, ids = self._index.search(queries, k, params=params)
@@ -132,7 +139,7 @@ class FaissIndex:
         buffer = io.BytesIO()
         np.savez(
             buffer,
-            index=faiss.serialize_index(self._index),
+            index=faiss().serialize_index(self._index),
             tombstones=self._tombstones,
             settings=np.array([self.hnsw_m, self.ef_construction, self.ef_search]),
             kind=np.array(self.kind),
@@ -147,7 +154,7 @@ class FaissIndex:
     @classmethod
     def load(cls, path: Path) -> FaissIndex:
         with np.load(path) as data:
-            inner = faiss.deserialize_index(data["index"])
+            inner = faiss().deserialize_index(data["index"])
             m, ef_construction, ef_search = (int(v) for v in data["settings"])
             kind: Kind = "hnsw" if str(data["kind"]) == "hnsw" else "flat"
             loaded = cls(
@@ -155,6 +162,6 @@ class FaissIndex:
             )
             loaded._index = inner
             loaded._tombstones = data["tombstones"].astype(np.int64)
-        stored = faiss.vector_to_array(inner.id_map).astype(np.int64)
+        stored = faiss().vector_to_array(inner.id_map).astype(np.int64)
         loaded._live = np.sort(stored[~np.isin(stored, loaded._tombstones)])
         return loaded

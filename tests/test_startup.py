@@ -1,0 +1,61 @@
+"""The command line and the web app start without the libraries only some commands need.
+
+`facedocket --help` paid five seconds for ONNX, ONNX Runtime, FAISS and fpdf2 before any
+of them was used (#13). Each import is checked in a fresh interpreter, since this test
+process has long since loaded them all.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("onnx", "onnxruntime", "faiss", "ray", "pymilvus", "fpdf", "pypdfium2")
+
+
+def loaded_after(statement: str) -> list[str]:
+    """Which of HEAVY a fresh interpreter holds after running ``statement``."""
+    script = (
+        f"import sys, json\n{statement}\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    return list(json.loads(result.stdout.splitlines()[-1]))
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import facedocket.cli",
+        # Every sub-command's module, as running it imports them: heavy imports wait for use.
+        "from facedocket.cli import Commands, app\n"
+        "for name in Commands.SUBCOMMANDS: Commands.SUBCOMMANDS[name].load(name)",
+        "import facedocket.web.app",
+    ],
+)
+def test_startup_loads_no_heavy_library(statement: str) -> None:
+    assert loaded_after(statement) == []
+
+
+def test_the_check_sees_a_heavy_import() -> None:
+    """The subprocess check itself can fail: a module that needs FAISS shows it."""
+    assert loaded_after("from facedocket.gallery.index import FaissIndex\nFaissIndex(4)") == [
+        "faiss"
+    ]
+
+
+def test_the_root_help_says_what_each_command_says() -> None:
+    """The help ``facedocket --help`` lists without loading a module is that module's own."""
+    from typer.main import get_command
+
+    from facedocket.cli import Commands, app
+
+    root = get_command(app)
+    for name, lazy in Commands.SUBCOMMANDS.items():
+        loaded = root.commands[name]
+        assert (loaded.help or "").split("\n")[0] == lazy.help, name
