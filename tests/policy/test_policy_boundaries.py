@@ -10,6 +10,7 @@ ALLOWED = {
     "collections.abc",
     "dataclasses",
     "datetime",
+    "functools",
     "importlib.resources",
     "importlib.resources.abc",
     "pathlib",

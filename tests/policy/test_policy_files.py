@@ -223,3 +223,25 @@ def test_an_unreadable_file_is_named(tmp_path: Path) -> None:
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"\xff\xfe\x00")
     assert "cannot be read" in _problems(binary)[0][1]
+
+
+def test_a_pack_is_parsed_once_and_a_changed_file_again(tmp_path: Path) -> None:
+    from facedocket.policy import load
+
+    data = _pack("massachusetts")
+    path = _write(tmp_path, data)
+    load._parsed.cache_clear()
+    first = load_policy_file(path)
+    second = load_policy_file(path)
+    assert first == second and load._parsed.cache_info().misses == 1
+    # Each caller has its own copy: changing one's list changes no other caller's policy.
+    first.galleries.append("not-a-gallery")
+    assert "not-a-gallery" not in load_policy_file(path).galleries
+    data["version"] = "9.9.9"
+    _write(tmp_path, data)
+    assert load_policy_file(path).version == "9.9.9"
+    assert load._parsed.cache_info().misses == 2
+    # A file turned bad is refused, not served from the cache.
+    path.write_text("id: [", encoding="utf-8")
+    with pytest.raises(PolicyError, match="invalid YAML"):
+        load_policy_file(path)

@@ -3,11 +3,16 @@
 The shipped packs live in ``policy/packs/<id>.yaml``; an agency's own file is read with
 ``load_policy_file``. YAML's duplicate keys are refused (PyYAML would keep the last one
 silently), and so is anything the schema in ``model`` does not allow.
+
+Parsing and validating a pack takes about 10 ms, and every step of a case reads its pack.
+The file is read each time and its parse is kept by its text, so a changed file is parsed
+again; each caller gets its own deep copy (the models are frozen, their lists are not).
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -74,6 +79,11 @@ def _stem(item: Traversable) -> str:
 
 
 def _parse(text: str, source: str) -> Policy:
+    return _parsed(text, source).model_copy(deep=True)
+
+
+@lru_cache(maxsize=64)
+def _parsed(text: str, source: str) -> Policy:
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
     except yaml.MarkedYAMLError as error:
