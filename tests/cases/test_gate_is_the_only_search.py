@@ -1,9 +1,9 @@
 """Nothing but the search gate may query a gallery index for a probe.
 
 The rule is structural, so the test reads the source. An index can only be had through
-the index machinery (``gallery.index``, ``gallery.indexes``, ``faiss``, ``pymilvus``);
-outside the index package, only ``cases/gate.py`` may both hold that machinery and call
-``.search(``. A few
+the index machinery (``gallery.index``, ``gallery.indexes``, ``gallery.opened``,
+``faiss``, ``pymilvus``); outside the index package, only ``cases/gate.py`` may both hold
+that machinery and call ``.search(``. A few
 gallery modules keep indexes up to date or read their hits; they may import the machinery
 but never search.
 """
@@ -21,12 +21,14 @@ INDEX_PACKAGE = PACKAGE / "gallery" / "index"
 MACHINERY = (
     "facedocket.gallery.index",
     "facedocket.gallery.indexes",
+    "facedocket.gallery.opened",
     "faiss",
     "pymilvus",
     "milvus_lite",
 )
 MAINTENANCE = {
-    PACKAGE / "gallery" / name for name in ("indexes.py", "enrol.py", "writer.py", "candidates.py")
+    PACKAGE / "gallery" / name
+    for name in ("indexes.py", "opened.py", "enrol.py", "writer.py", "candidates.py")
 }
 
 
@@ -62,7 +64,7 @@ def test_only_the_gate_searches_an_index() -> None:
 
 def test_the_gate_does_search() -> None:
     source = GATE.read_text()
-    assert "open_index(" in source
+    assert "opened_index(" in source
     assert ".search(" in source
 
 

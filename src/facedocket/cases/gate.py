@@ -28,7 +28,7 @@ from facedocket.cases.states import next_state
 from facedocket.faces.errors import FaceError
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.gallery.candidates import HITS_PER_CANDIDATE, rank_people
-from facedocket.gallery.indexes import open_index
+from facedocket.gallery.opened import opened_index
 from facedocket.gallery.records import ensure_model_record
 from facedocket.governance.register import is_approved
 from facedocket.governance.training import training_decision
@@ -87,8 +87,8 @@ def run_search(
     threshold = similarity_threshold(policy, settings.match_threshold or model.threshold)
     record_gate_settings(session, gate_settings(settings, policy, model, threshold))
     vector = pipeline.embed([chosen], probe=True)
-    index = open_index(session, settings, gallery.id, model.id)
-    hits = index.search(vector, size * HITS_PER_CANDIDATE)
+    with opened_index(session, settings, gallery.id, model.id) as index:
+        hits = index.search(vector, size * HITS_PER_CANDIDATE)
     people = rank_people(session, hits, size, threshold)
     search = Search(
         request_id=request.id,

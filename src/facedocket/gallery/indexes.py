@@ -99,6 +99,15 @@ def open_index(session: Session, settings: Settings, gallery_id: int, model_id: 
         if changed or not path.is_file():
             collection.save(path)
         return collection
+    return open_faiss_index(session, settings, gallery_id, model_id)
+
+
+def open_faiss_index(
+    session: Session, settings: Settings, gallery_id: int, model_id: int
+) -> FaissIndex:
+    """The gallery's FAISS index for one model, from its file, brought up to date."""
+    model = session.get_one(FaceModelRecord, model_id)
+    path = index_path(settings, gallery_id, model_id)
     index = FaissIndex.load(path) if path.is_file() else new_index(settings, model.dimension)
     if index.dimension != model.dimension:
         raise ValueError(
@@ -125,8 +134,10 @@ def count_and_newest(gallery_id: int, model_id: int) -> Select[int, int]:
     )
 
 
-def looks_in_step(session: Session, index: MilvusIndex, gallery_id: int, model_id: int) -> bool:
-    """A cheap check that a Milvus collection holds exactly the gallery's templates.
+def looks_in_step(
+    session: Session, index: FaissIndex | MilvusIndex, gallery_id: int, model_id: int
+) -> bool:
+    """A cheap check that an index holds exactly the gallery's templates.
 
     Listing every id of a state gallery takes minutes, too long before each search. Template
     ids are never reused (they only grow), so a collection that holds as many rows as the

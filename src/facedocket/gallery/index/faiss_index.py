@@ -67,6 +67,9 @@ class FaissIndex:
     def ids(self) -> Ids:
         return self._live.copy()
 
+    def contains(self, template_id: int) -> bool:
+        return bool(self._contains(np.array([template_id], dtype=np.int64))[0])
+
     def _contains(self, ids: Ids) -> NDArray[np.bool_]:
         positions = np.searchsorted(self._live, ids)
         inside = positions < len(self._live)
