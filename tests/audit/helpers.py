@@ -81,3 +81,24 @@ def _json(value: Any) -> str:
 
 def _time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def rechain(connection: Connection, original: list[dict[str, Any]], seq: int, actor: str) -> None:
+    """Give entry ``seq`` another actor, then recompute every later hash and link and the
+    head row: what an attacker who knows the scheme does, so that the chain alone looks
+    perfect and only a checkpoint can tell."""
+    previous = original[seq - 2]["entry_hash"]
+    for entry in original[seq - 1 :]:
+        changed = {**entry, "prev_hash": previous}
+        if entry["seq"] == seq:
+            changed["actor"] = actor
+        changed["entry_hash"] = entry_hash(changed)
+        connection.execute(
+            text(
+                "UPDATE audit_entries SET actor = :actor, prev_hash = :prev_hash, "
+                "entry_hash = :entry_hash WHERE seq = :seq"
+            ),
+            changed,
+        )
+        previous = changed["entry_hash"]
+    connection.execute(text("UPDATE audit_head SET head_hash = :h"), {"h": previous})

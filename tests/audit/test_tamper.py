@@ -9,7 +9,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
-from tests.audit.helpers import attacker, fill, insert_entry, rows
+from tests.audit.helpers import attacker, fill, insert_entry, rechain, rows
 
 from facedocket.audit import Problem, VerifyResult, checkpoint, verify
 from facedocket.audit.canonical import entry_hash
@@ -157,23 +157,7 @@ def test_a_whole_chain_recomputed_after_an_edit_is_caught_by_its_checkpoint(
         checkpoint(session, key)
     original = rows(sessions)
     with attacker(engine) as connection:
-        # The attacker knows the scheme: rewrite entry 5, then recompute every later hash
-        # and link, and the head row, so the chain alone looks perfect.
-        previous = original[3]["entry_hash"]
-        for entry in original[4:]:
-            changed = {**entry, "prev_hash": previous}
-            if entry["seq"] == 5:
-                changed["actor"] = "someone else"
-            changed["entry_hash"] = entry_hash(changed)
-            connection.execute(
-                text(
-                    "UPDATE audit_entries SET actor = :actor, prev_hash = :prev_hash, "
-                    "entry_hash = :entry_hash WHERE seq = :seq"
-                ),
-                changed,
-            )
-            previous = changed["entry_hash"]
-        connection.execute(text("UPDATE audit_head SET head_hash = :h"), {"h": previous})
+        rechain(connection, original, 5, "someone else")
     result = _verify(sessions, key)
     assert (result.first_bad, result.problem) == (4, Problem.CHECKPOINT)
     assert "the record from 4 to 6 was rewritten" in result.reason

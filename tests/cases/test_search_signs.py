@@ -7,12 +7,11 @@ import os
 
 import pytest
 from sqlalchemy import Engine, text
-from tests.audit.helpers import attacker, rows
+from tests.audit.helpers import attacker, rechain, rows
 from tests.cases.conftest import World
 from tests.cases.test_workflow import act, approved, searches
 
 from facedocket.audit import Problem, VerifyResult, existing_signing_key, verify
-from facedocket.audit.canonical import entry_hash
 from facedocket.cases.errors import Refused
 from facedocket.cases.oversight import sign_checkpoint
 from facedocket.store.db import transaction
@@ -42,21 +41,7 @@ def test_a_recomputed_chain_after_a_search_is_caught(engine: Engine, world: Worl
     searched = next(entry for entry in original if entry["action"] == "search.run")
     with attacker(engine) as connection:
         # Change who searched, then recompute every later hash, link and the head row.
-        previous = original[searched["seq"] - 2]["entry_hash"]
-        for entry in original[searched["seq"] - 1 :]:
-            changed = {**entry, "prev_hash": previous}
-            if entry["seq"] == searched["seq"]:
-                changed["actor"] = "examiner2"
-            changed["entry_hash"] = entry_hash(changed)
-            connection.execute(
-                text(
-                    "UPDATE audit_entries SET actor = :actor, prev_hash = :prev_hash, "
-                    "entry_hash = :entry_hash WHERE seq = :seq"
-                ),
-                changed,
-            )
-            previous = changed["entry_hash"]
-        connection.execute(text("UPDATE audit_head SET head_hash = :h"), {"h": previous})
+        rechain(connection, original, searched["seq"], "examiner2")
     with world.sessions() as session:
         assert verify(session).problem == Problem.CHECKPOINT  # even without the key
     result = _verify(world)
