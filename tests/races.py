@@ -32,6 +32,9 @@ from facedocket.store.schema.base import Base
 
 RACERS = 8
 BARRIER_SECONDS = 60
+# A round that has not answered by then is stuck (a lost worker, a lock never released):
+# the test fails saying so, rather than hanging the suite.
+ROUND_SECONDS = 300
 
 # What each worker process keeps between tasks: the shared barrier and its pipeline.
 _worker: dict[str, Any] = {}
@@ -114,7 +117,12 @@ class Racers:
     ) -> list[Answer]:
         assert len(calls) == RACERS, f"a race has {RACERS} runners"
         tasks = [(database, call, args) for call, args in calls]
-        answers = self.pool.map(_run, tasks, chunksize=1)
+        pending = self.pool.map_async(_run, tasks, chunksize=1)
+        try:
+            answers = pending.get(ROUND_SECONDS)
+        except multiprocessing.TimeoutError:
+            self.pool.terminate()
+            raise AssertionError(f"a race did not finish in {ROUND_SECONDS} s") from None
         errors = [a.reasons[0] for a in answers if a.outcome == "error"]
         assert not errors, "a racer failed instead of being refused:\n" + "\n".join(errors)
         return answers
