@@ -120,12 +120,25 @@ class Settings(BaseSettings):
     enrol_batch_size: int = Field(
         default=16, ge=1, le=4096, description="Photos per batch handed to a CPU worker."
     )
+    enrol_commit_every: int = Field(
+        default=256,
+        ge=1,
+        le=100_000,
+        description="Photos per database transaction: what a crash can make a rerun redo.",
+    )
     gpu_batch_size: int = Field(
         default=256,
         ge=1,
         le=4096,
         description="Photos per batch when the embedder runs on a GPU: large enough to keep "
         "it busy, small enough for its memory (each photo is two chips with the mirror).",
+    )
+    job_lease_seconds: float = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="How long a job's worker may go without a heartbeat before another "
+        "worker takes the job over (a worker killed outright stops beating).",
     )
     photo_root: Path | None = Field(
         default=None,

@@ -8,6 +8,7 @@ import pyotp
 from sqlalchemy import select
 from tests.web.conftest import Web
 
+from facedocket.gallery.runner import run_next
 from facedocket.store.schema import ApiToken, PasswordHash, TotpSecret
 
 
@@ -165,11 +166,20 @@ def test_galleries_enrolment_jobs_policies_and_models(light: Web) -> None:
         "admin", "POST", "/api/v1/galleries/county/enrolments", json={"source": "batch"}
     )
     assert job.status_code == 202, job.text
-    assert job.json()["total"] == 2
-    light.app.state.services.jobs.wait(job.json()["id"], 120)
+    assert (job.json()["total"], job.json()["state"]) == (2, "queued")
+    again = light.call(
+        "admin", "POST", "/api/v1/galleries/county/enrolments", json={"source": "batch"}
+    )
+    assert again.status_code == 409
+    assert "unfinished enrolment job" in again.json()["detail"]["reasons"][0]
+    services = light.app.state.services
+    assert run_next(services.settings, services.sessions) == job.json()["id"]
     status = light.call("admin", "GET", f"/api/v1/enrolments/{job.json()['id']}").json()
     assert status["state"] == "finished", status
-    assert (status["done"], status["enrolled"]) == (2, 2)
+    assert (status["done"], status["enrolled"], status["runs"]) == (2, 2, 1)
+    finished = light.call("admin", "POST", f"/api/v1/enrolments/{job.json()['id']}/pause")
+    assert finished.status_code == 409
+    assert light.call("admin", "POST", "/api/v1/enrolments/1/stop").status_code == 422
     assert [j["id"] for j in light.call("admin", "GET", "/api/v1/enrolments").json()] == [1]
     assert light.call("admin", "GET", "/api/v1/enrolments/99").status_code == 404
     county = light.call("admin", "GET", "/api/v1/galleries/county").json()

@@ -11,6 +11,7 @@ from tests.cases.conftest import order_pdf
 from tests.web.conftest import Web, csrf_of
 
 from facedocket.cases.review import LEAD_NOTICE
+from facedocket.gallery.runner import run_next
 
 
 def court_order_fields(web: Web) -> dict[str, str]:
@@ -179,7 +180,13 @@ def test_administration_pages(light: Web) -> None:
         "/admin/galleries/county/enrol", data={"csrf_token": csrf_of(gallery), "source": "one"}
     )
     assert "Enrolment job 1: county" in job.text and "<progress" in job.text
-    light.app.state.services.jobs.wait(1, 120)
+    assert "queued: 0 of 1 photos, waiting for a worker" in job.text
+    paused = admin.post("/admin/enrolments/1/pause", data={"csrf_token": csrf_of(job)})
+    assert "paused: 0 of 1 photos" in paused.text and "Resume</button>" in paused.text
+    resumed = admin.post("/admin/enrolments/1/resume", data={"csrf_token": csrf_of(paused)})
+    assert "queued: 0 of 1" in resumed.text
+    services = light.app.state.services
+    assert run_next(services.settings, services.sessions) == 1
     assert "finished: 1 of 1 photos" in admin.get("/admin/enrolments/1").text
     assert admin.get("/admin/enrolments/9").status_code == 404
 

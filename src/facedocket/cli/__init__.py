@@ -17,6 +17,7 @@ class Commands(LazyGroup):
         "audit": Lazy("audit:app", "Verify, sign, export and read the audit record."),
         "faces": Lazy("faces:app", "Detect faces in a photo and compare two photos."),
         "gallery": Lazy("gallery:app", "Enrol photos into galleries and inspect them."),
+        "jobs": Lazy("jobs:app", "Enrolment jobs kept in the database."),
         "requests": Lazy("requests:app", "Write, decide, search and review requests."),
         "admin": Lazy("admin:app", "Agencies and users."),
         "reports": Lazy("reports:app", "Statutory and compliance reports."),
@@ -27,6 +28,10 @@ class Commands(LazyGroup):
         "demo": Lazy(
             "demo:demo",
             "Run a whole court-ordered case on demo data, then serve the pages to try every role.",
+        ),
+        "worker": Lazy(
+            "jobs:worker",
+            "Run the queued enrolment jobs, one at a time, until stopped (Ctrl-C or a signal).",
         ),
         "serve": Lazy(
             "serve:serve",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Any
 
 import typer
@@ -13,25 +14,47 @@ from facedocket.settings import Settings, get_settings
 
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
+Worker = Annotated[
+    bool,
+    typer.Option(
+        help="Also run enrolment jobs in this process; --no-worker where `facedocket worker` "
+        "runs them separately (production)."
+    ),
+]
 
 
-def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+def serve(host: Host = "127.0.0.1", port: Port = 8000, worker: Worker = True) -> None:
     """Serve the API and the pages; in production put it behind an HTTPS proxy."""
     with refusals(ValidationError):
         config = get_settings()
-    run(config, host, port)
+    run(config, host, port, worker)
 
 
-def run(config: Settings, host: str, port: int) -> None:
-    # The web stack (FastAPI, uvicorn, every route) loads only for the command that serves.
+def run(config: Settings, host: str, port: int, worker: bool = True) -> None:
+    # The web stack (FastAPI, uvicorn, every route) and the enrolment pipeline load only
+    # for the command that serves.
     import uvicorn  # noqa: PLC0415
 
+    from facedocket.gallery.runner import serve_jobs  # noqa: PLC0415
+    from facedocket.store.db import make_engine, session_factory  # noqa: PLC0415
+    from facedocket.store.migrate import upgrade  # noqa: PLC0415
     from facedocket.web.app import create_app  # noqa: PLC0415
 
-    console.print(f"FaceDocket on http://{host}:{port}/ (sign in at /login); Ctrl-C stops it")
+    engine = make_engine(config.db_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
     with refusals(SeedKeyError):
-        app = create_app(config)
-    uvicorn.run(app, host=host, port=port, **uvicorn_options(config))
+        app = create_app(config, sessions)
+    stop = threading.Event()
+    if worker:
+        threading.Thread(
+            target=serve_jobs, args=(config, sessions, stop), name="jobs", daemon=True
+        ).start()
+    console.print(f"FaceDocket on http://{host}:{port}/ (sign in at /login); Ctrl-C stops it")
+    try:
+        uvicorn.run(app, host=host, port=port, **uvicorn_options(config))
+    finally:
+        stop.set()
 
 
 def uvicorn_options(config: Settings) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def enrol(
     engine: EnrolEngine | None = None,
     workers: int | None = None,
     batch_size: int | None = None,
-    commit_every: int = 256,
+    commit_every: int | None = None,
     progress: Progress | None = None,
     by: Enroller | None = None,
 ) -> EnrolmentReport:
@@ -110,7 +110,7 @@ def _enrol(
     engine: EnrolEngine | None,
     workers: int | None,
     batch_size: int | None,
-    commit_every: int,
+    commit_every: int | None,
     progress: Progress | None,
 ) -> None:
     began = time.perf_counter()
@@ -147,7 +147,7 @@ def _enrol(
         for stage, spent in seconds.items():
             report.stage_seconds[stage] = report.stage_seconds.get(stage, 0.0) + spent
         pending.extend(outcomes)
-        if len(pending) >= commit_every:
+        if len(pending) >= (commit_every or settings.enrol_commit_every):
             writer.write(pending)
             pending = []
         if progress:

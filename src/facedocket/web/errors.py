@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from facedocket.audit import AuditFormatError
 from facedocket.cases.errors import NotFound, Refused
+from facedocket.gallery.jobs import JobNotFoundError, JobStateError
 from facedocket.gallery.records import (
     GalleryExistsError,
     GalleryNotFoundError,
@@ -104,6 +105,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(GalleryNotFoundError)
     async def no_gallery(request: Request, error: GalleryNotFoundError) -> Response:
         return answer(request, 404, "not_found", [str(error)])
+
+    @app.exception_handler(JobNotFoundError)
+    async def no_job(request: Request, error: JobNotFoundError) -> Response:
+        return answer(request, 404, "not_found", [str(error)])
+
+    @app.exception_handler(JobStateError)
+    async def job_state(request: Request, error: JobStateError) -> Response:
+        return answer(request, 409, "bad_state", [str(error)])
 
     @app.exception_handler(GalleryExistsError)
     async def gallery_exists(request: Request, error: GalleryExistsError) -> Response:

@@ -1,5 +1,5 @@
 """What the web service shares between requests: settings, the database, the face
-pipeline (loaded on first search) and the enrolment jobs."""
+pipeline (loaded on first search). Enrolment jobs live in the database, run by workers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from facedocket.accounts.seeds import SeedCipher, seal_plain_seeds
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.faces.registry import build_pipeline
-from facedocket.gallery.jobs import EnrolmentJobs
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
 
@@ -21,7 +20,6 @@ from facedocket.store.db import transaction
 class Services:
     settings: Settings
     sessions: sessionmaker[Session]
-    jobs: EnrolmentJobs
     form_key: bytes
     seeds: SeedCipher
     loaded_pipeline: FacePipeline | None = None
@@ -44,7 +42,6 @@ class Services:
         return cls(
             settings=settings,
             sessions=sessions,
-            jobs=EnrolmentJobs(settings, sessions),
             form_key=key or secrets.token_bytes(32),
             seeds=seeds,
             loaded_pipeline=pipeline,

@@ -36,6 +36,7 @@ from facedocket.store.schema.governance import (
     Purge,
     TrainingRecord,
 )
+from facedocket.store.schema.jobs import EnrolmentJobRow
 from facedocket.store.schema.people import Agency, User, UserRole
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "Base",
     "Candidate",
     "Document",
+    "EnrolmentJobRow",
     "EnrolmentRejection",
     "FaceModelRecord",
     "Gallery",

@@ -3,10 +3,12 @@ administrators. Searching a gallery is not here: it happens only through the leg
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter
 
-from facedocket.cases.errors import NotFound
-from facedocket.gallery.jobs import EnrolmentJob, resolve_source
+from facedocket.gallery.jobs import JobProgress, ask, get_job, list_jobs, progress_of, submit
+from facedocket.gallery.record import Enroller
 from facedocket.gallery.records import (
     create_gallery,
     gallery_stats,
@@ -46,23 +48,35 @@ def gallery_public(app: Services, name: str) -> GalleryPublic:
     )
 
 
-def enrolment_public(job: EnrolmentJob) -> EnrolmentPublic:
-    report = job.report
+def enrolment_public(progress: JobProgress) -> EnrolmentPublic:
+    job = progress.job
+    ended = job.state == "finished"
     return EnrolmentPublic(
         id=job.id,
         gallery=job.gallery,
         source=job.source,
         started_by=job.started_by,
-        started_at=job.started_at,
+        started_at=job.created_at,
         state=job.state,
+        wanted=job.wanted,
+        runs=job.runs,
         total=job.total,
         done=job.done,
+        per_second=round(progress.pace.per_second, 2) if job.state == "running" else 0.0,
+        seconds_left=progress.seconds_left,
         finished_at=job.finished_at,
-        enrolled=report.enrolled if report else None,
-        refused=report.refused if report else None,
-        skipped=report.skipped if report else None,
+        enrolled=job.enrolled if ended else None,
+        refused=job.refused if ended else None,
+        skipped=job.skipped if ended else None,
+        unreadable=job.unreadable if ended else None,
+        conflicts=job.conflicts if ended else None,
         error=job.error,
     )
+
+
+def enrolment_of(app: Services, job_id: int) -> EnrolmentPublic:
+    with app.sessions() as session:
+        return enrolment_public(progress_of(get_job(session, job_id)))
 
 
 @router.get("/galleries")
@@ -88,24 +102,35 @@ def gallery(app: ServicesDep, admin: Administrator, name: GalleryName) -> Galler
 def enrol(
     app: ServicesDep, admin: Administrator, name: GalleryName, body: EnrolmentCreate
 ) -> EnrolmentPublic:
-    """Start enrolling a folder or manifest from the import folder; poll the job."""
-    with app.sessions() as session:
-        get_gallery(session, name)
-    items = resolve_source(app.settings, body.source)
-    return enrolment_public(app.jobs.start(name, items, body.source, admin.actor.username))
+    """Queue the enrolment of a folder or manifest from the import folder; a worker
+    (``facedocket worker``) runs it. Poll the job."""
+    by = Enroller(admin.actor.username, "administrator")
+    job = submit(app.settings, app.sessions, name, body.source, by)
+    return enrolment_of(app, job.id)
 
 
 @router.get("/enrolments")
 def enrolments(app: ServicesDep, admin: Administrator) -> list[EnrolmentPublic]:
-    return [enrolment_public(job) for job in app.jobs.all()]
+    with app.sessions() as session:
+        return [enrolment_public(progress_of(job)) for job in list_jobs(session)]
 
 
 @router.get("/enrolments/{job_id}")
 def enrolment(app: ServicesDep, admin: Administrator, job_id: Id) -> EnrolmentPublic:
-    job = app.jobs.get(job_id)
-    if job is None:
-        raise NotFound(f"no enrolment job {job_id} (jobs are kept until the server restarts)")
-    return enrolment_public(job)
+    return enrolment_of(app, job_id)
+
+
+@router.post("/enrolments/{job_id}/{what}")
+def ask_enrolment(
+    app: ServicesDep,
+    admin: Administrator,
+    job_id: Id,
+    what: Literal["pause", "resume", "cancel"],
+) -> EnrolmentPublic:
+    """Pause, resume or cancel a job; a running one stops at its next batch (409 when its
+    state does not allow it)."""
+    ask(app.sessions, job_id, what, Enroller(admin.actor.username, "administrator"))
+    return enrolment_of(app, job_id)
 
 
 @router.get("/policies")

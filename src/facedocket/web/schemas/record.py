@@ -83,13 +83,19 @@ class EnrolmentPublic(Public):
     source: str
     started_by: str
     started_at: datetime
-    state: str
+    state: str = Field(description="queued, running, paused, finished, failed or cancelled.")
+    wanted: str | None = Field(description="pause or cancel, asked of a running job.")
+    runs: int = Field(description="Times a worker took the job up (resumes after restarts).")
     total: int
     done: int
+    per_second: float = Field(description="Photos per second of the current run.")
+    seconds_left: float | None = Field(description="At that rate; null when unknown.")
     finished_at: datetime | None
     enrolled: int | None
     refused: int | None
     skipped: int | None
+    unreadable: int | None
+    conflicts: int | None
     error: str
 
 

@@ -3,7 +3,7 @@ progress, the policy packs and the face models."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
@@ -19,13 +19,13 @@ from facedocket.cases.directory import (
     list_agencies,
     list_users,
 )
-from facedocket.cases.errors import NotFound
 from facedocket.cases.roles import Role
-from facedocket.gallery.jobs import resolve_source
+from facedocket.gallery.jobs import ask, get_job, list_jobs, progress_of, submit
+from facedocket.gallery.progress import duration
+from facedocket.gallery.record import Enroller
 from facedocket.gallery.records import (
     create_gallery,
     gallery_stats,
-    get_gallery,
     list_galleries,
     list_models,
 )
@@ -59,7 +59,7 @@ def overview(request: Request, app: ServicesDep, me: Administrator) -> Response:
             users=users,
             agencies=list_agencies(session),
             galleries=galleries,
-            jobs=app.jobs.all(),
+            jobs=[progress_of(job) for job in list_jobs(session, limit=20)],
             policies=list_policies(),
             current_policy=app.settings.policy,
             models=list_models(session),
@@ -164,15 +164,29 @@ def new_gallery(
 
 @router.post("/galleries/{name}/enrol")
 def enrol(app: ServicesDep, me: Administrator, name: GalleryName, source: Short) -> Response:
-    with app.sessions() as session:
-        get_gallery(session, name)
-    job = app.jobs.start(name, resolve_source(app.settings, source), source, me.actor.username)
+    by = Enroller(me.actor.username, "administrator")
+    job = submit(app.settings, app.sessions, name, source, by)
     return done(f"/admin/enrolments/{job.id}", "enrolling")
 
 
 @router.get("/enrolments/{job_id}")
 def enrolment(request: Request, app: ServicesDep, me: Administrator, job_id: Id) -> Response:
-    job = app.jobs.get(job_id)
-    if job is None:
-        raise NotFound(f"no enrolment job {job_id} (jobs are kept until the server restarts)")
-    return page(request, "enrolment.html", me, job=job)
+    with app.sessions() as session:
+        progress = progress_of(get_job(session, job_id))
+    left = progress.seconds_left
+    return page(
+        request,
+        "enrolment.html",
+        me,
+        job=progress.job,
+        pace=progress.pace,
+        left=duration(left) if left is not None else None,
+    )
+
+
+@router.post("/enrolments/{job_id}/{what}")
+def ask_enrolment(
+    app: ServicesDep, me: Administrator, job_id: Id, what: Literal["pause", "resume", "cancel"]
+) -> Response:
+    ask(app.sessions, job_id, what, Enroller(me.actor.username, "administrator"))
+    return done(f"/admin/enrolments/{job_id}", what)
