@@ -26,6 +26,8 @@ from typer.testing import CliRunner
 
 from facedocket.audit.log import head
 from facedocket.cli import app as cli_app
+from facedocket.gallery.jobs import get_job, list_jobs
+from facedocket.gallery.runner import run_next
 from facedocket.store.schema import ApiToken, User
 from facedocket.store.schema.base import Base
 
@@ -153,7 +155,21 @@ class World:
         return target
 
     def wait_for_enrolments(self) -> None:
-        jobs = self.web.app.state.services.jobs
-        for job in jobs.all():
-            finished = jobs.wait(job.id, 300)
-            assert finished is not None and finished.state == "finished", finished
+        """Run every queued enrolment job here, to its end, as ``facedocket worker`` would."""
+        services = self.web.app.state.services
+        while (job_id := run_next(services.settings, services.sessions)) is not None:
+            assert self.job_state(job_id) == "finished"
+
+    def job_state(self, job_id: int) -> str:
+        with self.web.world.sessions() as session:
+            job = get_job(session, job_id)
+            return f"{job.state} {job.error}" if job.error else job.state
+
+    def newest_job(self) -> int:
+        with self.web.world.sessions() as session:
+            return list_jobs(session, limit=1)[0].id
+
+    def queued(self, folder: str) -> str:
+        """A folder of photos under the import folder, as a job's source names it."""
+        self.photos(self.web.world.settings.imports_dir / folder)
+        return folder

@@ -74,12 +74,24 @@ def people_steps(w: World) -> list[Step]:
             .is_redirect
         )
 
+    def queue(template: str, gallery: str, folder: str, body: str) -> None:
+        source = w.queued(folder)
+        sent = {"json": {"source": source}} if body == "json" else {"data": {"source": source}}
+        w.call("admin", "POST", template, name=gallery, **sent)
+
     def enrol(template: str, gallery: str, folder: str, body: str) -> Step:
         def run() -> None:
-            w.photos(w.web.world.settings.imports_dir / folder)
-            sent = {"json": {"source": folder}} if body == "json" else {"data": {"source": folder}}
-            w.call("admin", "POST", template, name=gallery, **sent)
+            queue(template, gallery, folder, body)
             w.wait_for_enrolments()
+
+        return Step(f"POST {template}", run)
+
+    def cancel(template: str, queue_at: str, gallery: str, folder: str, body: str) -> Step:
+        """Queue a job and cancel it before any worker takes it."""
+
+        def run() -> None:
+            queue(queue_at, gallery, folder, body)
+            w.call("admin", "POST", template, job_id=w.newest_job(), what="cancel")
 
         return Step(f"POST {template}", run)
 
@@ -111,6 +123,13 @@ def people_steps(w: World) -> list[Step]:
         w.route("admin", "DELETE", user + "/totp", user_id=of("officer")),
         w.route("admin", "POST", API + "/galleries", json={"name": "county"}),
         enrol(API + "/galleries/{name}/enrolments", "county", "batch", "json"),
+        cancel(
+            API + "/enrolments/{job_id}/{what}",
+            API + "/galleries/{name}/enrolments",
+            "county",
+            "cancelled",
+            "json",
+        ),
         w.route("auditor", "POST", API + "/record/checkpoints"),
         # The pages
         Step("POST /login", lambda: sign_in_and_out("in")),
@@ -146,6 +165,13 @@ def people_steps(w: World) -> list[Step]:
         w.route("admin", "POST", "/admin/users/{user_id}/totp", user_id=of("page.one")),
         w.route("admin", "POST", "/admin/galleries", data={"name": "pages"}),
         enrol("/admin/galleries/{name}/enrol", "pages", "more", "form"),
+        cancel(
+            "/admin/enrolments/{job_id}/{what}",
+            "/admin/galleries/{name}/enrol",
+            "pages",
+            "withdrawn",
+            "form",
+        ),
         w.route("auditor", "POST", "/record/checkpoint"),
     ]
 
@@ -158,6 +184,10 @@ def program_steps(w: World) -> list[Step]:
 
     def public_key() -> str:
         return w.cli("audit", "public-key").split()[0]
+
+    def work() -> None:
+        w.cli("worker", "--once")
+        assert w.job_state(w.newest_job()) == "finished"
 
     return [
         w.command("admin", "add-agency", "mbta", "MBTA Transit Police"),
@@ -177,6 +207,14 @@ def program_steps(w: World) -> list[Step]:
             "gallery", "enrol", "cli", lambda: w.photos(w.folder / "photos"), "--workers", "1"
         ),
         w.command("gallery", "stats", "rmv"),
+        w.command("jobs", "enrol", "cli", lambda: w.queued("queued")),
+        w.command("jobs", "pause", w.newest_job),
+        w.command("jobs", "resume", w.newest_job),
+        w.command("jobs", "cancel", w.newest_job),
+        w.command("jobs", "enrol", "cli", lambda: w.queued("again")),
+        w.command("jobs", "list"),
+        w.command("jobs", "show", w.newest_job),
+        Step("cli worker", work),
         w.command("faces", "detect", photo),
         w.command("faces", "compare", photo, other),
         w.command("models", "register", "--as", "admin", "--accuracy", w.folder / "none.json"),
