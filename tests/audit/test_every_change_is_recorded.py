@@ -9,7 +9,9 @@ walk, naming the tables it changed.
 
 from __future__ import annotations
 
+import pkgutil
 import sys
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from tests.web.conftest import (  # noqa: F401 (fixtures)
     world,
 )
 
+import facedocket.cli
 from facedocket.audit import existing_signing_key, verify
 from facedocket.store.schema import Agency
 
@@ -45,6 +48,11 @@ def walk(
 ) -> World:
     """The program run on the web service's world: same settings, same database."""
     seeded = web.world
+    # The program loads a sub-command's module when it first runs; a module first loaded
+    # during the walk would bind the patched functions below for good and take the walk's
+    # world into every later test. So all are loaded, and patched, now.
+    for found in pkgutil.iter_modules(facedocket.cli.__path__):
+        import_module(f"facedocket.cli.{found.name}")
     for name, module in list(sys.modules.items()):
         if name.startswith("facedocket.cli."):
             for attribute, value in (
