@@ -40,6 +40,9 @@ def test_a_case_through_the_pages_of_every_role(web: Web) -> None:
     form = officer.get("/requests/new")
     assert form.status_code == 200
     assert "uswds.min.css" not in form.text, "no USWDS installed here: plain HTML"
+    # Only the policy's bodies registered here are offered: a request to another is refused.
+    offered = re.findall(r'<option value="([\w-]+)">', form.text.split('id="searching_body"')[1])
+    assert "state-police" in offered and "rmv" not in offered
     files = {
         "probe": ("probe.jpg", web.world.photo("Abdullah_Gul", 2).read_bytes(), "image/jpeg"),
         "order": ("order.pdf", order_pdf().content, "application/pdf"),

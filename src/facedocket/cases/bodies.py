@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from facedocket.cases.basis import require
 from facedocket.cases.errors import Refused
 from facedocket.cases.roles import Actor
-from facedocket.policy import Policy, check_searching_body
+from facedocket.policy import Policy, SearchingBody, check_searching_body
 from facedocket.store.schema import Agency
 
 
@@ -41,3 +41,10 @@ def chosen_body(session: Session, policy: Policy, actor: Actor, chosen: str | No
             code="unknown_body",
         )
     return agency
+
+
+def offered_bodies(session: Session, policy: Policy) -> list[SearchingBody]:
+    """The policy's searching bodies that are registered here: the only ones a request
+    form may offer, since a request to any other would be refused (``unknown_body``)."""
+    registered = set(session.scalars(select(Agency.code)))
+    return [body for body in policy.searchers.bodies or [] if body.id in registered]

@@ -25,7 +25,14 @@ from facedocket.policy.decide import (
     similarity_threshold,
 )
 from facedocket.policy.load import PolicyError, list_policies, load_policy, load_policy_file
-from facedocket.policy.model import BasisKind, DutyStep, OffenceClass, Policy, RequestField
+from facedocket.policy.model import (
+    BasisKind,
+    DutyStep,
+    OffenceClass,
+    Policy,
+    RequestField,
+    SearchingBody,
+)
 
 __all__ = [
     "BasisFacts",
@@ -38,6 +45,7 @@ __all__ = [
     "ProbeKind",
     "RecordType",
     "RequestField",
+    "SearchingBody",
     "candidate_list_size",
     "check_algorithm",
     "check_basis",

@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from starlette.responses import Response
 
 from facedocket.cases import requests
+from facedocket.cases.bodies import offered_bodies
 from facedocket.cases.documents import MAX_DOCUMENT_BYTES
 from facedocket.cases.followup import attach_statement
 from facedocket.cases.schemas import RequestCreate
@@ -51,12 +52,13 @@ def new(request: Request, app: ServicesDep, me: Requester) -> Response:
     policy = load_policy(app.settings.policy)
     with app.sessions() as session:
         galleries = [g.name for g in list_galleries(session)]
+        bodies = offered_bodies(session, policy)
     return page(
         request,
         "request_new.html",
         me,
         galleries=galleries,
-        bodies=policy.searchers.bodies or [],
+        bodies=bodies,
         bases=[kind for kind in FORM_BASES if kind in policy.bases],
         timezone=policy.timezone,
     )
