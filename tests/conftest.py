@@ -51,10 +51,11 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ["FACEDOCKET_MODEL_DIR"] = previous
 
 
-@pytest.fixture(params=DATABASES)
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+def migrated(database: str, folder: Path) -> Iterator[Engine]:
+    """A migrated, empty database of kind ``database`` ("sqlite" in ``folder``, or a
+    schema of its own on the configured PostgreSQL), dropped when the generator ends."""
+    if database == "sqlite":
+        eng = make_engine(f"sqlite:///{folder / 'test.db'}")
         upgrade(eng)
         yield eng
         eng.dispose()
@@ -73,6 +74,11 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    yield from migrated(request.param, tmp_path)
 
 
 @pytest.fixture

@@ -162,9 +162,20 @@ def world(
     pipeline: FacePipeline,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[World]:
-    settings = Settings(data_dir=tmp_path / "data")
     fake_time = Clock()
     monkeypatch.setattr(clock, "now", fake_time)
+    return make_world(sessions, tmp_path, faces, pipeline, fake_time)
+
+
+def make_world(
+    sessions: sessionmaker[Session],
+    folder: Path,
+    faces: Path,
+    pipeline: FacePipeline,
+    fake_time: Clock,
+) -> World:
+    """The staff and an enrolled gallery on ``sessions`` (``fake_time`` already patched in)."""
+    settings = Settings(data_dir=folder / "data")
     with transaction(sessions) as session:
         add_staff(session)
     items = [
