@@ -4,7 +4,6 @@ worker killed with SIGKILL and restarted (issue 17)."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from tests.gallery.test_enrol import gallery_folder
 
 from facedocket.gallery.jobs import (
     JobNotFoundError,
@@ -46,12 +46,9 @@ ADMIN = Enroller("admin.one", "administrator")
 
 
 def photo_folder(faces: Path, target: Path, people: int, per_person: int) -> Path:
+    """The first ``people`` of the development set with two photos or more."""
     names = sorted(p.name for p in (faces / "lfw").iterdir() if len(list(p.iterdir())) >= 2)
-    for name in names[:people]:
-        (target / name).mkdir(parents=True)
-        for photo in sorted((faces / "lfw" / name).glob("*.jpg"))[:per_person]:
-            shutil.copy(photo, target / name / photo.name)
-    return target
+    return gallery_folder(faces, target, names[:people], per_person)
 
 
 @pytest.fixture
