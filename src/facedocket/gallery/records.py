@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from facedocket import limits
 from facedocket.faces.models import Embedder
 from facedocket.gallery.record import Enroller, log
+from facedocket.store.locks import lock_name
 from facedocket.store.schema import EnrolmentRejection, FaceModelRecord, Gallery, Person, Photo
 from facedocket.store.schema import Template as TemplateRow
 
@@ -53,7 +54,11 @@ def get_gallery(session: Session, name: str) -> Gallery:
 def ensure_gallery(
     session: Session, name: str, description: str = "", *, by: Enroller | None = None
 ) -> Gallery:
-    """The gallery called ``name``; a new one is made and its creation recorded."""
+    """The gallery called ``name``; a new one is made and its creation recorded.
+
+    The name is locked first so that two enrolments starting at once make one gallery
+    (and one creation entry), not a unique-constraint error in the second."""
+    lock_name(session, "gallery", name)
     gallery = session.scalar(select(Gallery).where(Gallery.name == name))
     if gallery is None:
         try:
@@ -70,8 +75,12 @@ def ensure_gallery(
 
 
 def ensure_model_record(session: Session, embedder: Embedder) -> FaceModelRecord:
-    """The row naming this exact model file; a changed file is a different model."""
+    """The row naming this exact model file; a changed file is a different model.
+
+    Locked by the file's hash first: two processes meeting a new model at once register
+    it once."""
     card = embedder.card
+    lock_name(session, "face-model", embedder.file_sha256)
     record = session.scalar(
         select(FaceModelRecord).where(
             FaceModelRecord.name == card.name,
