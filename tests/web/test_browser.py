@@ -9,6 +9,7 @@ real uvicorn server on a free local port. Debian's ``chromium`` is used as insta
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -190,8 +191,23 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
         sign_in(page, "auditor")
         page.goto(f"{server}/record/verify")
         expect(page.locator("#verdict")).to_have_text("The record is intact")
-        page.goto(f"{server}/record?action=search.")
-        expect(page.get_by_role("cell", name="search.run")).to_be_visible()
+        # The filter form as a person uses it: one field typed, the others left empty.
+        page.get_by_role("link", name="Back to the record").click()
+        page.get_by_label("Action, or its start").fill("search.")
+        page.get_by_role("button", name="Filter").click()
+        ran = page.get_by_text("examiner (examiner) ran the face search")
+        expect(ran).to_be_visible()
+        raw = page.locator("li", has=ran).locator("pre")
+        expect(raw).to_be_hidden()
+        page.locator("li", has=ran).get_by_text("Raw entry").click()
+        expect(raw).to_contain_text('"action": "search.run"')
+        page.get_by_role("link", name=f"The whole timeline of request {number}").click()
+        expect(page.get_by_text("intake (intake reviewer) approved the request")).to_be_visible()
+        # Reading the results changed nothing: folded under the views, shown on a click.
+        read = page.get_by_text("officer (requester) read the results").first
+        expect(read).to_be_hidden()
+        page.get_by_text(re.compile(r"views? \(changed nothing\)")).first.click()
+        expect(read).to_be_visible()
         browser.close()
 
     assert errors == [], f"the browser reported errors: {errors}"

@@ -14,16 +14,19 @@ from facedocket.cases.errors import Refused
 from facedocket.cases.followup import overdue
 from facedocket.cases.oversight import read_record, sign_checkpoint, verify_record
 from facedocket.cases.requests import list_requests
+from facedocket.cases.schemas import PLAIN, line
 from facedocket.cases.states import State
+from facedocket.reports.timeline import timeline
 from facedocket.store.db import transaction
 from facedocket.web.deps import Auditor, ServicesDep, Supervision
 from facedocket.web.render import page
-from facedocket.web.schemas.common import MAX_ID, Name
+from facedocket.web.schemas.common import MAX_ID
 from facedocket.web.ui.forms import done
 
 router = APIRouter()
 
-Filter = Annotated[Name | None, Query()]
+# A form sends every field, the empty ones as "": an empty field filters on nothing.
+Filter = Annotated[str, line(200, 0), PLAIN, Query()]
 
 
 @router.get("/record")
@@ -31,21 +34,29 @@ def record(
     request: Request,
     app: ServicesDep,
     me: Auditor,
-    actor: Filter = None,
-    action: Filter = None,
-    subject_type: Filter = None,
-    subject_id: Filter = None,
+    actor: Filter = "",
+    action: Filter = "",
+    subject_type: Filter = "",
+    subject_id: Filter = "",
     since: Annotated[str, Query(max_length=40)] = "",
     until: Annotated[str, Query(max_length=40)] = "",
     before_seq: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """The record, newest first; times typed without a zone are read as UTC."""
     wanted = EntryFilter(
-        actor, action, subject_type, subject_id, _utc(since), _utc(until), before_seq, 50
+        actor or None,
+        action or None,
+        subject_type or None,
+        subject_id or None,
+        _utc(since),
+        _utc(until),
+        before_seq,
+        50,
     )
     with transaction(app.sessions) as session:
         entries = read_record(session, me.actor, wanted)
-    return page(request, "record.html", me, entries=entries, wanted=wanted)
+        threads = timeline(entries)
+        return page(request, "record.html", me, entries=entries, threads=threads, wanted=wanted)
 
 
 @router.get("/record/verify")

@@ -1,0 +1,46 @@
+"""The record's page: the filter form as a browser sends it, and the timeline it shows."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from tests.web.conftest import Web
+
+EMPTY_FORM = {"actor": "", "action": "", "subject_type": "", "subject_id": "", "since": ""}
+
+
+def test_an_empty_field_filters_on_nothing(light: Web) -> None:
+    auditor = light.browser("auditor")
+    # A browser sends every field of the form; the untouched ones are empty.
+    everything = auditor.get("/record", params={**EMPTY_FORM, "until": ""})
+    assert everything.status_code == 200, everything.text
+    assert "officer (requester)" not in everything.text
+    assert "auditor (self) signed in" in everything.text
+    only = auditor.get("/record", params={**EMPTY_FORM, "actor": "auditor", "until": ""})
+    assert only.status_code == 200
+    actors = set(re.findall(r"&#34;actor&#34;: &#34;([^&]+)&#34;", only.text))
+    assert actors == {"auditor"}
+    # What is typed is still checked: a control character is refused, not searched for.
+    assert auditor.get("/record", params={"actor": "a\x00b"}).status_code == 422
+    assert auditor.get("/record", params={"actor": "x" * 201}).status_code == 422
+
+
+def test_the_record_reads_as_a_timeline_per_request(light: Web) -> None:
+    number = light.create().json()["id"]
+    auditor = light.browser("auditor")
+    shown = auditor.get("/record", params={"subject_type": "request", "subject_id": str(number)})
+    text = html.unescape(shown.text)
+    assert f'<a href="/requests/{number}">Request {number}</a>' in text
+    submitted = text.index("officer (requester) submitted the request")
+    written = text.index("officer (requester) wrote the request")
+    assert submitted < written, "newest first"
+    # Every event carries its raw entry, folded; the stored action name is in it.
+    assert text.count("<summary>Raw entry") == text.count('class="usa-process-list__item')
+    assert '"action": "request.submitted"' in text
+
+    # The auditor's own readings of the record are views: folded apart from the acts.
+    again = html.unescape(auditor.get("/record", params={"subject_type": "record"}).text)
+    views = again.split('<details class="views">')
+    assert len(views) == 2 and "auditor (auditor) read the record" in views[1]
+    assert "auditor (auditor) read the record" not in views[0]
