@@ -32,6 +32,8 @@ from facedocket.store.schema import Agency
 
 EXEMPT = {
     "cli serve": "serves the routes that this walk calls one by one",
+    "cli witness serve": "serves add-checkpoint, which writes the witness's own store, "
+    "never the agency's: tests/witness run it as a process",
     "cli demo": "builds a world of its own from the library calls walked here; "
     "tests/cli/test_demo.py verifies its record",
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -280,6 +281,27 @@ def program_steps(w: World) -> list[Step]:
         w.command(
             "audit", "consistency", "--from", lambda: _kept_note(out), "--out", out / "grew.json"
         ),
+        *witness_steps(w, public_key),
+    ]
+
+
+def witness_steps(w: World, public_key: Callable[[], str]) -> list[Step]:
+    """The oversight office's witness: its own folder and store, none of the agency's tables."""
+    folder = ("--dir", w.folder / "witness")
+
+    def oldest_key() -> str:
+        listed = w.cli("witness", "status", *folder).split()
+        return listed[0].split("+")[1]
+
+    return [
+        w.command("witness", "init", "--name", "eopss.example/witness", *folder),
+        w.command(
+            "witness", "trust", "facedocket.invalid/audit", "--public-key", public_key, *folder
+        ),
+        w.command("witness", "status", *folder),
+        w.command("witness", "conflicts", *folder),
+        w.command("witness", "rotate-key", *folder),
+        w.command("witness", "retire-key", oldest_key, *folder),
     ]
 
 

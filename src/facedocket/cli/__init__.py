@@ -22,6 +22,7 @@ class Commands(LazyGroup):
         "admin": Lazy("admin:app", "Agencies and users."),
         "reports": Lazy("reports:app", "Statutory and compliance reports."),
         "disclosure": Lazy("disclosure:app", "Defendant disclosure packets."),
+        "witness": Lazy("witness:app", "Run a witness that cosigns an agency's record."),
         "retention": Lazy("governance:retention", "Retention purges and legal holds."),
         "models": Lazy("governance:models", "The algorithm register."),
         "training": Lazy("governance:training", "Examiners' training records."),
