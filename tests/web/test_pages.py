@@ -7,11 +7,15 @@ import time
 from datetime import timedelta
 
 import pyotp
+from sqlalchemy import update
 from tests.cases.conftest import order_pdf
 from tests.web.conftest import Web, csrf_of
 
 from facedocket.cases.review import LEAD_NOTICE
 from facedocket.gallery.runner import run_next
+from facedocket.store.db import transaction
+from facedocket.store.schema import EnrolmentJobRow
+from facedocket.store.schema.base import utcnow
 
 
 def court_order_fields(web: Web) -> dict[str, str]:
@@ -192,6 +196,15 @@ def test_administration_pages(light: Web) -> None:
     assert run_next(services.settings, services.sessions) == 1
     assert "finished: 1 of 1 photos" in admin.get("/admin/enrolments/1").text
     assert admin.get("/admin/enrolments/9").status_code == 404
+    with transaction(services.sessions) as session:  # as a worker leaves it mid-run
+        started = utcnow() - timedelta(seconds=10)
+        session.execute(
+            update(EnrolmentJobRow).values(
+                state="running", done=10, total=40, run_started_at=started
+            )
+        )
+    listed = admin.get("/admin").text
+    assert "<td>10 / 40</td><td>1.0 photos/s</td><td>30 s</td><td>running</td>" in listed
 
 
 def test_record_and_supervision_pages(light: Web) -> None:

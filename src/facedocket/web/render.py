@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from facedocket.cases.review import LEAD_NOTICE
 from facedocket.cases.roles import Role
+from facedocket.gallery.progress import duration
 from facedocket.settings import Settings
 from facedocket.web.deps import Caller
 
@@ -24,6 +25,7 @@ templates = Jinja2Templates(
         lstrip_blocks=True,
     )
 )
+templates.env.filters["duration"] = duration
 
 # What a page says after a form succeeded: fixed words, chosen by a short key in the URL.
 NOTICES = {
