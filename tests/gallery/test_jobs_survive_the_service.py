@@ -50,7 +50,9 @@ def child_environment(engine: Engine, tmp_path: Path) -> dict[str, str]:
         "FACEDOCKET_DATABASE_URL": url,
         "FACEDOCKET_DATA_DIR": str(tmp_path / "data"),
         "FACEDOCKET_ENROLMENT_DIR": str(tmp_path / "imports"),
-        "FACEDOCKET_JOB_LEASE_SECONDS": "2",
+        # Long enough that the two live processes do not take the job from each other when a
+        # loaded machine delays a heartbeat; each takeover is still safe, only slower.
+        "FACEDOCKET_JOB_LEASE_SECONDS": "5",
         "FACEDOCKET_ENROL_BATCH_SIZE": "2",
         "FACEDOCKET_ENROL_COMMIT_EVERY": "4",
         "FACEDOCKET_WORKERS": "1",
@@ -148,7 +150,7 @@ def test_kill_9_of_the_service_and_the_worker_then_a_restart_finishes_the_job_on
 
     with started(serve, environment):  # its own worker takes the job over after the lease
         done = wait_for(lambda: job()["state"] == "finished" and seen[-1], 300, "the job")
-    assert (done["runs"], done["done"], done["total"]) == (2, PHOTOS, PHOTOS)
+    assert done["runs"] >= 2 and (done["done"], done["total"]) == (PHOTOS, PHOTOS)
     assert done["enrolled"] + done["refused"] + done["skipped"] == PHOTOS
     assert done["skipped"] >= interrupted  # what the killed run enrolled is found done
     with sessions() as session:
