@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from facedocket.entropy import MIN_SECRET_BITS, estimated_bits, text_bits
@@ -31,6 +31,24 @@ PUBLISHED_ED25519_SEEDS = frozenset(
         "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
     )
 )
+
+
+class WitnessSetting(BaseModel):
+    """A witness the agency submits its checkpoints to: where, and the key it cosigns with."""
+
+    url: str = Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$", max_length=500)
+    key: str = Field(max_length=500, description="Its C2SP verifier key, name+keyid+base64.")
+
+    @field_validator("key")
+    @classmethod
+    def _verifier_key(cls, value: str) -> str:
+        from facedocket.audit.note import NoteError, parse_witness_vkey  # noqa: PLC0415
+
+        try:
+            parse_witness_vkey(value)
+        except NoteError as error:
+            raise ValueError(str(error)) from None
+        return value
 
 
 class Settings(BaseSettings):
@@ -156,6 +174,18 @@ class Settings(BaseSettings):
         description="Ed25519 private key signing audit checkpoints: base64 of the raw 32 "
         "bytes. When unset, a development key is generated into <data_dir>/audit-signing.key "
         "(mode 0600) on first use.",
+    )
+    witnesses: list[WitnessSetting] = Field(
+        default_factory=list,
+        description="Witnesses that cosign the record (C2SP tlog-witness), as JSON: "
+        '[{"url": "https://witness.example", "key": "name+keyid+base64"}]. '
+        "Each gets the newest checkpoint after every search and from 'audit witness'.",
+    )
+    witness_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="How long a submission waits for a witness; a search never waits longer.",
     )
     totp_key: SecretStr | None = Field(
         default=None,

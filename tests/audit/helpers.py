@@ -23,11 +23,14 @@ TRIGGERS = {
         "DROP TRIGGER audit_checkpoints_no_delete",
         "DROP TRIGGER audit_tree_nodes_no_update",
         "DROP TRIGGER audit_tree_nodes_no_delete",
+        "DROP TRIGGER audit_cosignatures_no_update",
+        "DROP TRIGGER audit_cosignatures_no_delete",
     ],
     "postgresql": [
         "DROP TRIGGER audit_entries_append_only ON audit_entries",
         "DROP TRIGGER audit_checkpoints_append_only ON audit_checkpoints",
         "DROP TRIGGER audit_tree_nodes_append_only ON audit_tree_nodes",
+        "DROP TRIGGER audit_cosignatures_append_only ON audit_cosignatures",
     ],
 }
 

@@ -32,8 +32,16 @@ from facedocket.store.schema import ApiToken, User
 from facedocket.store.schema.base import Base
 
 API = "/api/v1"
-RECORD = {"audit_entries", "audit_head", "audit_checkpoints", "audit_tree_nodes"}
+RECORD = {
+    "audit_entries",
+    "audit_head",
+    "audit_checkpoints",
+    "audit_tree_nodes",
+    "audit_cosignatures",
+}
 BOOKKEEPING = {
+    "audit_witness_status": "when each witness was last asked and what it answered; what it "
+    "cosigned is in the record (audit_cosignatures)",
     "web_sessions": "a browser session: opening one is account.signed_in; it is touched as "
     "it is used, and ends at sign-out, idleness, or a password change (recorded)",
     "login_attempts": "the sign-in throttle's counter; a sign-in that succeeds is recorded",

@@ -263,6 +263,7 @@ def program_steps(w: World) -> list[Step]:
         w.command("disclosure", "verify", out / "packet.zip", "--public-key", public_key),
         w.command("audit", "checkpoint"),
         w.command("audit", "checkpoint", "--if-due"),
+        w.command("audit", "witness"),
         w.command("audit", "public-key"),
         w.command("audit", "show"),
         w.command("audit", "verify"),

@@ -223,7 +223,7 @@ def checkpoint_record(row: AuditCheckpoint) -> dict[str, Any]:
         "created_at": format_time(row.created_at),
         "key_fingerprint": row.key_fingerprint,
         "signature": row.signature,
-        "note": row.note,
+        "note": row.cosigned_note,
     }
 
 

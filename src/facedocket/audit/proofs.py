@@ -99,17 +99,22 @@ def _signed(note: object, agency_key: Ed25519PublicKey, witnesses: Sequence[Witn
 
 
 def _newest_note(session: Session, size: int) -> str:
-    note = session.scalar(
-        select(AuditCheckpoint.note)
+    """The note of the newest checkpoint covering ``size`` entries that a witness cosigned,
+    else of the newest one: a proof that shows a cosignature proves more."""
+    covering = (
+        select(AuditCheckpoint)
         .where(AuditCheckpoint.note.is_not(None), AuditCheckpoint.seq >= size)
         .order_by(AuditCheckpoint.seq.desc(), AuditCheckpoint.id.desc())
         .limit(1)
     )
-    if note is None:
+    row = session.scalar(covering.where(AuditCheckpoint.cosignatures.any())) or session.scalar(
+        covering
+    )
+    if row is None or row.cosigned_note is None:
         raise AuditError(
             f"no signed checkpoint covers entry {size} yet: run 'facedocket audit checkpoint'"
         )
-    return note
+    return row.cosigned_note
 
 
 def _b64(hashes: Sequence[bytes]) -> list[str]:

@@ -36,9 +36,11 @@ from facedocket.audit import (
     verify,
     verify_entries,
 )
+from facedocket.audit.gaps import gaps
 from facedocket.audit.merkle import ProofError
 from facedocket.audit.note import NoteError, parse_witness_vkey
 from facedocket.audit.proofs import check_proof_file, prove_entry, prove_growth
+from facedocket.audit.witnesses import configured, submit_all
 from facedocket.cli.context import console, fail, refusals, sessions, settings
 
 app = typer.Typer(help="Verify, sign, export and read the audit record.", no_args_is_help=True)
@@ -70,7 +72,10 @@ def verify_command(
         key = _public_key(public_key)
     with sessions()() as session:
         result = verify(session, key)
+        standing = gaps(session, configured(settings()))
     _report(result, no_signatures)
+    for gap in standing:
+        console.print(str(gap), highlight=False)
 
 
 @app.command("verify-export")
@@ -120,6 +125,22 @@ def checkpoint_command(
     console.print(
         f"checkpoint: entries 1 to {signed[0]}, head {signed[1]}, signed by key {signed[2]}"
     )
+
+
+@app.command("witness")
+def witness() -> None:
+    """Submit the newest checkpoint to every configured witness (for a scheduler, after
+    'audit checkpoint --if-due'); exit 1 if one did not cosign it."""
+    config = settings()
+    witnesses = configured(config)
+    if not witnesses:
+        console.print("no witnesses configured (FACEDOCKET_WITNESSES): nothing submitted")
+        return
+    outcomes = submit_all(sessions(), witnesses, config.witness_timeout_seconds)
+    for outcome in outcomes:
+        console.print(str(outcome), highlight=False)
+    if any(outcome.problem is not None for outcome in outcomes):
+        fail("a witness did not cosign the newest checkpoint: the gap shows on 'audit verify'")
 
 
 @app.command("prove")

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from facedocket.audit.witnesses import configured
 from facedocket.cases import clock
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.requests import load_actor
@@ -80,7 +81,8 @@ def compliance(
     """What must be none: invalid bases, late statements, unreviewed or unauthorised searches."""
     moment = clock.now() if at is None else at if at.tzinfo else at.replace(tzinfo=UTC)
     with refusals(Refused, NotFound, BundleError), transaction(sessions()) as session:
-        files = compliance_export(session, load_actor(session, user), moment)
+        witnesses = configured(settings())
+        files = compliance_export(session, load_actor(session, user), moment, witnesses)
         write_folder(out, files)
     _written(out, files)
 

@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 from rich.table import Table
 
+from facedocket.audit.witnesses import submit_after_search
 from facedocket.cases import followup, gate, requests, review
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.review import Conclusion
@@ -120,6 +121,8 @@ def search(
         )
         summary = f"search {found.id}: {found.candidates_returned} candidate(s) for review"
     console.print(summary)
+    for outcome in submit_after_search(sessions(), config):
+        console.print(str(outcome), highlight=False)
 
 
 @app.command()

@@ -14,18 +14,24 @@ of its own request's policy, at the moment it ran:
 - ``model``: a search with a model the register had not approved, where the policy
   requires approval.
 
-The gate refuses all of these; this report is the independent check that it did. It
+The gate refuses all of these; this report is the independent check that it did. Beside
+the checks, ``witnessing`` lists each configured witness with any gap in its
+cosignatures of the record as it stands now (``audit.gaps``): a record no outsider has
+cosigned since could have been rewritten by whoever holds the agency's key. It
 names cases, so it is confidential, and each production is on the record.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from facedocket.audit.gaps import Gap, gaps
+from facedocket.audit.witnesses import Witness
 from facedocket.cases.basis import fields_present
 from facedocket.cases.followup import overdue
 from facedocket.cases.roles import Actor
@@ -58,16 +64,27 @@ class Finding:
     detail: str
 
 
-def compliance_export(session: Session, actor: Actor, at: datetime) -> Files:
+def compliance_export(
+    session: Session, actor: Actor, at: datetime, witnesses: Sequence[Witness] = ()
+) -> Files:
+    """The report's files; ``witnesses``, those configured, are each shown with any gap in
+    their cosignatures of the record (``witnessing``)."""
     role = acting_role(actor, CONFIDENTIAL_ROLES, "produce the compliance report")
     found = findings(session, at)
+    witnessing = [_witness_row(gap) for gap in gaps(session, witnesses)]
     rows = [asdict(finding) for finding in found]
     counts = {check: sum(f.check == check for f in found) for check in CHECKS}
     as_of = at.isoformat(timespec="seconds")
     files = with_manifest(
         {
             "compliance.json": json_bytes(
-                {"as_of": as_of, "checks": CHECKS, "counts": counts, "findings": rows}
+                {
+                    "as_of": as_of,
+                    "checks": CHECKS,
+                    "counts": counts,
+                    "findings": rows,
+                    "witnessing": witnessing,
+                }
             ),
             "compliance.csv": csv_bytes(COLUMNS, rows),
         },
@@ -75,12 +92,24 @@ def compliance_export(session: Session, actor: Actor, at: datetime) -> Files:
             "report": "compliance (confidential: not for publication)",
             "as_of": as_of,
             "findings": len(found),
+            "witness_gaps": sum(row["gap"] for row in witnessing),
         },
     )
     record_export(
         session, actor, role, "compliance", ("report", "compliance"), files, {"as_of": as_of}
     )
     return files
+
+
+def _witness_row(gap: Gap) -> dict[str, object]:
+    return {
+        "witness": gap.witness,
+        "gap": gap.open,
+        "cosigned_entries": gap.cosigned,
+        "signed_not_cosigned": gap.behind,
+        "last_answer": gap.problem,
+        "summary": str(gap),
+    }
 
 
 def findings(session: Session, at: datetime) -> list[Finding]:

@@ -12,11 +12,12 @@ import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy.orm import Session
 
 from facedocket.accounts.tokens import token_actor
 from facedocket.accounts.web_sessions import find_web_session
+from facedocket.audit.witnesses import submit_after_search
 from facedocket.cases import gate
 from facedocket.cases.roles import Actor, Role
 from facedocket.store.db import transaction
@@ -120,13 +121,18 @@ Administrator = Annotated[Caller, Depends(RoleGate(Role.ADMINISTRATOR))]
 
 @dataclass(frozen=True)
 class LegalGate:
-    """A search, bound to the examiner asking; everything else is ``run_search``'s to judge."""
+    """A search, bound to the examiner asking; everything else is ``run_search``'s to judge.
+
+    A search that ran has its checkpoint sent to the witnesses after the answer has gone
+    out (after the route's transaction committed), so a witness never delays or fails it.
+    """
 
     app: Services
     caller: Caller
+    after: BackgroundTasks
 
     def search(self, session: Session, request_id: int, options: SearchCreate) -> Search:
-        return gate.run_search(
+        found = gate.run_search(
             session,
             self.app.settings,
             self.caller.actor,
@@ -137,10 +143,12 @@ class LegalGate:
             list_size=options.list_size,
             quality_override=options.quality_override,
         )
+        self.after.add_task(submit_after_search, self.app.sessions, self.app.settings)
+        return found
 
 
-def legal_gate(app: ServicesDep, examiner: Examiner) -> LegalGate:
-    return LegalGate(app, examiner)
+def legal_gate(app: ServicesDep, examiner: Examiner, after: BackgroundTasks) -> LegalGate:
+    return LegalGate(app, examiner, after)
 
 
 SearchGate = Annotated[LegalGate, Depends(legal_gate)]

@@ -9,9 +9,11 @@ from facedocket.store.schema.accounts import (
 )
 from facedocket.store.schema.audit import (
     AuditCheckpoint,
+    AuditCosignature,
     AuditEntry,
     AuditHead,
     AuditTreeNode,
+    WitnessStatus,
 )
 from facedocket.store.schema.base import Base
 from facedocket.store.schema.cases import (
@@ -43,6 +45,7 @@ __all__ = [
     "Agency",
     "ApiToken",
     "AuditCheckpoint",
+    "AuditCosignature",
     "AuditEntry",
     "AuditHead",
     "AuditTreeNode",
@@ -70,4 +73,5 @@ __all__ = [
     "User",
     "UserRole",
     "WebSession",
+    "WitnessStatus",
 ]

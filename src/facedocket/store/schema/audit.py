@@ -10,8 +10,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, LargeBinary, SmallInteger, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from facedocket.store.schema.base import Base
 
@@ -68,6 +78,44 @@ class AuditCheckpoint(Base):
     # The same moment as a C2SP tlog-checkpoint signed note over the Merkle tree (origin,
     # size, root, signature lines); None on checkpoints signed before the tree existed.
     note: Mapped[str | None] = mapped_column(Text)
+    cosignatures: Mapped[list[AuditCosignature]] = relationship(
+        order_by="AuditCosignature.id", lazy="selectin", viewonly=True
+    )
+
+    @property
+    def cosigned_note(self) -> str | None:
+        """The note as it is read everywhere: the agency's signature, then every witness's
+        cosignature line received since (the row itself is never updated)."""
+        if self.note is None:
+            return None
+        return self.note + "".join(cosignature.line for cosignature in self.cosignatures)
+
+
+class AuditCosignature(Base):
+    """A witness's C2SP tlog-cosignature line over a checkpoint's note, checked with the
+    witness's configured key before it was stored; append-only (migration 0011)."""
+
+    __tablename__ = "audit_cosignatures"
+    __table_args__ = (UniqueConstraint("checkpoint_id", "witness", "key_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("audit_checkpoints.id"))
+    witness: Mapped[str] = mapped_column(String(200), index=True)
+    key_id: Mapped[str] = mapped_column(String(8))
+    line: Mapped[str] = mapped_column(Text)
+    cosigned_at: Mapped[datetime]  # the time the witness wrote into its cosignature
+    received_at: Mapped[datetime]
+
+
+class WitnessStatus(Base):
+    """When each witness was last asked, and what stopped it cosigning (None: nothing)."""
+
+    __tablename__ = "audit_witness_status"
+
+    witness: Mapped[str] = mapped_column(String(200), primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    tried_at: Mapped[datetime]
+    problem: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditTreeNode(Base):

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from facedocket.audit import EntryFilter
+from facedocket.audit.gaps import gaps
+from facedocket.audit.witnesses import configured
 from facedocket.cases.errors import Refused
 from facedocket.cases.followup import overdue
 from facedocket.cases.oversight import read_record, sign_checkpoint, verify_record
@@ -63,7 +65,8 @@ def record(
 def verification(request: Request, app: ServicesDep, me: Auditor) -> Response:
     with transaction(app.sessions) as session:
         result = verify_record(session, app.settings, me.actor)
-    return page(request, "verify.html", me, result=result)
+        witnessed = gaps(session, configured(app.settings))
+    return page(request, "verify.html", me, result=result, witnesses=witnessed)
 
 
 @router.post("/record/checkpoint")
