@@ -5,15 +5,34 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FACES ?= ../shared/data/faces
 
-.PHONY: install assets browser demo serve test lint bench
+.PHONY: install lock audit-deps assets browser demo serve test lint bench
 
-$(BIN)/.installed: pyproject.toml
+# Every package comes from requirements.lock, checked against its hashes; the project
+# itself is then installed offline (--no-index), which fails if pyproject.toml asks for
+# something the lock does not hold. After changing a dependency: `make lock`.
+$(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet pip==26.3
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-index --no-build-isolation -e '.[dev]' || \
+	  { echo "error: requirements.lock lacks what pyproject.toml asks for; run make lock"; exit 1; }
 	touch $@
 
 install: $(BIN)/.installed
+
+# The lock for Python 3.11 to 3.13 on every platform, from pyproject.toml's pins.
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	  --generate-hashes --quiet -o requirements.lock
+
+# Known vulnerabilities in the locked packages, from PyPI's advisory service. Where that
+# service cannot be reached (this CI machine reaches only a package mirror) it says so.
+audit-deps: install
+	@first=$$(grep -m1 -oE '^[A-Za-z0-9_.-]+==[^ ;\\]+' requirements.lock); \
+	if curl -sf -o /dev/null --max-time 10 "https://pypi.org/pypi/$${first%%==*}/$${first##*==}/json"; then \
+	  $(BIN)/pip-audit --strict --disable-pip --require-hashes -r requirements.lock; \
+	else echo "note: PyPI's vulnerability service is unreachable; dependency audit not run" \
+	  "(make audit-deps where it is reachable)"; fi
 
 # The US Web Design System for the pages, from npm into node_modules/ (ignored by git).
 # Without it the pages are plain HTML and still work.
@@ -43,7 +62,7 @@ lint: install
 	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy
 
-test: lint assets browser
+test: lint audit-deps assets browser
 	$(BIN)/pytest
 
 bench: install
