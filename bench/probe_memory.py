@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from facedocket.settings import Settings
 from facedocket.store.db import make_engine, session_factory, transaction
 from facedocket.store.migrate import upgrade
 from facedocket.store.schema import User
+from seed_world import blank_order_pdf, court_order_request
 
 CONFIGURATIONS = {
     "bounded (defaults)": {},
@@ -217,10 +218,10 @@ class Client:
         raise RuntimeError("the server did not start")
 
     def create(self, probe: bytes, case: str) -> tuple[int, float]:
-        form = request_form(case)
+        form = court_order_request(case, datetime.now(UTC))
         files = {
             "probe": ("probe.jpg", probe, "image/jpeg"),
-            "order": ("order.pdf", order_pdf(), "application/pdf"),
+            "order": ("order.pdf", blank_order_pdf(), "application/pdf"),
         }
         data = {"form": json.dumps(form), "probe_source": "store camera", "submit": "true"}
         started = time.perf_counter()
@@ -238,34 +239,6 @@ def search(client: Client, number: int) -> float:
     started = time.perf_counter()
     client.call("examiner", "POST", f"/api/v1/requests/{number}/searches", json={})
     return time.perf_counter() - started
-
-
-def request_form(case: str) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    return {
-        "case_number": f"BENCH-{case}",
-        "offence": "Armed robbery (G.L. c. 265, s. 17)",
-        "offence_class": "felony",
-        "narrative": "A man robbed a store at gunpoint; the store camera recorded his face.",
-        "gallery": "rmv",
-        "searching_body": "state-police",
-        "basis": {
-            "kind": "court_order",
-            "court": "Suffolk Superior Court",
-            "docket_number": f"2684CR-{case}",
-            "judge": "Hon. J. Example",
-            "issued_on": (now - timedelta(days=1)).date().isoformat(),
-            "expires_at": (now + timedelta(days=30)).isoformat(),
-            "scope": "One facial recognition search of the RMV licence photos.",
-            "searches_allowed": 1,
-        },
-    }
-
-
-def order_pdf() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (200, 280), "white").save(buffer, "PDF")
-    return buffer.getvalue()
 
 
 def rss(pid: int) -> dict[str, float]:

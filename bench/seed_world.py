@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -86,9 +87,9 @@ def seed(url: str, data_dir: Path, faces: Path, count: int) -> SeedWorld:
                 session,
                 settings,
                 officer,
-                _form(n, now),
+                RequestCreate.model_validate(court_order_request(f"{n:06d}", now)),
                 [FileUpload(filename="probe.jpg", content=probe, source="Store camera")],
-                _order(),
+                FileUpload(filename="order.pdf", content=blank_order_pdf()),
             )
             requests.submit(session, settings, officer, made.id)
             if n >= count:
@@ -100,29 +101,31 @@ def seed(url: str, data_dir: Path, faces: Path, count: int) -> SeedWorld:
     return world
 
 
-def _form(n: int, now: datetime) -> RequestCreate:
-    return RequestCreate.model_validate(
-        {
-            "case_number": f"BPD-BENCH-{n}",
-            "offence": "Armed robbery",
-            "offence_class": "felony",
-            "narrative": "A store was robbed at gunpoint; the camera shows the robber.",
-            "gallery": "rmv",
-            "basis": {
-                "kind": "court_order",
-                "court": "Suffolk Superior Court",
-                "docket_number": f"2684CR{n:06d}",
-                "judge": "Hon. J. Example",
-                "issued_on": (now - timedelta(days=1)).date().isoformat(),
-                "expires_at": (now + timedelta(days=10)).isoformat(),
-                "scope": "One search of the RMV gallery with the attached still image.",
-                "searches_allowed": 1,
-            },
-        }
-    )
+def court_order_request(case: str, now: datetime) -> dict[str, Any]:
+    """The form of a court-ordered request for one search of the "rmv" gallery, as the
+    API takes it; ``case`` makes its case and docket numbers unique."""
+    return {
+        "case_number": f"BENCH-{case}",
+        "offence": "Armed robbery (G.L. c. 265, s. 17)",
+        "offence_class": "felony",
+        "narrative": "A man robbed a store at gunpoint; the store camera recorded his face.",
+        "gallery": "rmv",
+        "searching_body": "state-police",
+        "basis": {
+            "kind": "court_order",
+            "court": "Suffolk Superior Court",
+            "docket_number": f"2684CR-{case}",
+            "judge": "Hon. J. Example",
+            "issued_on": (now - timedelta(days=1)).date().isoformat(),
+            "expires_at": (now + timedelta(days=30)).isoformat(),
+            "scope": "One facial recognition search of the RMV licence photos.",
+            "searches_allowed": 1,
+        },
+    }
 
 
-def _order() -> FileUpload:
+def blank_order_pdf() -> bytes:
+    """A one-page PDF standing for the signed order (the gate reads no text from it)."""
     buffer = io.BytesIO()
     Image.new("RGB", (200, 280), "white").save(buffer, "PDF")
-    return FileUpload(filename="order.pdf", content=buffer.getvalue())
+    return buffer.getvalue()
