@@ -158,6 +158,33 @@ class Settings(BaseSettings):
         description="How long a job's worker may go without a heartbeat before another "
         "worker takes the job over (a worker killed outright stops beating).",
     )
+    # Scheduled duties, run by every worker; the duty_runs table lets one worker run each.
+    duty_user: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Username of the administrator in whose name the scheduled retention "
+        "purges and quarterly reports run (both need a person holding the role); until it "
+        "is set, those duties fail on each run, saying why, and are retried.",
+    )
+    duty_checkpoint_minutes: int = Field(
+        default=60, ge=0, le=7 * 24 * 60, description="Sign a checkpoint this often; 0: off."
+    )
+    duty_retention_hours: int = Field(
+        default=24, ge=0, le=24 * 366, description="Run retention purges this often; 0: off."
+    )
+    duty_statements_minutes: int = Field(
+        default=15,
+        ge=0,
+        le=24 * 60,
+        description="Look for sworn statements overdue (and soon due) this often; 0: off.",
+    )
+    duty_quarterly_hour: int = Field(
+        default=2,
+        ge=0,
+        le=23,
+        description="The hour (the policy's local time) of a quarter's first day at which "
+        "the past quarter's per-search documentation is produced and stored.",
+    )
     photo_root: Path | None = Field(
         default=None,
         description="Where the gallery's photos live: enrolled photos under it are kept "

@@ -215,6 +215,8 @@ def program_steps(w: World) -> list[Step]:
         w.command("jobs", "enrol", "cli", lambda: w.queued("again")),
         w.command("jobs", "list"),
         w.command("jobs", "show", w.newest_job),
+        w.command("duties", "run"),
+        w.command("duties", "list"),
         Step("cli worker", work),
         w.command("faces", "detect", photo),
         w.command("faces", "compare", photo, other),

@@ -18,6 +18,7 @@ class Commands(LazyGroup):
         "faces": Lazy("faces:app", "Detect faces in a photo and compare two photos."),
         "gallery": Lazy("gallery:app", "Enrol photos into galleries and inspect them."),
         "jobs": Lazy("jobs:app", "Enrolment jobs kept in the database."),
+        "duties": Lazy("duties:app", "Scheduled duties: their last and next runs."),
         "requests": Lazy("requests:app", "Write, decide, search and review requests."),
         "admin": Lazy("admin:app", "Agencies and users."),
         "reports": Lazy("reports:app", "Statutory and compliance reports."),
@@ -32,7 +33,7 @@ class Commands(LazyGroup):
         ),
         "worker": Lazy(
             "jobs:worker",
-            "Run the queued enrolment jobs, one at a time, until stopped (Ctrl-C or a signal).",
+            "Run the enrolment jobs and the scheduled duties until stopped (Ctrl-C or a signal).",
         ),
         "serve": Lazy(
             "serve:serve",

@@ -102,15 +102,25 @@ for _what in ("pause", "resume", "cancel"):
 
 
 def worker(
-    once: Annotated[bool, typer.Option(help="Stop when no job waits, instead of waiting.")] = False,
+    once: Annotated[
+        bool, typer.Option(help="Run the due duties and the waiting jobs, then stop.")
+    ] = False,
 ) -> None:
-    """Run the queued enrolment jobs, one at a time, until stopped (Ctrl-C or a signal)."""
-    from facedocket.gallery.runner import run_next, serve_jobs  # noqa: PLC0415 - heavy
+    """Run the enrolment jobs and the scheduled duties until stopped (Ctrl-C or a signal)."""
+    from facedocket.gallery.runner import run_next, worker_name  # noqa: PLC0415 - heavy
+    from facedocket.schedule import worker as running  # noqa: PLC0415
+    from facedocket.schedule.runs import run_due  # noqa: PLC0415
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config, factory = settings(), sessions()
     if once:
+        run_due(config, factory, worker_name())
         while run_next(config, factory) is not None:
             pass
         return
-    serve_jobs(config, factory, threading.Event())
+    stop = threading.Event()
+    running.start(config, factory, stop)
+    try:
+        stop.wait()
+    finally:
+        stop.set()

@@ -17,8 +17,8 @@ Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 Worker = Annotated[
     bool,
     typer.Option(
-        help="Also run enrolment jobs in this process; --no-worker where `facedocket worker` "
-        "runs them separately (production)."
+        help="Also run enrolment jobs and scheduled duties in this process; --no-worker "
+        "where `facedocket worker` runs them separately (production)."
     ),
 ]
 
@@ -35,7 +35,7 @@ def run(config: Settings, host: str, port: int, worker: bool = True) -> None:
     # for the command that serves.
     import uvicorn  # noqa: PLC0415
 
-    from facedocket.gallery.runner import serve_jobs  # noqa: PLC0415
+    from facedocket.schedule import worker as running  # noqa: PLC0415
     from facedocket.store.db import make_engine, session_factory  # noqa: PLC0415
     from facedocket.store.migrate import upgrade  # noqa: PLC0415
     from facedocket.web.app import create_app  # noqa: PLC0415
@@ -47,9 +47,7 @@ def run(config: Settings, host: str, port: int, worker: bool = True) -> None:
         app = create_app(config, sessions)
     stop = threading.Event()
     if worker:
-        threading.Thread(
-            target=serve_jobs, args=(config, sessions, stop), name="jobs", daemon=True
-        ).start()
+        running.start(config, sessions, stop)
     console.print(f"FaceDocket on http://{host}:{port}/ (sign in at /login); Ctrl-C stops it")
     try:
         uvicorn.run(app, host=host, port=port, **uvicorn_options(config))

@@ -24,6 +24,7 @@ from facedocket.store.schema.cases import (
     Search,
     SearchRequest,
 )
+from facedocket.store.schema.duties import DutyRun
 from facedocket.store.schema.gallery import (
     EnrolmentRejection,
     FaceModelRecord,
@@ -52,6 +53,7 @@ __all__ = [
     "Base",
     "Candidate",
     "Document",
+    "DutyRun",
     "EnrolmentJobRow",
     "EnrolmentRejection",
     "FaceModelRecord",

@@ -103,6 +103,8 @@ class LegalBasis(Base):
     supervisor_approved_at: Mapped[datetime | None]
     statement_due_at: Mapped[datetime | None]
     statement_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    # When the scheduled duty found the statement missing past its deadline (on the record).
+    statement_overdue_at: Mapped[datetime | None]
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     confirmed_at: Mapped[datetime | None]
 

@@ -30,6 +30,7 @@ from facedocket.gallery.records import (
     list_models,
 )
 from facedocket.policy import list_policies
+from facedocket.schedule.runs import statuses
 from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow
 from facedocket.web.deps import Administrator, ServicesDep
@@ -60,6 +61,7 @@ def overview(request: Request, app: ServicesDep, me: Administrator) -> Response:
             agencies=list_agencies(session),
             galleries=galleries,
             jobs=[progress_of(job) for job in list_jobs(session, limit=20)],
+            duties=statuses(app.sessions, app.settings),
             policies=list_policies(),
             current_policy=app.settings.policy,
             models=list_models(session),

@@ -1,0 +1,191 @@
+"""The scheduled duties: what each does, and when it is next due after a run.
+
+Each duty runs inside the transaction that holds its ``duty_runs`` row (``runs.py``), so
+what it changes commits with its audit entry and its next due time, or not at all. A duty
+returns a short account of what it did, which the record keeps (counts and numbers only:
+no names, no narrative).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facedocket.audit import append, checkpoint_if_due, signing_key
+from facedocket.cases.errors import NotFound
+from facedocket.cases.followup import overdue
+from facedocket.cases.requests import load_actor
+from facedocket.cases.roles import Actor
+from facedocket.governance.retention import purge
+from facedocket.policy import Policy, check_searching_body, load_policy
+from facedocket.private_files import private_folder
+from facedocket.reports.files import write_folder
+from facedocket.reports.quarterly import quarterly_export
+from facedocket.settings import Settings
+from facedocket.store.schema import Agency
+
+# Who the record names for what the scheduler does on its own (the duties' entries, an
+# overdue mark); purges and reports are taken in the name of ``DUTY_USER``.
+SCHEDULER = "facedocket.scheduler"
+SCHEDULER_ROLE = "scheduler"
+
+
+class DutyError(RuntimeError):
+    """A duty cannot run as configured; the run fails with this reason and is retried."""
+
+
+@dataclass(frozen=True)
+class Context:
+    session: Session
+    settings: Settings
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Duty:
+    name: str
+    what: str
+    run: Callable[[Context], dict[str, Any]]
+    # When it is due after a run at the given moment; None when the settings turn it off.
+    next_after: Callable[[Settings, datetime], datetime | None]
+    # How often, in words, for the administrator's page and ``duties list``.
+    every: Callable[[Settings], str]
+
+
+def _every(minutes: Callable[[Settings], int]) -> Callable[[Settings, datetime], datetime | None]:
+    def after(settings: Settings, at: datetime) -> datetime | None:
+        interval = minutes(settings)
+        return at + timedelta(minutes=interval) if interval else None
+
+    return after
+
+
+def _words(minutes: Callable[[Settings], int]) -> Callable[[Settings], str]:
+    def words(settings: Settings) -> str:
+        interval = minutes(settings)
+        if not interval:
+            return "off"
+        hours, rest = divmod(interval, 60)
+        return f"every {interval} min" if rest else f"every {hours} h"
+
+    return words
+
+
+def duty_actor(session: Session, settings: Settings) -> Actor:
+    if not settings.duty_user:
+        raise DutyError("FACEDOCKET_DUTY_USER is not set: name the administrator it acts for")
+    try:
+        return load_actor(session, settings.duty_user)
+    except NotFound as error:
+        raise DutyError(f"FACEDOCKET_DUTY_USER: {error}") from None
+
+
+def sign_checkpoint(context: Context) -> dict[str, Any]:
+    row = checkpoint_if_due(context.session, signing_key(context.settings))
+    return {"checkpoint": row.seq if row is not None else None}
+
+
+def purge_retention(context: Context) -> dict[str, Any]:
+    actor = duty_actor(context.session, context.settings)
+    return {"purged": len(purge(context.session, actor, context.at))}
+
+
+def mark_statements(context: Context) -> dict[str, Any]:
+    """Put each emergency request whose sworn statement is missing past its deadline on
+    the record as overdue, once."""
+    marked = []
+    for request in overdue(context.session, context.at):
+        basis = request.basis
+        if basis is None or basis.statement_overdue_at is not None:
+            continue
+        basis.statement_overdue_at = context.at
+        append(
+            context.session,
+            actor=SCHEDULER,
+            role=SCHEDULER_ROLE,
+            action="statement.overdue",
+            subject_type="request",
+            subject_id=request.id,
+            details={
+                "due_at": basis.statement_due_at.isoformat() if basis.statement_due_at else ""
+            },
+            policy=load_policy(request.policy_id),
+        )
+        marked.append(request.id)
+    return {"marked_overdue": marked}
+
+
+def past_quarter(policy: Policy, at: datetime) -> str:
+    local = at.astimezone(policy.zone)
+    number = (local.month - 1) // 3  # the quarter before this one, 0 meaning last year's Q4
+    return f"{local.year}Q{number}" if number else f"{local.year - 1}Q4"
+
+
+def quarter_start_after(settings: Settings, at: datetime) -> datetime:
+    """The next first day of a quarter, at ``DUTY_QUARTERLY_HOUR`` local time."""
+    local = at.astimezone(load_policy(settings.policy).zone)
+    month = 3 * ((local.month - 1) // 3) + 1
+    start = local.replace(month=month, day=1, hour=settings.duty_quarterly_hour, minute=0)
+    start = start.replace(second=0, microsecond=0)
+    while start <= local:
+        start = start.replace(
+            year=start.year + (start.month == 10), month=(start.month + 2) % 12 + 1
+        )
+    return start
+
+
+def quarterly_reports(context: Context) -> dict[str, Any]:
+    """The past quarter's per-search documentation of every searching body registered
+    here, stored under ``DATA_DIR/reports/quarterly`` (each production on the record)."""
+    session, settings = context.session, context.settings
+    actor = duty_actor(session, settings)
+    policy = load_policy(settings.policy)
+    label = past_quarter(policy, context.at)
+    stamp = context.at.strftime("%Y%m%dT%H%M%SZ")
+    folders = private_folder(settings.data_dir / "reports" / "quarterly")
+    bodies = [
+        agency.code
+        for agency in session.scalars(select(Agency).order_by(Agency.code))
+        if check_searching_body(policy, agency.code).allowed
+    ]
+    for code in bodies:
+        files = quarterly_export(session, settings, actor, label, code)
+        write_folder(folders / f"{label}-{code}-{stamp}", files)
+    return {"quarter": label, "bodies": bodies}
+
+
+DUTIES = (
+    Duty(
+        "checkpoint",
+        "Sign a checkpoint over the record, if entries came after the last one",
+        sign_checkpoint,
+        _every(lambda s: s.duty_checkpoint_minutes),
+        _words(lambda s: s.duty_checkpoint_minutes),
+    ),
+    Duty(
+        "retention",
+        "Purge what the retention policy lets go, leaving tombstones",
+        purge_retention,
+        _every(lambda s: 60 * s.duty_retention_hours),
+        _words(lambda s: 60 * s.duty_retention_hours),
+    ),
+    Duty(
+        "statements",
+        "Mark emergency requests overdue for their sworn statement",
+        mark_statements,
+        _every(lambda s: s.duty_statements_minutes),
+        _words(lambda s: s.duty_statements_minutes),
+    ),
+    Duty(
+        "quarterly",
+        "Produce and store the past quarter's per-search documentation",
+        quarterly_reports,
+        quarter_start_after,
+        lambda s: f"each quarter's first day, {s.duty_quarterly_hour:02d}:00 local time",
+    ),
+)
