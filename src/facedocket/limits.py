@@ -19,6 +19,7 @@ RANK = 100
 AGENCY_CODE = 63
 AGENCY_NAME = 200
 TOKEN_NAME = 100
+EMAIL = 254  # RFC 5321's longest forward path, less its angle brackets
 GALLERY_NAME = 100
 GALLERY_DESCRIPTION = 2000
 

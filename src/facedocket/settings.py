@@ -178,6 +178,39 @@ class Settings(BaseSettings):
         le=24 * 60,
         description="Look for sworn statements overdue (and soon due) this often; 0: off.",
     )
+    # Notices by mail (notify/): the worker sends them through this SMTP server.
+    smtp_host: str | None = Field(
+        default=None,
+        max_length=255,
+        description="The mail server; when unset, notices show on home pages only and "
+        "wait in the outbox.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="starttls (port 587), tls (implicit TLS, port 465) or none (a relay "
+        "on this machine only: production refuses none with credentials).",
+    )
+    smtp_username: str | None = Field(default=None, max_length=255)
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = Field(
+        default="facedocket@localhost",
+        max_length=254,
+        description="The From address of the notices.",
+    )
+    smtp_timeout_seconds: float = Field(default=20, gt=0, le=300)
+    notice_max_attempts: int = Field(
+        default=12,
+        ge=1,
+        le=100,
+        description="Tries to mail a notice (the wait doubles from 30 s, up to an hour) "
+        "before it is marked failed on the administrator's page.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="Where people reach the service: the start of every link in a mail.",
+    )
     duty_quarterly_hour: int = Field(
         default=2,
         ge=0,
@@ -340,6 +373,10 @@ class Settings(BaseSettings):
         if self.db_url.startswith("sqlite") and not self.allow_sqlite:
             problems.append(
                 "a PostgreSQL FACEDOCKET_DATABASE_URL (or FACEDOCKET_ALLOW_SQLITE=true)"
+            )
+        if self.smtp_security == "none" and self.smtp_password is not None:
+            problems.append(
+                "FACEDOCKET_SMTP_SECURITY starttls or tls (a password is never sent in clear)"
             )
         if problems:
             raise ValueError(f"{self.environment} needs " + "; ".join(problems))

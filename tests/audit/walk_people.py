@@ -204,6 +204,7 @@ def program_steps(w: World) -> list[Step]:
             "requester",
         ),
         w.command("admin", "set-password", "cli.one", "--stdin", input=PASSWORD + "\n"),
+        w.command("admin", "set-email", "cli.one", "cli.one@agency.example"),
         w.command(
             "gallery", "enrol", "cli", lambda: w.photos(w.folder / "photos"), "--workers", "1"
         ),

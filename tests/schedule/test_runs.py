@@ -58,7 +58,12 @@ def test_each_duty_runs_when_due_and_a_failing_one_is_retried_with_a_longer_wait
     ]
     assert entries[0][2]["checkpoint"] is None  # the record was empty: nothing to sign
     assert "FACEDOCKET_DUTY_USER is not set" in entries[1][2]["error"]
-    assert entries[2][2] == {"worker": "w1", "due_at": START.isoformat(), "marked_overdue": []}
+    assert entries[2][2] == {
+        "worker": "w1",
+        "due_at": START.isoformat(),
+        "reminded": [],
+        "marked_overdue": [],
+    }
     after = rows(sessions)
     assert after["checkpoint"].next_at == START + timedelta(hours=1)
     assert after["retention"].next_at == START + timedelta(minutes=1)

@@ -59,6 +59,8 @@ def test_a_case_through_the_pages_of_every_role(web: Web) -> None:
     assert "sent to the searching body" in submitted.text
 
     intake = web.browser("intake")
+    told = intake.get("/").text.split('id="notices"')[1].split("</ul>")[0]
+    assert f'<a href="/requests/{number}">Request {number} was submitted and waits' in told
     queue = intake.get("/requests?state=submitted")
     assert f'href="/requests/{number}"' in queue.text
     detail = intake.get(f"/requests/{number}")
@@ -205,6 +207,8 @@ def test_administration_pages(light: Web) -> None:
         )
     listed = admin.get("/admin").text
     assert "<td>10 / 40</td><td>1.0 photos/s</td><td>30 s</td><td>running</td>" in listed
+    assert "Sign a checkpoint over the record" in listed and "when a worker starts" in listed
+    assert "No mail server is set" in listed
 
 
 def test_record_and_supervision_pages(light: Web) -> None:

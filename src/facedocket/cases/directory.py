@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from typing import Any
 
 from sqlalchemy import select
@@ -43,6 +45,32 @@ def checked_username(text: str) -> str:
     if not USERNAME.fullmatch(name):
         raise ValueError(USERNAME_RULE)
     return name
+
+
+def checked_email(text: str) -> str:
+    """A plain address (``name@domain``) that notices can be mailed to, else ``Refused``.
+
+    Parsed by the standard library's header parser, so what it would have to fold or
+    quote, a display name, a second address or a line break, is refused, not mangled.
+    """
+    value = text.strip()
+    try:
+        address = Address(addr_spec=value)
+    except (ValueError, IndexError, HeaderParseError):
+        address = None
+    if (
+        address is None
+        or not address.username
+        or "." not in address.domain
+        or str(address) != value
+        or len(value) > limits.EMAIL
+    ):
+        raise Refused(
+            f"email {value[:60]!r}: one plain address like name@agency.gov, up to "
+            f"{limits.EMAIL} characters",
+            code="invalid",
+        )
+    return value
 
 
 def _line(field: str, value: str, limit: int, *, required: bool = True) -> str:
@@ -132,8 +160,10 @@ def update_user(
     rank: str | None = None,
     roles: list[str] | None = None,
     active: bool | None = None,
+    email: str | None = None,
 ) -> User:
-    """Change a user's name, rank, roles or standing; the record keeps before and after.
+    """Change a user's name, rank, roles, standing or mail address ("" removes it); the
+    record keeps before and after.
 
     Locked first, so two administrators removing each other at once leave one.
     """
@@ -151,6 +181,8 @@ def update_user(
         user.role_rows = [kept.get(role) or UserRole(role=role) for role in sorted(set(roles))]
     if active is not None:
         user.active = active
+    if email is not None:
+        user.email = checked_email(email) if email else None
     session.flush()
     if had_administrator and not _administrators_left(session):
         raise Refused("that would leave no active administrator", code="last_administrator")
@@ -201,6 +233,7 @@ def _described(user: User) -> dict[str, Any]:
         "rank": user.rank,
         "roles": sorted(user.roles),
         "active": user.active,
+        "email": user.email,
     }
 
 

@@ -24,6 +24,7 @@ from facedocket.cases.schemas import CourtOrderCreate, FileUpload, RequestCreate
 from facedocket.cases.states import State, next_state
 from facedocket.cases.visibility import may_see, on_case
 from facedocket.gallery.records import GalleryNotFoundError, get_gallery
+from facedocket.notify import notices
 from facedocket.policy import DutyStep, Policy, check_order_dates, load_policy
 from facedocket.settings import Settings
 from facedocket.store.locks import lock_row
@@ -165,6 +166,7 @@ def submit(session: Session, settings: Settings, actor: Actor, request_id: int) 
     require_basis(policy, request, "submit", clock.now())
     request.state, request.submitted_at = to, clock.now()
     log(session, actor, role, "request.submitted", request.id, {}, policy)
+    notices.submitted(session, request, legal_basis(request).kind == "emergency")
     return request
 
 

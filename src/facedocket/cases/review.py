@@ -22,6 +22,7 @@ from facedocket.cases.record import log
 from facedocket.cases.requests import locked_case, open_case
 from facedocket.cases.roles import Actor, Role
 from facedocket.cases.states import State, next_state
+from facedocket.notify import notices
 from facedocket.policy import load_policy
 from facedocket.store.schema import Candidate, Person, Review, Search, SearchRequest, Template
 
@@ -208,6 +209,7 @@ def conclude(session: Session, actor: Actor, request_id: int, outcome: str) -> S
         )
     request.state, request.outcome = to, outcome
     log(session, actor, role, "request.concluded", request.id, {"outcome": outcome}, policy)
+    notices.released(session, request)
     return request
 
 

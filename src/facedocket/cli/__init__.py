@@ -33,7 +33,7 @@ class Commands(LazyGroup):
         ),
         "worker": Lazy(
             "jobs:worker",
-            "Run the enrolment jobs and the scheduled duties until stopped (Ctrl-C or a signal).",
+            "Run the enrolment jobs and the scheduled duties, and mail the notices, until stopped.",
         ),
         "serve": Lazy(
             "serve:serve",

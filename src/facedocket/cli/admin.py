@@ -13,8 +13,8 @@ import typer
 from sqlalchemy import select
 
 from facedocket.accounts.standing import reset_password
-from facedocket.cases.directory import add_agency, add_user
-from facedocket.cases.errors import Refused
+from facedocket.cases.directory import add_agency, add_user, update_user
+from facedocket.cases.errors import NotFound, Refused
 from facedocket.cli.context import console, fail, refusals, sessions
 from facedocket.operator import operator
 from facedocket.store.db import transaction
@@ -55,6 +55,20 @@ def user(
             rank=rank,
         )
     console.print(f"user {username} added")
+
+
+@app.command("set-email")
+def email(
+    username: Annotated[str, typer.Argument()],
+    address: Annotated[str, typer.Argument(help="Where notices are mailed; '' removes it.")],
+) -> None:
+    """Set where a user's notices are mailed (they are on the home page either way)."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        found = session.scalar(select(User).where(User.username == username))
+        if found is None:
+            fail(f"no user called {username!r}")
+        update_user(session, operator(), found.id, email=address)
+    console.print(f"notices of {username} go to {address}" if address else "address removed")
 
 
 @app.command("set-password")

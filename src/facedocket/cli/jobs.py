@@ -103,11 +103,12 @@ for _what in ("pause", "resume", "cancel"):
 
 def worker(
     once: Annotated[
-        bool, typer.Option(help="Run the due duties and the waiting jobs, then stop.")
+        bool, typer.Option(help="Run the due duties and the waiting jobs, mail, then stop.")
     ] = False,
 ) -> None:
-    """Run the enrolment jobs and the scheduled duties until stopped (Ctrl-C or a signal)."""
+    """Run the enrolment jobs and the scheduled duties, and mail the notices, until stopped."""
     from facedocket.gallery.runner import run_next, worker_name  # noqa: PLC0415 - heavy
+    from facedocket.notify.deliver import deliver_due  # noqa: PLC0415
     from facedocket.schedule import worker as running  # noqa: PLC0415
     from facedocket.schedule.runs import run_due  # noqa: PLC0415
 
@@ -117,6 +118,7 @@ def worker(
         run_due(config, factory, worker_name())
         while run_next(config, factory) is not None:
             pass
+        deliver_due(config, factory)
         return
     stop = threading.Event()
     running.start(config, factory, stop)

@@ -24,6 +24,7 @@ from facedocket.gallery.progress import Pace
 from facedocket.gallery.record import Enroller, log
 from facedocket.gallery.records import get_gallery
 from facedocket.gallery.sources import EnrolmentItem, ManifestError, from_folder, from_manifest
+from facedocket.notify import notices
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
 from facedocket.store.schema import EnrolmentJobRow
@@ -236,3 +237,5 @@ def end(
                 **values,
             )
         )
+        if state == "failed":
+            notices.job_failed(session, job_id)

@@ -17,11 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.audit import append, checkpoint_if_due, signing_key
+from facedocket.cases.basis import legal_basis
 from facedocket.cases.errors import NotFound
 from facedocket.cases.followup import overdue
 from facedocket.cases.requests import load_actor
 from facedocket.cases.roles import Actor
 from facedocket.governance.retention import purge
+from facedocket.notify import notices
 from facedocket.policy import Policy, check_searching_body, load_policy
 from facedocket.private_files import private_folder
 from facedocket.reports.files import write_folder
@@ -33,6 +35,8 @@ from facedocket.store.schema import Agency
 # overdue mark); purges and reports are taken in the name of ``DUTY_USER``.
 SCHEDULER = "facedocket.scheduler"
 SCHEDULER_ROLE = "scheduler"
+# How long before a sworn statement is due its requester and supervisor are told.
+REMINDER = timedelta(hours=12)
 
 
 class DutyError(RuntimeError):
@@ -96,28 +100,34 @@ def purge_retention(context: Context) -> dict[str, Any]:
 
 
 def mark_statements(context: Context) -> dict[str, Any]:
-    """Put each emergency request whose sworn statement is missing past its deadline on
-    the record as overdue, once."""
+    """Tell the requester and the supervisor of each emergency request whose sworn
+    statement is due within ``REMINDER`` (once), and put each one missing past its deadline
+    on the record as overdue and tell them again (once)."""
+    session, at = context.session, context.at
+    late = overdue(session, at)
+    # What will be overdue by then, less what already is.
+    soon = [r for r in overdue(session, at + REMINDER) if r not in late]
+    reminded = [r.id for r in soon if notices.statement(session, r, "statement.due_soon")]
     marked = []
-    for request in overdue(context.session, context.at):
-        basis = request.basis
-        if basis is None or basis.statement_overdue_at is not None:
+    for request in late:
+        basis = legal_basis(request)
+        if basis.statement_overdue_at is not None:
             continue
-        basis.statement_overdue_at = context.at
+        basis.statement_overdue_at = at
+        due = basis.statement_due_at.isoformat() if basis.statement_due_at else ""
         append(
-            context.session,
+            session,
             actor=SCHEDULER,
             role=SCHEDULER_ROLE,
             action="statement.overdue",
             subject_type="request",
             subject_id=request.id,
-            details={
-                "due_at": basis.statement_due_at.isoformat() if basis.statement_due_at else ""
-            },
+            details={"due_at": due},
             policy=load_policy(request.policy_id),
         )
+        notices.statement(session, request, "statement.overdue")
         marked.append(request.id)
-    return {"marked_overdue": marked}
+    return {"reminded": reminded, "marked_overdue": marked}
 
 
 def past_quarter(policy: Policy, at: datetime) -> str:
@@ -176,7 +186,7 @@ DUTIES = (
     ),
     Duty(
         "statements",
-        "Mark emergency requests overdue for their sworn statement",
+        "Remind of sworn statements due within 12 hours; mark those overdue",
         mark_statements,
         _every(lambda s: s.duty_statements_minutes),
         _words(lambda s: s.duty_statements_minutes),

@@ -23,14 +23,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from facedocket.audit import append
 from facedocket.schedule.duties import DUTIES, SCHEDULER, SCHEDULER_ROLE, Context, Duty
 from facedocket.settings import Settings
-from facedocket.store.db import transaction
+from facedocket.store.db import insert_new, transaction
 from facedocket.store.locks import lock_row
 from facedocket.store.schema import DutyRun
 from facedocket.store.schema.base import utcnow
@@ -52,15 +50,9 @@ def ensure_rows(sessions: sessionmaker[Session], settings: Settings, at: datetim
     kept as it is when there is one, and another worker adding it first is no error. A
     duty the settings turn off has no next run; one turned back on is due at once."""
     with transaction(sessions) as session:
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         for duty in DUTIES:
             due = at if duty.next_after(settings, at) is not None else None
-            session.execute(
-                insert(DutyRun)
-                .values(name=duty.name, next_at=due, failures=0)
-                .on_conflict_do_nothing(index_elements=["name"])
-            )
+            insert_new(session, DutyRun, "name", name=duty.name, next_at=due, failures=0)
             row = session.get_one(DutyRun, duty.name)
             if (row.next_at is None) != (due is None):
                 row.next_at = due

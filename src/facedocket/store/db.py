@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -67,3 +69,15 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work commits together or not at all."""
     with factory() as session, session.begin():
         yield session
+
+
+def insert_new(session: Session, model: type[Any], unique: str, **values: Any) -> int:
+    """Insert a row unless one has its value in the unique column ``unique`` (1 if
+    inserted, else 0): what two processes adding the same row at once both do safely, on
+    SQLite and PostgreSQL alike (``INSERT ... ON CONFLICT DO NOTHING``)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    done = session.execute(
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=[unique])
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]

@@ -40,6 +40,7 @@ from facedocket.store.schema.governance import (
     TrainingRecord,
 )
 from facedocket.store.schema.jobs import EnrolmentJobRow
+from facedocket.store.schema.notices import Notice
 from facedocket.store.schema.people import Agency, User, UserRole
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "LegalHold",
     "LoginAttempt",
     "ModelRegistration",
+    "Notice",
     "PasswordHash",
     "Person",
     "Photo",

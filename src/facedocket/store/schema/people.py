@@ -33,6 +33,8 @@ class User(Base):
     rank: Mapped[str] = mapped_column(String(limits.RANK), default="")
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Where notices are mailed (notify/); None: they show on the home page only.
+    email: Mapped[str | None] = mapped_column(String(limits.EMAIL))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     agency: Mapped[Agency] = relationship(lazy="joined")

@@ -29,6 +29,7 @@ from facedocket.gallery.records import (
     list_galleries,
     list_models,
 )
+from facedocket.notify.deliver import outbox
 from facedocket.policy import list_policies
 from facedocket.schedule.runs import statuses
 from facedocket.store.db import transaction
@@ -62,6 +63,8 @@ def overview(request: Request, app: ServicesDep, me: Administrator) -> Response:
             galleries=galleries,
             jobs=[progress_of(job) for job in list_jobs(session, limit=20)],
             duties=statuses(app.sessions, app.settings),
+            outbox=outbox(session),
+            mail_on=app.settings.smtp_host is not None,
             policies=list_policies(),
             current_policy=app.settings.policy,
             models=list_models(session),

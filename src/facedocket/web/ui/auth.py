@@ -27,6 +27,7 @@ from facedocket.cases.directory import get_user
 from facedocket.cases.followup import overdue
 from facedocket.cases.requests import list_requests
 from facedocket.cases.roles import Role
+from facedocket.notify.notices import notices_for
 from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow
 from facedocket.web.deps import CASE_ROLES, AnyUser, Caller, ServicesDep
@@ -134,10 +135,11 @@ def home(request: Request, app: ServicesDep, me: AnyUser) -> Response:
     with app.sessions() as session:
         visible = list_requests(session, me.actor) if me.actor.role_for(*CASE_ROLES) else []
         late = len(overdue(session)) if me.actor.role_for(Role.SUPERVISOR, Role.AUDITOR) else 0
+        told = notices_for(session, me.actor.user_id)
     counts: dict[str, int] = {}
     for item in visible:
         counts[item.state] = counts.get(item.state, 0) + 1
-    return page(request, "home.html", me, counts=counts, overdue=late)
+    return page(request, "home.html", me, counts=counts, overdue=late, notices=told)
 
 
 @router.get("/account")
