@@ -50,34 +50,49 @@ class Context:
     at: datetime
 
 
+class Interval:
+    """Every so many minutes, from the setting of that name; 0 turns the duty off."""
+
+    def __init__(self, setting: str, minutes_each: int = 1) -> None:
+        self.setting, self.minutes_each = setting, minutes_each
+
+    def minutes(self, settings: Settings) -> int:
+        return int(getattr(settings, self.setting)) * self.minutes_each
+
+    def next_after(self, settings: Settings, at: datetime) -> datetime | None:
+        minutes = self.minutes(settings)
+        return at + timedelta(minutes=minutes) if minutes else None
+
+    def words(self, settings: Settings) -> str:
+        minutes = self.minutes(settings)
+        hours, rest = divmod(minutes, 60)
+        return "off" if not minutes else f"every {minutes} min" if rest else f"every {hours} h"
+
+
+class QuarterStart:
+    """Each quarter's first day, at ``DUTY_QUARTERLY_HOUR`` in the policy's local time."""
+
+    def next_after(self, settings: Settings, at: datetime) -> datetime | None:
+        return quarter_start_after(settings, at)
+
+    def words(self, settings: Settings) -> str:
+        return f"each quarter's first day, {settings.duty_quarterly_hour:02d}:00 local time"
+
+
 @dataclass(frozen=True)
 class Duty:
     name: str
     what: str
     run: Callable[[Context], dict[str, Any]]
-    # When it is due after a run at the given moment; None when the settings turn it off.
-    next_after: Callable[[Settings, datetime], datetime | None]
-    # How often, in words, for the administrator's page and ``duties list``.
-    every: Callable[[Settings], str]
+    when: Interval | QuarterStart
 
+    def next_after(self, settings: Settings, at: datetime) -> datetime | None:
+        """When it is due after a run at ``at``; None when the settings turn it off."""
+        return self.when.next_after(settings, at)
 
-def _every(minutes: Callable[[Settings], int]) -> Callable[[Settings, datetime], datetime | None]:
-    def after(settings: Settings, at: datetime) -> datetime | None:
-        interval = minutes(settings)
-        return at + timedelta(minutes=interval) if interval else None
-
-    return after
-
-
-def _words(minutes: Callable[[Settings], int]) -> Callable[[Settings], str]:
-    def words(settings: Settings) -> str:
-        interval = minutes(settings)
-        if not interval:
-            return "off"
-        hours, rest = divmod(interval, 60)
-        return f"every {interval} min" if rest else f"every {hours} h"
-
-    return words
+    def every(self, settings: Settings) -> str:
+        """How often, in words, for the administrator's page and ``duties list``."""
+        return self.when.words(settings)
 
 
 def duty_actor(session: Session, settings: Settings) -> Actor:
@@ -174,28 +189,24 @@ DUTIES = (
         "checkpoint",
         "Sign a checkpoint over the record, if entries came after the last one",
         sign_checkpoint,
-        _every(lambda s: s.duty_checkpoint_minutes),
-        _words(lambda s: s.duty_checkpoint_minutes),
+        Interval("duty_checkpoint_minutes"),
     ),
     Duty(
         "retention",
         "Purge what the retention policy lets go, leaving tombstones",
         purge_retention,
-        _every(lambda s: 60 * s.duty_retention_hours),
-        _words(lambda s: 60 * s.duty_retention_hours),
+        Interval("duty_retention_hours", 60),
     ),
     Duty(
         "statements",
         "Remind of sworn statements due within 12 hours; mark those overdue",
         mark_statements,
-        _every(lambda s: s.duty_statements_minutes),
-        _words(lambda s: s.duty_statements_minutes),
+        Interval("duty_statements_minutes"),
     ),
     Duty(
         "quarterly",
         "Produce and store the past quarter's per-search documentation",
         quarterly_reports,
-        quarter_start_after,
-        lambda s: f"each quarter's first day, {s.duty_quarterly_hour:02d}:00 local time",
+        QuarterStart(),
     ),
 )
