@@ -77,6 +77,7 @@ def test_a_rewritten_history_is_refused_and_kept(store: WitnessStore, agency) ->
     rewritten.leaves[2] = b"entry 2, rewritten by an insider with the key"
     rewritten.append(4)
     answer = submit(store, rewritten.body(6))
+    assert submit(store, rewritten.body(6)) == answer, "a retry is refused the same way"
     assert answer.status == 422
     assert "does not extend the 6 entries cosigned" in answer.body
     assert store.logs()[0].size == 6

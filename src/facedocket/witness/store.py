@@ -239,8 +239,19 @@ def remember(db: sqlite3.Connection, origin: str, size: int, root: bytes, note: 
 def keep_conflict(
     db: sqlite3.Connection, state: LogState, kind: str, reason: str, request: str
 ) -> None:
+    # Kept once: a log that keeps resubmitting the same refused checkpoint (a scheduler
+    # retrying) adds no evidence, only rows.
     db.execute(
         "INSERT INTO conflicts (origin, at, kind, reason, cosigned_note, request) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (state.origin, now_text(), kind, reason, state.note, request),
+        "SELECT :origin, :at, :kind, :reason, :note, :request WHERE NOT EXISTS "
+        "(SELECT 1 FROM conflicts WHERE origin = :origin AND request = :request "
+        "AND cosigned_note IS :note)",
+        {
+            "origin": state.origin,
+            "at": now_text(),
+            "kind": kind,
+            "reason": reason,
+            "note": state.note,
+            "request": request,
+        },
     )
