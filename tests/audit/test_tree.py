@@ -9,7 +9,7 @@ from alembic import command
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
-from tests.audit.helpers import attacker, fill, rows
+from tests.audit.helpers import attacker, fill, fill_v1, rows
 from tests.audit.test_merkle import reference_mth
 
 from facedocket.audit import Problem, verify
@@ -105,13 +105,11 @@ def test_verify_catches_a_rewritten_or_cut_tree(
 
 def test_the_migration_builds_the_tree_over_existing_entries(engine: Engine) -> None:
     sessions = session_factory(engine)
-    fill(sessions, 9)
-    with sessions() as session:
-        before = root(session, 9)
     command.downgrade(alembic_config(engine), "0007")
+    fill_v1(engine, [str(number) for number in range(9)])
     upgrade(engine)
     with sessions() as session:
-        assert root(session, 9) == before == reference_mth(leaves(sessions))
+        assert root(session, 9) == reference_mth(leaves(sessions))
     fill(sessions, 3, start=9)
     with sessions() as session:
         assert root(session, 12) == reference_mth(leaves(sessions))
@@ -119,10 +117,10 @@ def test_the_migration_builds_the_tree_over_existing_entries(engine: Engine) -> 
 
 def test_the_migration_takes_a_tampered_entry_as_stored(engine: Engine) -> None:
     sessions = session_factory(engine)
-    fill(sessions, 4)
-    with attacker(engine) as connection:
-        connection.execute(text("UPDATE audit_entries SET actor = 'someone else' WHERE seq = 2"))
     command.downgrade(alembic_config(engine), "0007")
+    fill_v1(engine, ["1", "2", "3", "4"])
+    with attacker(engine, ("audit_entries",)) as connection:
+        connection.execute(text("UPDATE audit_entries SET actor = 'someone else' WHERE seq = 2"))
     upgrade(engine)
     with sessions() as session:
         assert root(session, 4) == reference_mth(leaves(sessions))

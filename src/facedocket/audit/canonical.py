@@ -12,8 +12,16 @@ An entry is a JSON object with exactly these keys::
     policy_id       string or null
     policy_version  string or null
     prev_hash       entry_hash of the entry before; "0" * 64 before entry 1
+    subject_prev_hash  (format v2 only) entry_hash of the last entry before this one
+                    with the same subject_type and subject_id; "0" * 64 if none
     entry_hash      SHA-256 (lower-case hex) of the canonical bytes of the entry
                     without its entry_hash key
+
+Entry format v1 (written before migration 0011) has every key above except
+``subject_prev_hash``; format v2 has all of them. The key set tells them apart, and once
+a v2 entry is in the record every later one is v2. ``subject_prev_hash`` chains the entries
+of one subject (a case is the subject ``request`` N) inside the record, so a case's last
+entry, proven in the Merkle tree, fixes every earlier entry of the case (docs/tlog.md).
 
 Canonical bytes are RFC 8785 (JSON Canonicalization Scheme) restricted to integers:
 object keys sorted by their UTF-16 code units, no whitespace, strings escaped as
@@ -41,7 +49,7 @@ from typing import Any
 
 import rfc8785
 
-ENTRY_KEYS = frozenset(
+ENTRY_KEYS_V1 = frozenset(
     {
         "seq",
         "at",
@@ -57,6 +65,8 @@ ENTRY_KEYS = frozenset(
         "entry_hash",
     }
 )
+SUBJECT_PREV = "subject_prev_hash"
+ENTRY_KEYS = ENTRY_KEYS_V1 | {SUBJECT_PREV}
 CHECKPOINT_KEYS = frozenset({"seq", "head_hash", "created_at", "key_fingerprint", "signature"})
 # Checkpoints signed since the Merkle tree also carry "note" (docs/tlog.md); older
 # exports and checkpoints signed before it have none, or null.
@@ -160,14 +170,20 @@ def checkpoint_message(seq: int, head_hash: str, created_at: str) -> bytes:
     return CHECKPOINT_CONTEXT + canonical_json(content)
 
 
+def entry_format(entry: Mapping[str, Any]) -> int:
+    """The entry's format version: 2 if it carries ``subject_prev_hash``, else 1."""
+    return 2 if SUBJECT_PREV in entry else 1
+
+
 def entry_shape_problem(entry: object) -> str | None:
     """Why ``entry`` is not an entry at all, or None; the hash checks the values."""
     if not isinstance(entry, Mapping):
         return f"not a JSON object but {type(entry).__name__}"
     keys = set(entry)
-    if keys != ENTRY_KEYS:
-        missing = ", ".join(sorted(ENTRY_KEYS - keys))
-        extra = ", ".join(sorted(map(str, keys - ENTRY_KEYS)))
+    wanted = ENTRY_KEYS if SUBJECT_PREV in keys else ENTRY_KEYS_V1
+    if keys != wanted:
+        missing = ", ".join(sorted(wanted - keys))
+        extra = ", ".join(sorted(map(str, keys - wanted)))
         return "; ".join(
             part
             for part in (missing and f"missing fields: {missing}", extra and f"unknown: {extra}")
@@ -176,6 +192,8 @@ def entry_shape_problem(entry: object) -> str | None:
     wrong = [key for key in _TEXT_KEYS if not isinstance(entry[key], str)]
     wrong += [key for key in ("policy_id", "policy_version") if not _text_or_none(entry[key])]
     wrong += [key for key in ("prev_hash", "entry_hash") if not _is_hash(entry[key])]
+    if SUBJECT_PREV in entry and not _is_hash(entry[SUBJECT_PREV]):
+        wrong.append(SUBJECT_PREV)
     if not _is_int(entry["seq"]):
         wrong.append("seq")
     if not isinstance(entry["details"], dict):

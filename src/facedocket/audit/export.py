@@ -13,12 +13,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from facedocket.audit.canonical import AuditFormatError, canonical_json, entry_line
-from facedocket.audit.log import AuditError, stored_checkpoints, stored_entries
+from facedocket.audit.log import ENTRY_COLUMNS, AuditError, stored_checkpoints, stored_entries
 
 
-def export_entries(session: Session, *, first: int = 1, last: int | None = None) -> Iterator[bytes]:
+def export_entries(
+    session: Session, *, first: int = 1, last: int | None = None, columns: str = ENTRY_COLUMNS
+) -> Iterator[bytes]:
     """JSON Lines of the entries numbered ``first`` to ``last`` (the end when None)."""
-    for entry in stored_entries(session, first=first, last=last):
+    for entry in stored_entries(session, first=first, last=last, columns=columns):
         try:
             yield entry_line(entry)
         except (AuditFormatError, RecursionError):

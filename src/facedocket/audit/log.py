@@ -9,7 +9,9 @@ Taking the next number is the one place two writers can race. The first statemen
 (a second appender waits, then sees the new head); on SQLite any write takes the database
 write lock, and pysqlite opens the transaction right before it, so the head is never read
 from a stale snapshot. Either way two entries can never claim the same number or the same
-predecessor. (Under REPEATABLE READ or SERIALIZABLE isolation PostgreSQL reports a
+predecessor. The subject's last entry is read after that UPDATE too, so two entries about
+one case can never claim the same predecessor in the case's chain either: the per-subject
+chain cannot fork. (Under REPEATABLE READ or SERIALIZABLE isolation PostgreSQL reports a
 concurrent append as a serialization failure instead; retry the whole transaction.)
 """
 
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from facedocket.audit.canonical import (
     MAX_DETAILS_BYTES,
+    SUBJECT_PREV,
     AuditFormatError,
     canonical_json,
     check_json,
@@ -36,6 +39,7 @@ from facedocket.audit.canonical import (
 )
 from facedocket.audit.tree import add_leaf
 from facedocket.store.schema import AuditCheckpoint, AuditEntry, AuditHead
+from facedocket.store.schema.audit import GENESIS_HASH
 from facedocket.store.schema.base import utcnow
 
 ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
@@ -49,10 +53,13 @@ LIMITS = {
     "policy_id": 100,
     "policy_version": 50,
 }
-ENTRY_COLUMNS = (
+ENTRY_COLUMNS_V1 = (
     "seq, at, actor, role, action, subject_type, subject_id, details, "
     "policy_id, policy_version, prev_hash, entry_hash"
 )
+# A database before migration 0011 has no subject_prev_hash: migrations 0008 to 0010 read
+# the entries with the v1 columns.
+ENTRY_COLUMNS = ENTRY_COLUMNS_V1 + ", subject_prev_hash"
 
 
 class AuditError(RuntimeError):
@@ -109,15 +116,17 @@ def append(
     if head is None:
         raise AuditError("the audit head row is missing: migrate the database")
     seq, prev_hash = head
+    subject_prev = subject_head(session, fields["subject_type"], fields["subject_id"])
     at = utcnow()
     record = {**fields, "seq": seq, "at": format_time(at), "details": content}
-    record["prev_hash"] = prev_hash
+    record |= {"prev_hash": prev_hash, SUBJECT_PREV: subject_prev}
     digest = entry_hash(record)
     entry = AuditEntry(
         seq=seq,
         at=at,
         details=content,
         prev_hash=prev_hash,
+        subject_prev_hash=subject_prev,
         entry_hash=digest,
         **fields,
     )
@@ -131,6 +140,17 @@ def append(
         .execution_options(synchronize_session=False)
     )
     return entry
+
+
+def subject_head(session: Session, subject_type: str | None, subject_id: str | None) -> str:
+    """The hash of the subject's last entry, or the genesis hash before its first."""
+    found = session.scalar(
+        select(AuditEntry.entry_hash)
+        .where(AuditEntry.subject_type == subject_type, AuditEntry.subject_id == subject_id)
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    )
+    return found or GENESIS_HASH
 
 
 def _check_fields(fields: Mapping[str, str | None]) -> None:
@@ -166,14 +186,14 @@ def _plain_details(details: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def stored_entries(
-    session: Session, *, first: int = 1, last: int | None = None
+    session: Session, *, first: int = 1, last: int | None = None, columns: str = ENTRY_COLUMNS
 ) -> Iterator[dict[str, Any]]:
     """Entries as stored, in the export form, ordered by number.
 
     Values are read raw rather than through the ORM types so that a tampered row (on
     SQLite a column can hold any type) is reported by verification instead of crashing it.
     """
-    query = f"SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE seq >= :first"  # noqa: S608
+    query = f"SELECT {columns} FROM audit_entries WHERE seq >= :first"  # noqa: S608
     params: dict[str, int] = {"first": first}
     if last is not None:
         query += " AND seq <= :last"
@@ -185,6 +205,8 @@ def stored_entries(
         entry = dict(row._mapping)
         entry["at"] = _stored_time(entry["at"])
         entry["details"] = _stored_json(entry["details"])
+        if entry.get(SUBJECT_PREV, "") is None:
+            del entry[SUBJECT_PREV]  # a format v1 entry
         yield entry
 
 

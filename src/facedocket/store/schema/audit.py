@@ -33,7 +33,9 @@ class AuditEntry(Base):
     """One recorded action: who did what to which record, under which policy."""
 
     __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_subject", "subject_type", "subject_id"),)
+    # By subject, then number: an append finds its subject's last entry, and a case's
+    # entries are read in order, from this index alone.
+    __table_args__ = (Index("ix_audit_entries_subject_seq", "subject_type", "subject_id", "seq"),)
 
     # Assigned by ``append`` from the head row, never by the database: gap-free from 1.
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -47,6 +49,9 @@ class AuditEntry(Base):
     policy_id: Mapped[str | None] = mapped_column(String(100))
     policy_version: Mapped[str | None] = mapped_column(String(50))
     prev_hash: Mapped[str] = mapped_column(String(64))
+    # The entry_hash of the subject's entry before this one (format v2, docs/tlog.md);
+    # None on the v1 entries written before migration 0011.
+    subject_prev_hash: Mapped[str | None] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
 
 

@@ -21,6 +21,7 @@ from alembic import op
 from sqlalchemy.orm import Session
 
 from facedocket.audit.export import export_entries
+from facedocket.audit.log import ENTRY_COLUMNS_V1
 from facedocket.audit.tree import build
 
 revision: str = "0008"
@@ -61,7 +62,9 @@ def upgrade() -> None:
 
 def _build_tree() -> None:
     session = Session(bind=op.get_bind())
-    build(session, (line.rstrip(b"\n") for line in export_entries(session)))
+    build(
+        session, (line.rstrip(b"\n") for line in export_entries(session, columns=ENTRY_COLUMNS_V1))
+    )
     session.flush()
 
 
