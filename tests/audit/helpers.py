@@ -41,15 +41,22 @@ def fill(sessions: sessionmaker[Session], count: int, start: int = 0) -> None:
     """``count`` entries, each committed on its own as requests come in one by one."""
     for number in range(start, start + count):
         with sessions.begin() as session:
-            append(
-                session,
-                actor=f"officer-{number}",
-                role="requester",
-                action="request.submitted",
-                subject_type="request",
-                subject_id=number,
-                details={"case": f"2026-{number:04d}", "probes": number % 3},
-            )
+            about(session, number, f"officer-{number}", {"case": f"2026-{number:04d}"})
+
+
+def about(
+    session: Session, subject: str | int, actor: str, details: dict[str, Any] | None = None
+) -> None:
+    """One entry about request ``subject``."""
+    append(
+        session,
+        actor=actor,
+        role="requester",
+        action="request.submitted",
+        subject_type="request",
+        subject_id=subject,
+        details=details or {"probes": 1},
+    )
 
 
 @contextmanager

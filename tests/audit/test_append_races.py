@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from tests.audit.helpers import rows
+from tests.audit.helpers import about, rows
 from tests.audit.test_merkle import reference_mth
 from tests.races import RACERS, Database, Racers
 
-from facedocket.audit import append, verify
+from facedocket.audit import verify
 from facedocket.audit.canonical import SUBJECT_PREV, entry_bytes
 from facedocket.audit.tree import root
 from facedocket.store.db import session_factory
@@ -28,15 +28,7 @@ def append_many(session: Session, racer: int) -> int:
     factory = session_factory(session.get_bind())  # type: ignore[arg-type]
     for number in range(APPENDS):
         with factory.begin() as own:
-            append(
-                own,
-                actor=f"racer-{racer}",
-                role="examiner",
-                action="review.recorded",
-                subject_type="request",
-                subject_id=CASES[number % len(CASES)],
-                details={"racer": racer, "n": number},
-            )
+            about(own, CASES[number % len(CASES)], f"racer-{racer}", {"n": number})
     return APPENDS
 
 

@@ -12,27 +12,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from tests.audit.helpers import attacker, chained, fill_v1, rebuilt, rechain, rows
+from tests.audit.helpers import about, attacker, chained, fill_v1, rebuilt, rechain, rows
 
-from facedocket.audit import Problem, append, verify, verify_entries
+from facedocket.audit import Problem, verify, verify_entries
 from facedocket.audit.canonical import SUBJECT_PREV, entry_hash
 from facedocket.audit.log import ENTRY_COLUMNS_V1, stored_entries
 from facedocket.store.migrate import alembic_config, upgrade
 from facedocket.store.schema.audit import GENESIS_HASH
 
 
-def about(sessions: sessionmaker[Session], *subjects: str) -> None:
+def record(sessions: sessionmaker[Session], *subjects: str) -> None:
     for subject in subjects:
         with sessions.begin() as session:
-            append(
-                session,
-                actor="officer-1",
-                role="requester",
-                action="request.submitted",
-                subject_type="request",
-                subject_id=subject,
-                details={"n": 1},
-            )
+            about(session, subject, "officer-1")
 
 
 def expected_links(entries: list[dict[str, Any]]) -> list[str]:
@@ -45,7 +37,7 @@ def expected_links(entries: list[dict[str, Any]]) -> list[str]:
 
 
 def test_each_entry_links_to_its_subject_s_previous_entry(sessions: sessionmaker[Session]) -> None:
-    about(sessions, "7", "8", "7", "9", "7", "8")
+    record(sessions, "7", "8", "7", "9", "7", "8")
     entries = rows(sessions)
     assert [entry[SUBJECT_PREV] for entry in entries] == expected_links(entries)
     assert entries[2][SUBJECT_PREV] == entries[0]["entry_hash"]
@@ -56,7 +48,7 @@ def test_each_entry_links_to_its_subject_s_previous_entry(sessions: sessionmaker
 def test_a_forged_subject_link_is_named_with_the_case(
     engine: Engine, sessions: sessionmaker[Session]
 ) -> None:
-    about(sessions, "7", "8", "7", "7")
+    record(sessions, "7", "8", "7", "7")
     original = rows(sessions)
     with attacker(engine) as connection:
         # Entry 3 now claims to be request 7's first entry: entry 1 is cut out of the case.
@@ -86,7 +78,7 @@ def test_the_migration_keeps_old_entries_and_links_new_ones_to_them(engine: Engi
         before = list(stored_entries(session, columns=ENTRY_COLUMNS_V1))
     assert all(SUBJECT_PREV not in entry for entry in before)
     upgrade(engine)
-    about(sessions, "5", "6", "new")
+    record(sessions, "5", "6", "new")
     after = rows(sessions)
     assert after[:3] == before
     assert [entry[SUBJECT_PREV] for entry in after[3:]] == [
@@ -101,7 +93,7 @@ def test_the_migration_keeps_old_entries_and_links_new_ones_to_them(engine: Engi
 def test_no_downgrade_past_the_subject_chain_once_entries_carry_it(
     engine: Engine, sessions: sessionmaker[Session]
 ) -> None:
-    about(sessions, "1")
+    record(sessions, "1")
     with pytest.raises(RuntimeError, match="cannot be taken back to before migration 0011"):
         command.downgrade(alembic_config(engine), "0010")
     with sessions() as session:
