@@ -247,6 +247,15 @@ class Settings(BaseSettings):
         le=60,
         description="How long a submission waits for a witness; a search never waits longer.",
     )
+    audit_origin: str = Field(
+        default="facedocket.invalid/audit",
+        pattern=r"^[^\s+]+$",
+        max_length=200,
+        description="The origin line of the record's C2SP checkpoints: names this log to "
+        "witnesses and verifiers (one word without '+', e.g. "
+        "'records.statepolice.example/audit'). Each "
+        "deployment sets its own; changing it later starts what verifiers see as a new log.",
+    )
     totp_key: SecretStr | None = Field(
         default=None,
         description="Fernet key (url-safe base64 of 32 bytes) sealing TOTP seeds at rest. "

@@ -62,13 +62,15 @@ def checkpoint(
     return row
 
 
-def checkpoint_if_due(session: Session, signing_key: Ed25519PrivateKey) -> AuditCheckpoint | None:
+def checkpoint_if_due(
+    session: Session, signing_key: Ed25519PrivateKey, *, origin: str = DEFAULT_ORIGIN
+) -> AuditCheckpoint | None:
     """The scheduled signing: a checkpoint if entries came after the newest one, else None."""
     newest = session.scalar(select(AuditCheckpoint.seq).order_by(AuditCheckpoint.seq.desc()))
     head_seq, _ = head(session)
     if head_seq == 0 or (newest is not None and newest >= head_seq):
         return None
-    return checkpoint(session, signing_key)
+    return checkpoint(session, signing_key, origin=origin)
 
 
 def _newest_by(session: Session, key_fingerprint: str) -> dict[str, Any] | None:

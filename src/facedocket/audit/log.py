@@ -186,18 +186,27 @@ def _plain_details(details: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def stored_entries(
-    session: Session, *, first: int = 1, last: int | None = None, columns: str = ENTRY_COLUMNS
+    session: Session,
+    *,
+    first: int = 1,
+    last: int | None = None,
+    columns: str = ENTRY_COLUMNS,
+    subject: tuple[str, str] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Entries as stored, in the export form, ordered by number.
+    """Entries as stored, in the export form, ordered by number (of one subject only, if
+    given: read through the subject index).
 
     Values are read raw rather than through the ORM types so that a tampered row (on
     SQLite a column can hold any type) is reported by verification instead of crashing it.
     """
     query = f"SELECT {columns} FROM audit_entries WHERE seq >= :first"  # noqa: S608
-    params: dict[str, int] = {"first": first}
+    params: dict[str, int | str] = {"first": first}
     if last is not None:
         query += " AND seq <= :last"
         params["last"] = last
+    if subject is not None:
+        query += " AND subject_type = :subject_type AND subject_id = :subject_id"
+        params |= {"subject_type": subject[0], "subject_id": subject[1]}
     rows = session.execute(
         text(query + " ORDER BY seq"), params, execution_options={"yield_per": 1000}
     )

@@ -40,7 +40,12 @@ def prove_entry(session: Session, seq: int) -> dict[str, Any]:
     note = _newest_note(session, seq)
     checkpoint = parse(note)
     path = inclusion_proof(session, seq - 1, checkpoint.size)
-    return {"format": INCLUSION, "entry": entries[0], "checkpoint": note, "proof": _b64(path)}
+    return {
+        "format": INCLUSION,
+        "entry": entries[0],
+        "checkpoint": note,
+        "proof": encode_hashes(path),
+    }
 
 
 def prove_growth(session: Session, old_note: str) -> dict[str, Any]:
@@ -53,7 +58,7 @@ def prove_growth(session: Session, old_note: str) -> dict[str, Any]:
         "format": CONSISTENCY,
         "old_checkpoint": old_note,
         "checkpoint": note,
-        "proof": _b64(path),
+        "proof": encode_hashes(path),
     }
 
 
@@ -65,7 +70,7 @@ def check_proof_file(
     if kind not in (INCLUSION, CONSISTENCY):
         raise ProofError(f"not a FaceDocket proof file (format {kind!r})")
     checkpoint = _signed(document.get("checkpoint"), agency_key, witnesses)
-    proof = _hashes(document.get("proof"))
+    proof = decode_hashes(document.get("proof"))
     cosigned = f", cosigned by {', '.join(name for name, _ in witnesses)}" if witnesses else ""
     if kind == INCLUSION:
         entry = document.get("entry")
@@ -117,11 +122,12 @@ def _newest_note(session: Session, size: int) -> str:
     return row.cosigned_note
 
 
-def _b64(hashes: Sequence[bytes]) -> list[str]:
+def encode_hashes(hashes: Sequence[bytes]) -> list[str]:
     return [base64.b64encode(value).decode() for value in hashes]
 
 
-def _hashes(values: object) -> list[bytes]:
+def decode_hashes(values: object) -> list[bytes]:
+    """A proof's hashes from their base64 list, or ``ProofError``."""
     if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
         raise ProofError("the proof is not a list of base64 hashes")
     try:

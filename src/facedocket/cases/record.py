@@ -54,7 +54,7 @@ def sign_record(session: Session, settings: Settings, refused: str) -> AuditChec
     checkpoint and the key rather than failing as a server error.
     """
     try:
-        return checkpoint(session, signing_key(settings))
+        return checkpoint(session, signing_key(settings), origin=settings.audit_origin)
     except (AuditError, AuditKeyError) as error:
         raise Refused(
             f"{refused}: the record cannot be signed ({error})", code="record_not_signed"

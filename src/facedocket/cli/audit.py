@@ -116,8 +116,13 @@ def checkpoint_command(
     """Sign the record as it stands with this deployment's key."""
     with refusals(AuditKeyError):
         key = signing_key(settings())
+    origin = settings().audit_origin
     with refusals(AuditError), sessions().begin() as session:
-        row = checkpoint_if_due(session, key) if if_due else checkpoint(session, key)
+        row = (
+            checkpoint_if_due(session, key, origin=origin)
+            if if_due
+            else checkpoint(session, key, origin=origin)
+        )
         signed = (row.seq, row.head_hash, row.key_fingerprint) if row is not None else None
     if signed is None:
         console.print("checkpoint: nothing new since the newest checkpoint")

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from facedocket.audit import AuditKeyError, public_key_from_text
+from facedocket.audit.note import NoteError, parse_witness_vkey
 from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.requests import load_actor
 from facedocket.cli.context import (
@@ -62,24 +63,34 @@ def verify(
         str | None,
         typer.Option(help="The agency's base64 Ed25519 public key, from the oversight office."),
     ] = None,
+    witness_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness-key",
+            help="A witness's key (name+id+base64) that must have cosigned; repeatable.",
+        ),
+    ] = None,
     offline: Annotated[
         bool, typer.Option("--offline", help="Do not consult the database, even if reachable.")
     ] = False,
 ) -> None:
-    """Check a packet: file hashes, entry hashes and links, the signed checkpoint, every case
-    file against the entries; and against the record where its database is reachable."""
-    with refusals(AuditKeyError):
+    """Check a packet: file and entry hashes, each entry in the signed tree, the case's chain
+    complete, the signed (and cosigned) checkpoint, every case file against the entries;
+    and against the record where its database is reachable."""
+    with refusals(AuditKeyError, NoteError):
         key = public_key_from_text(public_key) if public_key else None
+        witnesses = [parse_witness_vkey(text) for text in witness_key or []]
     data = packet.read_bytes()
-    check = verify_packet(data, key)
+    check = verify_packet(data, key, witnesses)
     record = None if offline or check.request is None else _against_record(data)
     problems = check.problems + (record.problems if record else [])
     if problems:
         fail("the packet is NOT intact:\n  " + "\n  ".join(problems))
+    cosigned = f", cosigned by {', '.join(check.witnesses)}" if check.witnesses else ""
     console.print(
-        f"intact: request {check.request}, {check.entries} entries linked to the checkpoint "
-        f"at entry {check.checkpoint_seq}, every case file matching them; signature checked "
-        f"with {check.key}"
+        f"intact: request {check.request}, {check.entries} entries, each in the tree of the "
+        f"checkpoint at entry {check.checkpoint_seq}{cosigned}, every case file matching "
+        f"them; signature checked with {check.key}"
     )
     if record is not None and record.production is not None:
         made = record.production

@@ -52,24 +52,28 @@ case/documents.json      every file of the request with its SHA-256; the files a
 case/searches.json       each search: gallery, model and version, threshold, list size,
                          the candidates shown to the examiners and every conclusion
 case/accuracy.json       the model's measured accuracy, or "not measured"
-record/entries.jsonl     the audit record's entries about this request
-record/chain.jsonl       seq, prev_hash and entry_hash of every entry from the first
-                         of them to the signed checkpoint
-record/checkpoint.json   the agency's signature over the record's head
-record/public-key.txt    the public key the checkpoint names
+record/entries.jsonl     every entry of the audit record about this request, each
+                         naming the case's entry before it: the case's chain
+record/inclusion.jsonl   each entry's RFC 9162 inclusion proof in the signed tree
+record/checkpoint.note   the signed checkpoint (C2SP signed note) the proofs lead to, as
+                         stored, with any witness cosignatures; it ends at the case's
+                         last entry
+record/checkpoint.json   the same checkpoint in the record's own form
+record/public-key.txt    the public key that signed it
 manifest.json            SHA-256 and size of every other file
 
-To check it: facedocket disclosure verify PACKET --public-key KEY
-with the agency's public key as the oversight office publishes it. The check recomputes
-every file hash, every entry hash and link, and the signature, and compares each file in
-case/ (every document's SHA-256, every search, every conclusion, the outcome) with the
-entries that recorded it, naming any difference. summary.pdf and case/accuracy.json are
-not recorded in the case's entries: the packet's own export.created entry, on the
-agency's record, lists their hashes (the command checks it where the agency's database
-is reachable). Entries of other cases between this case's entries are given by hash
-only; whoever holds an export of the whole record can confirm those links, and so that
-no entry of this case was left out.
+To check it: facedocket disclosure verify PACKET --public-key KEY [--witness-key KEY]
+with the agency's public key as the oversight office publishes it (and each witness's).
+The check recomputes every file hash and entry hash, proves each entry in the signed
+tree, follows the case's chain from its last entry (the checkpoint's last) back to its
+first, so that no entry of the case was left out, checks the signatures, and compares
+each file in case/ (every document's SHA-256, every search, every conclusion, the
+outcome) with the entries that recorded it, naming any difference. summary.pdf and
+case/accuracy.json are not recorded in the case's entries: the packet's own
+export.created entry, on the agency's record, lists their hashes (the command checks it
+where the agency's database is reachable). The format is described in docs/tlog.md.
 """
+PACKET_FORMAT = "facedocket-disclosure/v2"
 
 
 def export_packet(
@@ -77,7 +81,7 @@ def export_packet(
 ) -> bytes:
     request, actor = open_case(session, actor, request_id)
     role = acting_role(actor, CONFIDENTIAL_ROLES, "make a disclosure packet")
-    proof = record_proof(session, settings, request.id)
+    proof = record_proof(session, settings, actor, role, request.id)
     accuracy = read_accuracy(accuracy_path)
     case = {
         "request": request_view(session, request),
@@ -112,7 +116,8 @@ def export_packet(
         "case/searches.json": json_bytes(case["searches"]),
         "case/accuracy.json": json_bytes(accuracy.as_dict()),
         "record/entries.jsonl": proof.entries,
-        "record/chain.jsonl": proof.chain,
+        "record/inclusion.jsonl": proof.inclusion,
+        "record/checkpoint.note": proof.note.encode(),
         "record/checkpoint.json": json_bytes(proof.checkpoint),
         "record/public-key.txt": (proof.public_key + "\n").encode(),
     }
@@ -121,6 +126,7 @@ def export_packet(
         files,
         {
             "packet": "face search disclosure",
+            "format": PACKET_FORMAT,
             "request": request.id,
             "case_number": request.case_number,
             **record,

@@ -1,22 +1,23 @@
-"""The case's audit entries, and the chain from them to a signed checkpoint.
+"""The case's audit entries, each proven in the Merkle tree under a signed checkpoint.
 
 The packet holds, in ``record/``:
 
 - ``entries.jsonl``: every entry about the request, in full (canonical JSON lines, as
-  ``facedocket audit export`` writes them), so each one's hash can be recomputed;
-- ``chain.jsonl``: ``{seq, prev_hash, entry_hash}`` of every entry from the case's first
-  to the checkpoint, so the links can be followed from each case entry to the head;
-- ``checkpoint.json``: the latest checkpoint covering the case, signed by the agency's
-  key, and ``public-key.txt``: that key's public half.
+  ``facedocket audit export`` writes them), so each one's hash can be recomputed; since
+  entry format v2 each one also names the case's entry before it (``subject_prev_hash``),
+  so together they are the case's chain (docs/tlog.md);
+- ``inclusion.jsonl``: ``{seq, proof}`` per entry, the RFC 9162 inclusion path (base64)
+  of its leaf in the tree the checkpoint signs;
+- ``checkpoint.note``: that checkpoint as a C2SP signed note, exactly as stored, with
+  whatever witness cosignature lines it carries; ``checkpoint.json``: the same checkpoint
+  in the record's own form (docs/record.md); ``public-key.txt``: the key that signed it.
 
-What this proves offline, and what it does not: the case entries are intact (their hashes
-recompute) and sit, linked, in a chain whose head the agency signed. The other entries
-in between belong to other cases and are given by hash only, so they cannot be recomputed
-here: a packet built from a rewritten record could carry invented links. Whoever holds
-an export of the full record (the oversight office, or an auditor under court order) can
-confirm that every link matches it, and so that the packet's entries are in the record
-and that no entry of the case was left out. If no checkpoint signed by the current key
-covers the case yet, one is signed when the packet is made.
+The checkpoint ends at the case's last entry: the newest one is used if it does, else an
+``export.sealed`` entry is added to the case and a checkpoint signed right after it, in
+the packet's transaction (the head row's lock is held since the append, so no other entry
+comes between). Offline, then, each entry is in the signed tree, the chain back from the
+case's last entry fixes every earlier one, and nothing of the case comes after it: no
+entry of the case up to the checkpoint can be left out, put in or changed unseen.
 """
 
 from __future__ import annotations
@@ -29,52 +30,69 @@ from sqlalchemy.orm import Session
 
 from facedocket.audit import checkpoint, fingerprint, public_key_text, signing_key
 from facedocket.audit.canonical import canonical_json, entry_line
-from facedocket.audit.log import checkpoint_record, stored_checkpoints, stored_entries
+from facedocket.audit.log import checkpoint_record, stored_entries
+from facedocket.audit.proofs import encode_hashes
+from facedocket.audit.tree import inclusion_proof
 from facedocket.cases.errors import Refused
+from facedocket.cases.record import log
+from facedocket.cases.roles import Actor, Role
 from facedocket.settings import Settings
-from facedocket.store.schema import AuditEntry
+from facedocket.store.schema import AuditCheckpoint, AuditEntry
 
 
 @dataclass(frozen=True)
 class RecordProof:
     entries: bytes
-    chain: bytes
+    inclusion: bytes
+    note: str
     checkpoint: dict[str, Any]
     public_key: str
     count: int
 
 
-def record_proof(session: Session, settings: Settings, request_id: int) -> RecordProof:
-    seqs = list(
-        session.scalars(
-            select(AuditEntry.seq)
-            .where(AuditEntry.subject_type == "request", AuditEntry.subject_id == str(request_id))
-            .order_by(AuditEntry.seq)
-        )
-    )
-    if not seqs:
+def record_proof(
+    session: Session, settings: Settings, actor: Actor, role: Role, request_id: int
+) -> RecordProof:
+    last = _last_entry(session, request_id)
+    if last is None:
         raise Refused(f"request {request_id} has no entries on the record")
-    key = signing_key(settings).public_key()
-    covering = [
-        c
-        for c in stored_checkpoints(session)
-        if c["seq"] >= seqs[-1] and c["key_fingerprint"] == fingerprint(key)
-    ]
-    if covering:
-        signed = covering[-1]
-    else:
-        signed = checkpoint_record(checkpoint(session, signing_key(settings)))
-    case = set(seqs)
-    entries, chain = [], []
-    for entry in stored_entries(session, first=seqs[0], last=signed["seq"]):
-        link = {k: entry[k] for k in ("seq", "prev_hash", "entry_hash")}
-        chain.append(canonical_json(link) + b"\n")
-        if entry["seq"] in case:
-            entries.append(entry_line(entry))
+    key = signing_key(settings)
+    signed = _newest(session, fingerprint(key.public_key()))
+    if signed is None or signed.seq != last or signed.note is None:
+        log(session, actor, role, "export.sealed", request_id, {"kind": "disclosure"})
+        signed = checkpoint(session, key, origin=settings.audit_origin)
+    note = signed.cosigned_note
+    assert note is not None  # every checkpoint signed since the tree has one
+    entries, proofs = [], []
+    case = ("request", str(request_id))
+    for entry in stored_entries(session, last=signed.seq, subject=case):
+        entries.append(entry_line(entry))
+        path = inclusion_proof(session, entry["seq"] - 1, signed.seq)
+        line = {"seq": entry["seq"], "proof": encode_hashes(path)}
+        proofs.append(canonical_json(line) + b"\n")
     return RecordProof(
         entries=b"".join(entries),
-        chain=b"".join(chain),
-        checkpoint=signed,
-        public_key=public_key_text(key),
+        inclusion=b"".join(proofs),
+        note=note,
+        checkpoint=checkpoint_record(signed),
+        public_key=public_key_text(key.public_key()),
         count=len(entries),
+    )
+
+
+def _last_entry(session: Session, request_id: int) -> int | None:
+    return session.scalar(
+        select(AuditEntry.seq)
+        .where(AuditEntry.subject_type == "request", AuditEntry.subject_id == str(request_id))
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    )
+
+
+def _newest(session: Session, key_fingerprint: str) -> AuditCheckpoint | None:
+    return session.scalar(
+        select(AuditCheckpoint)
+        .where(AuditCheckpoint.key_fingerprint == key_fingerprint)
+        .order_by(AuditCheckpoint.seq.desc(), AuditCheckpoint.id.desc())
+        .limit(1)
     )

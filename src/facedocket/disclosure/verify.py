@@ -1,11 +1,16 @@
-"""Checking a disclosure packet offline: the files, the entries, the links, the signature,
-and every case file against the entries it is bound to (``binding``).
+"""Checking a disclosure packet offline: the files, the entries, their proofs in the signed
+tree and the case's chain (``completeness``), the signatures and cosignatures, and every
+case file against the entries it is bound to (``binding``).
 
 Every problem is listed, not only the first, so a lawyer sees at once whether a packet
 was altered in one place or rebuilt. The signature is checked with the key the caller
 gives (the agency's key as the oversight office publishes it); without one, only with
 the key the packet carries, which proves consistency but not who signed, and the result
-says so.
+says so. Each witness key given must have cosigned the checkpoint.
+
+Packets of format v1 (before docs/tlog.md format v2) carry ``record/chain.jsonl``, the
+record's links from the case's first entry to the checkpoint, instead of proofs; they are
+still checked by those links.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -31,7 +36,10 @@ from facedocket.audit.canonical import (
     entry_shape_problem,
 )
 from facedocket.audit.export import read_json_lines
+from facedocket.audit.note import NoteError, check_cosignature, check_signature, parse
+from facedocket.audit.proofs import Witness
 from facedocket.disclosure.binding import bind_case_files
+from facedocket.disclosure.completeness import chain_problems, tree_problems
 from facedocket.reports.files import (
     MANIFEST,
     BundleError,
@@ -55,13 +63,17 @@ class PacketCheck:
     manifest_sha256: str = ""
     # What the record does not let this packet be checked against; not a problem.
     unchecked: list[str] = field(default_factory=list)
+    # The witnesses whose cosignature on the checkpoint was checked.
+    witnesses: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify_packet(packet: bytes, given_key: Ed25519PublicKey | None = None) -> PacketCheck:
+def verify_packet(
+    packet: bytes, given_key: Ed25519PublicKey | None = None, witnesses: Sequence[Witness] = ()
+) -> PacketCheck:
     check = PacketCheck()
     try:
         files = read_zip(packet)
@@ -73,7 +85,6 @@ def verify_packet(packet: bytes, given_key: Ed25519PublicKey | None = None) -> P
     check.request = manifest_about(files).get("request")
     try:
         entries = _lines(files, "record/entries.jsonl")
-        links = _lines(files, "record/chain.jsonl")
         signed = json.loads(files["record/checkpoint.json"])
     except KeyError as error:
         check.problems.append(f"{error.args[0]} is missing")
@@ -92,9 +103,53 @@ def verify_packet(packet: bytes, given_key: Ed25519PublicKey | None = None) -> P
         check.problems.append(f"record/checkpoint.json: {shape}")
         return check
     check.checkpoint_seq = signed["seq"]
-    check.problems += _link_problems(entries, links, signed)
-    check.problems += _signature_problems(check, files, signed, given_key)
+    if "record/chain.jsonl" in files:
+        check.problems += _link_problems(entries, _lines(files, "record/chain.jsonl"), signed)
+    key = _key(check, files, signed, given_key)
+    if key is not None:
+        check.problems += _signature_problems(signed, key)
+    if "record/checkpoint.note" in files:
+        _tree(check, files, entries, signed, key, witnesses)
+    elif witnesses:
+        check.problems.append("the packet holds no checkpoint note that a witness could cosign")
     return check
+
+
+def _tree(
+    check: PacketCheck,
+    files: Files,
+    entries: list[dict[str, Any]],
+    signed: Mapping[str, Any],
+    key: Ed25519PublicKey | None,
+    witnesses: Sequence[Witness],
+) -> None:
+    """The format v2 proof: the note, its signatures, the entries in its tree, the chain."""
+    try:
+        note = parse(files["record/checkpoint.note"].decode("utf-8"))
+        if key is not None:
+            check_signature(note, note.origin, key)
+        for name, witness in witnesses:
+            check_cosignature(note, name, witness)
+        proofs = _lines(files, "record/inclusion.jsonl")
+    except (NoteError, UnicodeDecodeError) as error:
+        check.problems.append(f"record/checkpoint.note: {error}")
+        return
+    except KeyError as error:
+        check.problems.append(f"{error.args[0]} is missing")
+        return
+    except (AuditError, ValueError, RecursionError) as error:
+        check.problems.append(f"record/inclusion.jsonl cannot be read: {error}")
+        return
+    if note.size != signed["seq"]:
+        check.problems.append(
+            f"record/checkpoint.note signs a tree of {note.size} entries, "
+            f"record/checkpoint.json entry {signed['seq']}"
+        )
+    check.problems += tree_problems(entries, proofs, note)
+    problems, unchecked = chain_problems(entries, note.size)
+    check.problems += problems
+    check.unchecked += unchecked
+    check.witnesses = [name for name, _ in witnesses]
 
 
 def _lines(files: Files, name: str) -> list[dict[str, Any]]:
@@ -171,26 +226,30 @@ def _is_link(link: Mapping[str, Any]) -> bool:
     )
 
 
-def _signature_problems(
+def _key(
     check: PacketCheck, files: Files, signed: Mapping[str, Any], given: Ed25519PublicKey | None
-) -> list[str]:
-    problems = []
+) -> Ed25519PublicKey | None:
+    """The key to check signatures with: the one given, else the one the packet carries."""
     try:
         shipped = public_key_from_text(files["record/public-key.txt"].decode("ascii"))
     except (KeyError, UnicodeDecodeError, AuditKeyError, ValueError):
         shipped = None
-        problems.append("record/public-key.txt is missing or not a public key")
+        check.problems.append("record/public-key.txt is missing or not a public key")
     if shipped is not None and fingerprint(shipped) != signed["key_fingerprint"]:
-        problems.append("the checkpoint names another key than record/public-key.txt")
+        check.problems.append("the checkpoint names another key than record/public-key.txt")
     key = given or shipped
-    if key is None:
-        return problems
-    check.key = (
-        f"the key given (fingerprint {fingerprint(key)})"
-        if given is not None
-        else "only the key the packet carries: get the agency's key from the oversight "
-        "office and pass it to prove who signed"
-    )
+    if key is not None:
+        check.key = (
+            f"the key given (fingerprint {fingerprint(key)})"
+            if given is not None
+            else "only the key the packet carries: get the agency's key from the oversight "
+            "office and pass it to prove who signed"
+        )
+    return key
+
+
+def _signature_problems(signed: Mapping[str, Any], key: Ed25519PublicKey) -> list[str]:
+    problems = []
     if fingerprint(key) != signed["key_fingerprint"]:
         problems.append(f"the checkpoint names key {signed['key_fingerprint']}, not the one used")
         return problems
