@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pyotp
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from tests.audit.walk import API, Step, World
 from tests.records import BENCH
 from tests.web.conftest import PASSWORD, csrf_of, sign_in
+
+from facedocket.audit.keys import private_key_text
 
 
 def people_steps(w: World) -> list[Step]:
@@ -286,6 +289,8 @@ def program_steps(w: World) -> list[Step]:
             "audit", "consistency", "--from", lambda: _kept_note(out), "--out", out / "grew.json"
         ),
         *witness_steps(w, public_key),
+        # Last: a deployment whose key is configured must be restarted with the new one.
+        w.command("audit", "rotate-key", "--new-key-file", lambda: _new_key(out)),
     ]
 
 
@@ -307,6 +312,14 @@ def witness_steps(w: World, public_key: Callable[[], str]) -> list[Step]:
         w.command("witness", "rotate-key", *folder),
         w.command("witness", "retire-key", oldest_key, *folder),
     ]
+
+
+def _new_key(out: Path) -> Path:
+    """A new audit signing key in a file only its owner can read."""
+    path = out / "new-audit.key"
+    path.write_text(private_key_text(Ed25519PrivateKey.generate()) + "\n", encoding="ascii")
+    path.chmod(0o600)
+    return path
 
 
 def _kept_note(out: Path) -> Path:

@@ -6,12 +6,15 @@ import base64
 import os
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, text
 from tests.audit.helpers import attacker, rechain, rows
 from tests.cases.conftest import World
 from tests.cases.test_workflow import act, approved, searches
 
-from facedocket.audit import Problem, VerifyResult, existing_signing_key, verify
+from facedocket.audit import Problem, VerifyResult, existing_signing_key, signing_key, verify
+from facedocket.audit.keys import replace_key_file
+from facedocket.audit.rotation import rotate
 from facedocket.cases.errors import Refused
 from facedocket.cases.oversight import sign_checkpoint
 from facedocket.store.db import transaction
@@ -94,7 +97,9 @@ def test_after_a_key_change_a_search_and_a_checkpoint_are_refusals_naming_the_ke
     key_file.write_text(base64.b64encode(os.urandom(32)).decode() + "\n", encoding="ascii")
     second = approved(world)
     before = searches(world)
-    with pytest.raises(Refused, match=r"the search is not run: .* names key") as refused:
+    with pytest.raises(
+        Refused, match=r"the search is not run: .* names key.*rotate-key"
+    ) as refused:
         act(world, "examiner2", "search", second)
     assert refused.value.code == "record_not_signed"
     assert searches(world) == before, "no search without a checkpoint over it"
@@ -104,3 +109,20 @@ def test_after_a_key_change_a_search_and_a_checkpoint_are_refusals_naming_the_ke
     ):
         sign_checkpoint(session, world.settings, world.actor("auditor"))
     assert refused.value.code == "record_not_signed"
+
+
+def test_after_the_key_is_rotated_searches_are_signed_by_the_new_key(world: World) -> None:
+    first = approved(world)
+    act(world, "examiner", "search", first)
+    old = signing_key(world.settings)
+    new = Ed25519PrivateKey.generate()
+    with transaction(world.sessions) as session:
+        rotate(session, old, new, actor="operator:test", role="operator")
+    replace_key_file(world.settings.audit_signing_key_file, new)
+    second = approved(world)
+    act(world, "examiner2", "search", second)
+    with world.sessions() as session:
+        for key in (old, new):
+            result = verify(session, key.public_key())
+            assert result.ok and result.uncovered == 0, str(result)
+    assert rows(world.sessions)[-1]["action"] == "search.run"

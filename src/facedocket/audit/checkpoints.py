@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.audit.canonical import checkpoint_message, format_time
-from facedocket.audit.keys import fingerprint
-from facedocket.audit.log import AuditError, checkpoint_record, head
+from facedocket.audit.keys import fingerprint, public_key_text
+from facedocket.audit.log import AuditError, checkpoint_record, head, rotation_entries
 from facedocket.audit.note import DEFAULT_ORIGIN, checkpoint_body, sign
 from facedocket.audit.verify import verify
 from facedocket.store.schema import AuditCheckpoint
@@ -43,6 +43,13 @@ def checkpoint(
         raise AuditError(f"the record does not verify, so it is not signed: {result}")
     if result.last_seq == 0:
         raise AuditError("the record is empty: there is nothing to sign")
+    own = public_key_text(public_key)
+    for rotation in rotation_entries(session):
+        if rotation["details"].get("old_public_key") == own and rotation["seq"] < result.last_seq:
+            raise AuditError(
+                f"key {fingerprint(public_key)[:16]}… was retired at entry {rotation['seq']} "
+                "(facedocket audit rotate-key): sign with the key that replaced it"
+            )
     created_at = utcnow()
     message = checkpoint_message(result.last_seq, result.last_hash, format_time(created_at))
     row = AuditCheckpoint(

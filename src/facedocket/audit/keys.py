@@ -50,12 +50,35 @@ def existing_signing_key(settings: Settings) -> Ed25519PrivateKey | None:
     path = settings.audit_signing_key_file
     if not path.exists():
         return None
+    return key_from_file(path)
+
+
+def key_from_file(path: Path) -> Ed25519PrivateKey:
+    """A private key from a file only its owner can read (base64 of the raw 32 bytes)."""
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise AuditKeyError(
             f"{path}: mode {mode:04o} lets others read the audit signing key; chmod 600 it"
         )
-    return private_key_from_text(path.read_text(encoding="ascii"))
+    try:
+        return private_key_from_text(path.read_text(encoding="ascii"))
+    except UnicodeDecodeError:
+        raise AuditKeyError(f"{path}: not a base64 key") from None
+
+
+def replace_key_file(path: Path, key: Ed25519PrivateKey) -> None:
+    """Put ``key`` in place of the development key file, atomically, mode 0600."""
+    private_folder(path.parent)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(private_key_text(key) + "\n")
+    temporary.replace(path)
+
+
+def private_key_text(key: Ed25519PrivateKey) -> str:
+    raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    return base64.b64encode(raw).decode()
 
 
 def _write_new_key(path: Path) -> None:
@@ -63,13 +86,10 @@ def _write_new_key(path: Path) -> None:
     # once end up with the same key, never with a half-written one.
     private_folder(path.parent)
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    raw = Ed25519PrivateKey.generate().private_bytes(
-        Encoding.Raw, PrivateFormat.Raw, NoEncryption()
-    )
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-            handle.write(base64.b64encode(raw).decode() + "\n")
+            handle.write(private_key_text(Ed25519PrivateKey.generate()) + "\n")
         with contextlib.suppress(FileExistsError):
             os.link(temporary, path)
     finally:

@@ -37,6 +37,7 @@ from facedocket.audit.canonical import (
     entry_hash,
     format_time,
 )
+from facedocket.audit.history import ROTATED, SUBJECT
 from facedocket.audit.tree import add_leaf
 from facedocket.store.schema import AuditCheckpoint, AuditEntry, AuditHead
 from facedocket.store.schema.audit import GENESIS_HASH
@@ -269,3 +270,9 @@ def head(session: Session) -> tuple[int, str]:
 def recent_entries(session: Session, limit: int) -> list[AuditEntry]:
     """The last ``limit`` entries, newest first, for reading on screen."""
     return list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)))
+
+
+def rotation_entries(session: Session) -> list[dict[str, Any]]:
+    """Every key rotation entry (``history``), oldest first: the entries of their own
+    subject, read by the subject index."""
+    return [e for e in stored_entries(session, subject=SUBJECT) if e["action"] == ROTATED]

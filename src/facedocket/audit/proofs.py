@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from facedocket.audit.canonical import entry_bytes, entry_shape_problem
 from facedocket.audit.log import AuditError, stored_entries
 from facedocket.audit.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
-from facedocket.audit.note import Checkpoint, check_cosignature, check_signature, parse
+from facedocket.audit.note import Checkpoint, NoteError, check_cosignature, check_signature, parse
 from facedocket.audit.tree import consistency_proof, inclusion_proof
 from facedocket.store.schema import AuditCheckpoint
 
@@ -63,13 +63,18 @@ def prove_growth(session: Session, old_note: str) -> dict[str, Any]:
 
 
 def check_proof_file(
-    document: Mapping[str, Any], agency_key: Ed25519PublicKey, witnesses: Sequence[Witness] = ()
+    document: Mapping[str, Any],
+    agency_keys: Sequence[Ed25519PublicKey],
+    witnesses: Sequence[Witness] = (),
 ) -> str:
-    """Check a proof file offline; what it proved, or ``ProofError`` / ``NoteError``."""
+    """Check a proof file offline; what it proved, or ``ProofError`` / ``NoteError``.
+
+    ``agency_keys`` is the agency's key history: each note must be signed by one of them
+    (an older checkpoint kept before a rotation, by an older key)."""
     kind = document.get("format")
     if kind not in (INCLUSION, CONSISTENCY):
         raise ProofError(f"not a FaceDocket proof file (format {kind!r})")
-    checkpoint = _signed(document.get("checkpoint"), agency_key, witnesses)
+    checkpoint = _signed(document.get("checkpoint"), agency_keys, witnesses)
     proof = decode_hashes(document.get("proof"))
     cosigned = f", cosigned by {', '.join(name for name, _ in witnesses)}" if witnesses else ""
     if kind == INCLUSION:
@@ -83,7 +88,7 @@ def check_proof_file(
             f"entry {entry['seq']} ({entry['action']}) is in the log {checkpoint.origin} "
             f"of {checkpoint.size} entries signed by the agency{cosigned}"
         )
-    old = _signed(document.get("old_checkpoint"), agency_key, ())
+    old = _signed(document.get("old_checkpoint"), agency_keys, ())
     if old.origin != checkpoint.origin:
         raise ProofError(f"the checkpoints are of two logs: {old.origin}, {checkpoint.origin}")
     verify_consistency(old.size, checkpoint.size, old.root, checkpoint.root, proof)
@@ -93,11 +98,21 @@ def check_proof_file(
     )
 
 
-def _signed(note: object, agency_key: Ed25519PublicKey, witnesses: Sequence[Witness]) -> Checkpoint:
+def _signed(
+    note: object, agency_keys: Sequence[Ed25519PublicKey], witnesses: Sequence[Witness]
+) -> Checkpoint:
     if not isinstance(note, str):
         raise ProofError("the file holds no checkpoint note")
     checkpoint = parse(note)
-    check_signature(checkpoint, checkpoint.origin, agency_key)
+    problems = []
+    for key in agency_keys:
+        try:
+            check_signature(checkpoint, checkpoint.origin, key)
+            break
+        except NoteError as error:
+            problems.append(str(error))
+    else:
+        raise NoteError(problems[-1] if problems else "no agency key given")
     for name, key in witnesses:
         check_cosignature(checkpoint, name, key)
     return checkpoint

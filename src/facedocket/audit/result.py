@@ -16,6 +16,8 @@ class Problem(StrEnum):
     TREE = "tree"
     # An entry whose subject_prev_hash is not its subject's previous entry (docs/tlog.md).
     SUBJECT_CHAIN = "subject_chain"
+    # A key rotation that does not verify, or a checkpoint by a key not in force.
+    KEY = "key"
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,15 @@ The same walk (``walk``) serves the database (``verify``) and an export
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facedocket.audit.log import head, stored_checkpoints, stored_entries
+from facedocket.audit.history import KeyHistory
+from facedocket.audit.log import head, rotation_entries, stored_checkpoints, stored_entries
 from facedocket.audit.merkle import CompactRange
 from facedocket.audit.result import Problem, VerifyResult
 from facedocket.audit.subjects import Earlier, SubjectChains
@@ -31,14 +32,18 @@ from facedocket.store.schema import AuditEntry
 
 __all__ = ["Problem", "VerifyResult", "verify", "verify_entries"]
 
+# One key, a key history, or None: signatures not checked.
+Keys = Ed25519PublicKey | Sequence[Ed25519PublicKey] | None
+
 
 def verify(
     session: Session,
-    public_key: Ed25519PublicKey | None = None,
+    public_key: Keys = None,
     *,
     since: Mapping[str, Any] | None = None,
 ) -> VerifyResult:
-    """Verify the whole record in the database, with checkpoint signatures if given a key.
+    """Verify the whole record in the database, with checkpoint signatures if given a key
+    (or several: a key history; the record's own rotations link the others, ``history``).
 
     Entries appended while this runs are verified too; the head row is read first, so it
     never claims more than the entries read after it. ``since`` (a stored checkpoint, its
@@ -51,10 +56,16 @@ def verify(
     try:
         edge = right_edge(session, first - 1)
     except TreeError as error:
-        return Walk([], None, first, subjects=subjects).fail(Problem.TREE, first, str(error))
+        walk = Walk([], KeyHistory([]), first, subjects=subjects)
+        return walk.fail(Problem.TREE, first, str(error))
+    rotations = rotation_entries(session)
+    keys = KeyHistory(_listed(public_key), [entry["details"] for entry in rotations])
+    for entry in rotations:
+        if entry["seq"] < first:
+            keys.learn(entry)  # vouched for by the anchor's signature, as the entries are
     walk = Walk(
         stored_checkpoints(session),
-        public_key,
+        keys,
         first,
         subjects=subjects,
         anchor=since,
@@ -85,20 +96,24 @@ def verify(
 def verify_entries(
     entries: Iterable[Mapping[str, Any]],
     checkpoints: Iterable[Mapping[str, Any]],
-    public_key: Ed25519PublicKey | None,
+    public_key: Keys,
     *,
     first_seq: int = 1,
+    announced: Iterable[Mapping[str, Any]] = (),
 ) -> VerifyResult:
     """Verify exported entries (e.g. read from JSON Lines) without the database.
 
     ``first_seq`` above 1 verifies a slice; its first entry's link, and the first link of
     each subject's chain in it, are then taken on trust, and checkpoints before the slice
     cannot be checked. Pass checkpoints up to the end of the slice only: one beyond it
-    reads as entries deleted from the end.
+    reads as entries deleted from the end. ``announced``: the details of the export's
+    ``record.key_rotated`` entries read ahead, so that given the newest key only, older
+    checkpoints are checked with the keys it replaced.
     """
     edge = CompactRange() if first_seq == 1 else None
     subjects = SubjectChains(from_start=first_seq == 1)
-    walk = Walk(checkpoints, public_key, first_seq, subjects=subjects, edge=edge)
+    keys = KeyHistory(_listed(public_key), announced)
+    walk = Walk(checkpoints, keys, first_seq, subjects=subjects, edge=edge)
     return walk.run(iter(entries))
 
 
@@ -119,3 +134,9 @@ def _earlier_in(session: Session, first: int) -> Earlier:
         return None if row is None else (row[0], row[1])
 
     return earlier
+
+
+def _listed(keys: Keys) -> list[Ed25519PublicKey]:
+    if keys is None:
+        return []
+    return [keys] if isinstance(keys, Ed25519PublicKey) else list(keys)

@@ -1,8 +1,9 @@
 """One pass over the entries, stopping at the first problem: the verifier's core.
 
 It checks, entry by entry: the shape, the number, the link to the entry before, the hash,
-the link to the subject's entry before (``subjects``), the Merkle tree's nodes (where the
-stored tree is compared), and each checkpoint once the walk reaches the entry it signed.
+the link to the subject's entry before (``subjects``), a key rotation (``history``), the
+Merkle tree's nodes (where the stored tree is compared), and each checkpoint, with the key
+in force there, once the walk reaches the entry it signed.
 """
 
 from __future__ import annotations
@@ -11,14 +12,12 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from facedocket.audit.breaks import Finding, hash_matches, link_break, sequence_break
 from facedocket.audit.canonical import checkpoint_shape_problem, entry_bytes, entry_shape_problem
+from facedocket.audit.history import KeyHistory
 from facedocket.audit.merkle import CompactRange, leaf_hash
 from facedocket.audit.note import checkpoint_note_problem
 from facedocket.audit.result import Problem, VerifyResult
-from facedocket.audit.signed import signature_problem
 from facedocket.audit.subjects import SubjectChains
 from facedocket.audit.tree import StoredTreeCheck
 from facedocket.store.schema.audit import GENESIS_HASH
@@ -30,7 +29,7 @@ class Walk:
     def __init__(
         self,
         checkpoints: Iterable[Mapping[str, Any]],
-        public_key: Ed25519PublicKey | None,
+        keys: KeyHistory,
         first_seq: int,
         *,
         subjects: SubjectChains,
@@ -41,7 +40,7 @@ class Walk:
         self.edge = edge
         self.tree = tree
         self.subjects = subjects
-        self.key = public_key
+        self.keys = keys
         self.first_seq = first_seq
         self.expected = first_seq
         self.prev_hash: str | None = GENESIS_HASH if first_seq == 1 else None
@@ -84,6 +83,9 @@ class Walk:
             broken = self.subjects.problem(entry, self.seen)
             if broken is not None:
                 return self.fail(Problem.SUBJECT_CHAIN, seq, broken)
+            rotation = self.keys.learn(entry)
+            if rotation is not None:
+                return self.fail(Problem.KEY, seq, rotation)
             self.seen[entry["entry_hash"]] = seq
             failure = self._grow_tree(entry)
             if failure is not None:
@@ -100,7 +102,7 @@ class Walk:
             ok=False,
             entries=self.expected - self.first_seq,
             checkpoints=self.matched,
-            signatures_checked=self.key is not None,
+            signatures_checked=self.keys.checks,
             last_seq=self.expected - 1,
             last_hash=self.prev_hash or "",
             problem=problem,
@@ -133,7 +135,8 @@ class Walk:
                     f"entry {seq}: the record from {first} to {seq} was rewritten",
                 )
             root = self.edge.root() if self.edge is not None else None
-            note_problem = checkpoint_note_problem(checkpoint, self.key, root)
+            key = self.keys.key_of(checkpoint) if self.keys.checks else None
+            note_problem = checkpoint_note_problem(checkpoint, key, root)
             if note_problem is not None:
                 return self.fail(Problem.CHECKPOINT, self.anchored + 1, note_problem)
             self.anchored = seq
@@ -155,11 +158,14 @@ class Walk:
                 f"the checkpoint of {checkpoint['created_at']} covers entries up to "
                 f"{checkpoint['seq']} but the record ends at {last}",
             )
+        untrusted = self.keys.untrusted()
+        if untrusted is not None:
+            return self.fail(Problem.KEY, None, untrusted)
         return VerifyResult(
             ok=True,
             entries=last - self.first_seq + 1,
             checkpoints=self.matched,
-            signatures_checked=self.key is not None,
+            signatures_checked=self.keys.checks,
             last_seq=last,
             last_hash=self.prev_hash or "",
             uncovered=last - self.anchored,
@@ -167,4 +173,4 @@ class Walk:
         )
 
     def _signature_problem(self, checkpoint: Mapping[str, Any]) -> str | None:
-        return None if self.key is None else signature_problem(checkpoint, self.key)
+        return self.keys.problem(checkpoint)

@@ -37,19 +37,24 @@ from facedocket.audit import (
     verify_entries,
 )
 from facedocket.audit.gaps import gaps
+from facedocket.audit.history import rotations
+from facedocket.audit.keys import key_from_file, replace_key_file
 from facedocket.audit.merkle import ProofError
 from facedocket.audit.note import NoteError, parse_witness_vkey
 from facedocket.audit.proofs import check_proof_file, prove_entry, prove_growth
+from facedocket.audit.rotation import rotate
 from facedocket.audit.witnesses import configured, submit_all
 from facedocket.cli.context import console, fail, refusals, sessions, settings
+from facedocket.operator import OPERATOR_ROLE, operator
 
 app = typer.Typer(help="Verify, sign, export and read the audit record.", no_args_is_help=True)
 
 PublicKeyOption = Annotated[
-    str | None,
+    list[str] | None,
     typer.Option(
         "--public-key",
-        help="Base64 Ed25519 public key to check checkpoint signatures with; "
+        help="Base64 Ed25519 public key to check checkpoint signatures with; repeatable, "
+        "for the agency's key history (the record's own rotations link the rest); "
         "default: the key derived from this deployment's signing key.",
     ),
 ]
@@ -91,14 +96,23 @@ def verify_export(
 ) -> None:
     """Verify an export without the database, e.g. at the oversight office."""
     with refusals(AuditKeyError):
-        key = public_key_from_text(public_key) if public_key else None
-    with refusals(AuditError), entries.open("rb") as lines:
+        keys = [public_key_from_text(text) for text in public_key or []]
+    with refusals(AuditError):
         signed = (
             list(read_json_lines(checkpoints.read_bytes().splitlines(), str(checkpoints)))
             if checkpoints
             else []
         )
-        result = verify_entries(read_json_lines(lines, str(entries)), signed, key, first_seq=first)
+        with entries.open("rb") as lines:
+            announced = rotations(read_json_lines(lines, str(entries)))
+        with entries.open("rb") as lines:
+            result = verify_entries(
+                read_json_lines(lines, str(entries)),
+                signed,
+                keys,
+                first_seq=first,
+                announced=announced,
+            )
     _report(result, no_signatures)
 
 
@@ -181,7 +195,11 @@ def consistency(
 def verify_proof(
     proof_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
     public_key: Annotated[
-        str, typer.Option("--public-key", help="The agency's base64 Ed25519 public key.")
+        list[str],
+        typer.Option(
+            "--public-key",
+            help="The agency's base64 Ed25519 public key; repeatable, for its key history.",
+        ),
     ],
     witness_key: Annotated[
         list[str] | None,
@@ -190,12 +208,12 @@ def verify_proof(
 ) -> None:
     """Check a proof file offline, with no database: exit 0 only if it proves its claim."""
     with refusals(AuditKeyError, NoteError, ProofError, AuditError):
-        key = public_key_from_text(public_key)
+        keys = [public_key_from_text(text) for text in public_key]
         witnesses = [parse_witness_vkey(text) for text in witness_key or []]
         documents = list(read_json_lines([proof_file.read_bytes()], str(proof_file)))
         if len(documents) != 1:
             raise ProofError(f"{proof_file}: one JSON object expected")
-        console.print(check_proof_file(documents[0], key, witnesses))
+        console.print(check_proof_file(documents[0], keys, witnesses))
 
 
 def _write_json(path: Path, document: object) -> None:
@@ -249,6 +267,45 @@ def show(limit: Annotated[int, typer.Option(min=1, help="How many entries.")] = 
     console.print(table)
 
 
+@app.command("rotate-key")
+def rotate_key(
+    new_key_file: Annotated[
+        Path,
+        typer.Option(
+            "--new-key-file",
+            exists=True,
+            dir_okay=False,
+            help="The new Ed25519 private key, base64 of its raw 32 bytes, mode 0600.",
+        ),
+    ],
+) -> None:
+    """Replace the audit signing key: an entry signed by the old key (and the new) naming
+    the new public key, then a checkpoint by each. Give the oversight office the new
+    public key; the old one still verifies the checkpoints it signed."""
+    current = settings()
+    with refusals(AuditKeyError):
+        old = signing_key(current)
+        new = key_from_file(new_key_file)
+    with refusals(AuditError, AuditKeyError), sessions().begin() as session:
+        entry, _, _ = rotate(
+            session, old, new, actor=operator(), role=OPERATOR_ROLE, origin=current.audit_origin
+        )
+        seq = entry.seq
+    console.print(
+        f"entry {seq}: the audit key is now {public_key_text(new.public_key())} "
+        f"(fingerprint {fingerprint(new.public_key())}), replacing "
+        f"{fingerprint(old.public_key())}"
+    )
+    if current.audit_signing_key is None:
+        replace_key_file(current.audit_signing_key_file, new)
+        console.print(f"{current.audit_signing_key_file} now holds the new key")
+    else:
+        console.print(
+            "now set FACEDOCKET_AUDIT_SIGNING_KEY to the new key and restart the services: "
+            "checkpoints by the old key after this entry are refused"
+        )
+
+
 @app.command("public-key")
 def public_key_command() -> None:
     """Print the public key to hand to the oversight office, and its fingerprint."""
@@ -258,11 +315,11 @@ def public_key_command() -> None:
     console.print(f"fingerprint {fingerprint(key.public_key())}")
 
 
-def _public_key(text: str | None) -> Ed25519PublicKey | None:
-    if text:
-        return public_key_from_text(text)
+def _public_key(texts: list[str] | None) -> list[Ed25519PublicKey]:
+    if texts:
+        return [public_key_from_text(text) for text in texts]
     key = existing_signing_key(settings())
-    return key.public_key() if key is not None else None
+    return [key.public_key()] if key is not None else []
 
 
 def _report(result: VerifyResult, no_signatures: bool) -> None:
