@@ -1,17 +1,23 @@
 """``facedocket audit rotate-key``: the key changes on the record; old and new proofs,
-exports and checkpoints verify under the key history, and signing goes on."""
+exports and checkpoints verify under the key history, and signing goes on. And the
+checkpoints' origin line is the configured one."""
 
 from __future__ import annotations
 
 import base64
+import json
 import os
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
 from tests.audit.test_audit_cli import _record, _run, data_dir  # noqa: F401 (fixture)
 from tests.audit.test_proof_cli import _public_key
 
 from facedocket.audit.keys import private_key_text
+from facedocket.audit.note import parse
+from facedocket.settings import Settings, get_settings
 
 
 def _new_key_file(folder: Path, mode: int = 0o600) -> tuple[Path, str]:
@@ -62,3 +68,21 @@ def test_rotate_key_refuses_a_readable_key_file_and_writes_nothing(data_dir: Pat
     assert _public_key() == before
     code, output = _run("show")
     assert "record.key_rotated" not in output
+
+
+def test_the_checkpoint_origin_is_the_configured_one(
+    data_dir: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FACEDOCKET_AUDIT_ORIGIN", "records.statepolice.example/audit")
+    get_settings.cache_clear()
+    _record(2)
+    assert _run("checkpoint")[0] == 0
+    assert _run("prove", "1", "--out", str(data_dir / "p.json"))[0] == 0
+    note = parse(json.loads((data_dir / "p.json").read_text())["checkpoint"])
+    assert note.origin == "records.statepolice.example/audit"
+    assert note.signatures[0][0] == "records.statepolice.example/audit"
+    for bad in ("two words", "a+b", ""):
+        monkeypatch.setenv("FACEDOCKET_AUDIT_ORIGIN", bad)
+        with pytest.raises(ValidationError, match="audit_origin"):
+            Settings()
