@@ -26,6 +26,8 @@ from facedocket.audit.canonical import canonical_json
 from facedocket.audit.keys import AuditKeyError, fingerprint, public_key_from_text
 from facedocket.audit.signed import signature_problem
 
+# One key, a key history, or None (signatures not checked): what verifiers are given.
+Keys = Ed25519PublicKey | Sequence[Ed25519PublicKey] | None
 ROTATED = "record.key_rotated"
 ROTATION_CONTEXT = b"facedocket audit key rotation v1\n"
 # Rotations have a subject of their own: their chain is the key's history, and reading
@@ -37,6 +39,12 @@ def rotation_message(old_public_key: str, new_public_key: str) -> bytes:
     """The exact bytes both keys sign to rotate from ``old`` to ``new`` (base64 keys)."""
     content = {"old_public_key": old_public_key, "new_public_key": new_public_key}
     return ROTATION_CONTEXT + canonical_json(content)
+
+
+def listed(keys: Keys) -> list[Ed25519PublicKey]:
+    if keys is None:
+        return []
+    return [keys] if isinstance(keys, Ed25519PublicKey) else list(keys)
 
 
 def rotations(entries: Iterable[Mapping[str, Any]]) -> list[Any]:

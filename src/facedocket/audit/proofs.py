@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.audit.canonical import entry_bytes, entry_shape_problem
+from facedocket.audit.history import Keys, listed
 from facedocket.audit.log import AuditError, stored_entries
 from facedocket.audit.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
 from facedocket.audit.note import Checkpoint, NoteError, check_cosignature, check_signature, parse
@@ -64,7 +65,7 @@ def prove_growth(session: Session, old_note: str) -> dict[str, Any]:
 
 def check_proof_file(
     document: Mapping[str, Any],
-    agency_keys: Sequence[Ed25519PublicKey],
+    agency_keys: Keys,
     witnesses: Sequence[Witness] = (),
 ) -> str:
     """Check a proof file offline; what it proved, or ``ProofError`` / ``NoteError``.
@@ -74,7 +75,8 @@ def check_proof_file(
     kind = document.get("format")
     if kind not in (INCLUSION, CONSISTENCY):
         raise ProofError(f"not a FaceDocket proof file (format {kind!r})")
-    checkpoint = _signed(document.get("checkpoint"), agency_keys, witnesses)
+    keys = listed(agency_keys)
+    checkpoint = _signed(document.get("checkpoint"), keys, witnesses)
     proof = decode_hashes(document.get("proof"))
     cosigned = f", cosigned by {', '.join(name for name, _ in witnesses)}" if witnesses else ""
     if kind == INCLUSION:
@@ -88,7 +90,7 @@ def check_proof_file(
             f"entry {entry['seq']} ({entry['action']}) is in the log {checkpoint.origin} "
             f"of {checkpoint.size} entries signed by the agency{cosigned}"
         )
-    old = _signed(document.get("old_checkpoint"), agency_keys, ())
+    old = _signed(document.get("old_checkpoint"), keys, ())
     if old.origin != checkpoint.origin:
         raise ProofError(f"the checkpoints are of two logs: {old.origin}, {checkpoint.origin}")
     verify_consistency(old.size, checkpoint.size, old.root, checkpoint.root, proof)

@@ -14,14 +14,13 @@ The same walk (``walk``) serves the database (``verify``) and an export
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facedocket.audit.history import KeyHistory
+from facedocket.audit.history import KeyHistory, Keys, listed
 from facedocket.audit.log import head, rotation_entries, stored_checkpoints, stored_entries
 from facedocket.audit.merkle import CompactRange
 from facedocket.audit.result import Problem, VerifyResult
@@ -31,9 +30,6 @@ from facedocket.audit.walk import Walk
 from facedocket.store.schema import AuditEntry
 
 __all__ = ["Problem", "VerifyResult", "verify", "verify_entries"]
-
-# One key, a key history, or None: signatures not checked.
-Keys = Ed25519PublicKey | Sequence[Ed25519PublicKey] | None
 
 
 def verify(
@@ -59,7 +55,7 @@ def verify(
         walk = Walk([], KeyHistory([]), first, subjects=subjects)
         return walk.fail(Problem.TREE, first, str(error))
     rotations = rotation_entries(session)
-    keys = KeyHistory(_listed(public_key), [entry["details"] for entry in rotations])
+    keys = KeyHistory(listed(public_key), [entry["details"] for entry in rotations])
     for entry in rotations:
         if entry["seq"] < first:
             keys.learn(entry)  # vouched for by the anchor's signature, as the entries are
@@ -112,7 +108,7 @@ def verify_entries(
     """
     edge = CompactRange() if first_seq == 1 else None
     subjects = SubjectChains(from_start=first_seq == 1)
-    keys = KeyHistory(_listed(public_key), announced)
+    keys = KeyHistory(listed(public_key), announced)
     walk = Walk(checkpoints, keys, first_seq, subjects=subjects, edge=edge)
     return walk.run(iter(entries))
 
@@ -134,9 +130,3 @@ def _earlier_in(session: Session, first: int) -> Earlier:
         return None if row is None else (row[0], row[1])
 
     return earlier
-
-
-def _listed(keys: Keys) -> list[Ed25519PublicKey]:
-    if keys is None:
-        return []
-    return [keys] if isinstance(keys, Ed25519PublicKey) else list(keys)
