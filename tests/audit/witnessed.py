@@ -16,16 +16,15 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
-from tests.audit.helpers import attacker, insert_entry, rows
+from tests.audit.helpers import attacker, insert_entry, rebuilt, rows
 from tests.witness.process import witness_process
 
 from facedocket.audit import checkpoint
-from facedocket.audit.canonical import entry_bytes, entry_hash
+from facedocket.audit.canonical import entry_bytes
 from facedocket.audit.keys import public_key_text
 from facedocket.audit.note import DEFAULT_ORIGIN, parse_witness_vkey
 from facedocket.audit.tree import build
 from facedocket.audit.witnesses import Witness
-from facedocket.store.schema.audit import GENESIS_HASH
 from facedocket.witness.store import WitnessStore
 
 NAME = "eopss.example/witness"
@@ -66,15 +65,13 @@ def rewrite_history(setup: Witnessed, change: Callable[[Entries], Entries]) -> N
         for table in ("audit_cosignatures", "audit_checkpoints", "audit_tree_nodes"):
             connection.execute(text(f"DELETE FROM {table}"))
         connection.execute(text("DELETE FROM audit_entries"))
-        previous, chained = GENESIS_HASH, []
-        for seq, entry in enumerate(new, start=1):
-            linked = {**entry, "seq": seq, "prev_hash": previous}
-            linked["entry_hash"] = previous = entry_hash(linked)
+        # Every hash and link recomputed, the per-case chains too: perfect on its own.
+        chained = rebuilt(new, relink_subjects=True)
+        for linked in chained:
             insert_entry(connection, linked)
-            chained.append(linked)
         connection.execute(
             text("UPDATE audit_head SET seq = :seq, head_hash = :hash"),
-            {"seq": len(chained), "hash": previous},
+            {"seq": len(chained), "hash": chained[-1]["entry_hash"]},
         )
         build(Session(bind=connection), (entry_bytes(entry) for entry in chained))
     with setup.sessions.begin() as session:
