@@ -77,7 +77,7 @@ def rows(sessions: sessionmaker[Session]) -> list[dict[str, Any]]:
 
 def insert_entry(connection: Connection, entry: dict[str, Any]) -> None:
     """Write an entry row directly, as a forger would, with a correct hash of its own; a
-    v1 entry (no subject_prev_hash) as one written before migration 0012."""
+    v1 entry (no subject_prev_hash) as one written before migration 0014."""
     record = {**entry, "entry_hash": entry_hash(entry)}
     columns = [name for name in ENTRY_COLUMNS.split(", ") if name in record]
     connection.execute(
@@ -91,7 +91,7 @@ def insert_entry(connection: Connection, entry: dict[str, Any]) -> None:
 
 def fill_v1(engine: Engine, subjects: list[str], *, with_tree: bool = False) -> None:
     """Format v1 entries (no per-subject link), one per subject id given, as the code
-    before migration 0012 wrote them; the database may be at any revision from 0007
+    before migration 0014 wrote them; the database may be at any revision from 0007
     (``with_tree``: from 0008, whose appends also wrote the entry's Merkle leaf)."""
     with engine.begin() as connection:
         seq, previous = connection.execute(text("SELECT seq, head_hash FROM audit_head")).one()

@@ -71,7 +71,7 @@ def test_a_v1_entry_after_v2_entries_is_refused() -> None:
 
 
 def test_the_migration_keeps_old_entries_and_links_new_ones_to_them(engine: Engine) -> None:
-    command.downgrade(alembic_config(engine), "0011")
+    command.downgrade(alembic_config(engine), "0013")
     fill_v1(engine, ["5", "6", "5"], with_tree=True)
     sessions = sessionmaker(bind=engine)
     with sessions() as session:
@@ -94,8 +94,8 @@ def test_no_downgrade_past_the_subject_chain_once_entries_carry_it(
     engine: Engine, sessions: sessionmaker[Session]
 ) -> None:
     record(sessions, "1")
-    with pytest.raises(RuntimeError, match="cannot be taken back to before migration 0012"):
-        command.downgrade(alembic_config(engine), "0011")
+    with pytest.raises(RuntimeError, match="cannot be taken back to before migration 0014"):
+        command.downgrade(alembic_config(engine), "0013")
     with sessions() as session:
         assert verify(session).ok
 

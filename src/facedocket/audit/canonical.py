@@ -17,7 +17,7 @@ An entry is a JSON object with exactly these keys::
     entry_hash      SHA-256 (lower-case hex) of the canonical bytes of the entry
                     without its entry_hash key
 
-Entry format v1 (written before migration 0012) has every key above except
+Entry format v1 (written before migration 0014) has every key above except
 ``subject_prev_hash``; format v2 has all of them. The key set tells them apart, and once
 a v2 entry is in the record every later one is v2. ``subject_prev_hash`` chains the entries
 of one subject (a case is the subject ``request`` N) inside the record, so a case's last

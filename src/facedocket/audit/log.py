@@ -58,7 +58,7 @@ ENTRY_COLUMNS_V1 = (
     "seq, at, actor, role, action, subject_type, subject_id, details, "
     "policy_id, policy_version, prev_hash, entry_hash"
 )
-# A database before migration 0012 has no subject_prev_hash: migrations 0008 to 0011 read
+# A database before migration 0014 has no subject_prev_hash: migrations 0008 to 0013 read
 # the entries with the v1 columns.
 ENTRY_COLUMNS = ENTRY_COLUMNS_V1 + ", subject_prev_hash"
 

@@ -50,7 +50,7 @@ class AuditEntry(Base):
     policy_version: Mapped[str | None] = mapped_column(String(50))
     prev_hash: Mapped[str] = mapped_column(String(64))
     # The entry_hash of the subject's entry before this one (format v2, docs/tlog.md);
-    # None on the v1 entries written before migration 0012.
+    # None on the v1 entries written before migration 0014.
     subject_prev_hash: Mapped[str | None] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
 

@@ -9,8 +9,8 @@ unchanged, and the first v2 entry of a subject links to the subject's last v1 en
 The subject index gains ``seq`` so that an append finds its subject's last entry, and a
 case's entries are read in order, from the index alone.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03 14:30:00
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -43,7 +43,7 @@ def downgrade() -> None:
         # Dropping the column would leave those entries unverifiable: their hashes cover it.
         raise RuntimeError(
             f"{linked} entries carry a per-subject link (format v2): the record cannot be "
-            "taken back to before migration 0012"
+            "taken back to before migration 0014"
         )
     op.create_index("ix_audit_entries_subject", "audit_entries", ["subject_type", "subject_id"])
     op.drop_index("ix_audit_entries_subject_seq", table_name="audit_entries")
