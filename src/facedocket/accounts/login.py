@@ -17,10 +17,12 @@ from facedocket.accounts.record import SELF, log_account
 from facedocket.accounts.seeds import SeedCipher
 from facedocket.accounts.throttle import WINDOW, record_attempt, throttle_key, throttled
 from facedocket.accounts.totp import check_totp, totp_enabled
+from facedocket.audit import append
 from facedocket.cases.directory import checked_username
 from facedocket.store.locks import lock_name
 from facedocket.store.schema import User
 
+ANONYMOUS = "anonymous"  # who the record names for a sign-in that proved no one
 WRONG = "The username, password or code is not right."
 WAIT = (
     f"Too many failed sign-ins. Wait {int(WINDOW.total_seconds() // 60)} minutes, "
@@ -53,6 +55,7 @@ def authenticate(
     lock_name(session, "sign-in name", throttle_key(username))
     lock_name(session, "sign-in address", remote)
     if throttled(session, username, remote, at):
+        _refused(session, username, None, remote, "throttled: too many failed sign-ins")
         return LoginOutcome(None, WAIT, throttled=True)
     user = _known(session, username)
     ok = check_password(session, user, password) and user is not None and user.active
@@ -60,9 +63,26 @@ def authenticate(
         ok = check_totp(session, cipher, user.id, code, at)
     record_attempt(session, username, remote, ok, at)
     if not ok or user is None:
+        _refused(session, username, user, remote, "the name, password or code was not right")
         return LoginOutcome(None, WRONG)
     log_account(session, user.username, SELF, "account.signed_in", user.id, {"remote": remote})
     return LoginOutcome(user)
+
+
+def _refused(session: Session, username: str, user: User | None, remote: str, why: str) -> None:
+    """A refused sign-in on the record, in the transaction that counts it (which commits):
+    under the user it named, or under the name itself when it names nobody. Which factor
+    failed is not said here either, as the form does not say it."""
+    name = throttle_key(username)
+    append(
+        session,
+        actor=ANONYMOUS,
+        role="none",
+        action="account.sign_in_refused",
+        subject_type="user" if user is not None else "sign-in name",
+        subject_id=user.id if user is not None else name or "(empty)",
+        details={"name": name, "remote": remote, "reasons": [why]},
+    )
 
 
 def _known(session: Session, username: str) -> User | None:

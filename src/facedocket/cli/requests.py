@@ -18,7 +18,9 @@ from rich.table import Table
 from facedocket.audit.witnesses import submit_after_search
 from facedocket.cases import followup, gate, requests, review
 from facedocket.cases.errors import NotFound, Refused
+from facedocket.cases.refusals import APPROVAL_REFUSED, SEARCH_REFUSED, refusal_recorded
 from facedocket.cases.review import Conclusion
+from facedocket.cases.roles import Actor
 from facedocket.cases.schemas import FileUpload, RequestCreate
 from facedocket.cli.context import console, fail, refusals, sessions, settings
 from facedocket.faces.registry import build_pipeline
@@ -30,6 +32,12 @@ app = typer.Typer(help="Write, decide, search and review requests.", no_args_is_
 As = Annotated[str, typer.Option("--as", help="Username of the person acting.")]
 RequestId = Annotated[int, typer.Argument(help="Request number.")]
 File = Annotated[Path, typer.Option(exists=True, dir_okay=False, readable=True)]
+
+
+def _actor(username: str) -> Actor:
+    """Who acts, read before the act's own transaction, so that a refusal can name them."""
+    with sessions()() as session:
+        return requests.load_actor(session, username)
 
 
 def upload(path: Path, source: str = "") -> FileUpload:
@@ -80,9 +88,10 @@ def approve(
     note: Annotated[str, typer.Option(help="Why the legal basis covers this request.")],
 ) -> None:
     """Confirm that the legal basis covers the request (a supervisor for emergencies)."""
-    with refusals(Refused, NotFound), transaction(sessions()) as session:
-        actor = requests.load_actor(session, user)
-        requests.approve(session, settings(), actor, request_id, note)
+    with refusals(Refused, NotFound):
+        actor = _actor(user)
+        with refusal_recorded(sessions(), actor, APPROVAL_REFUSED, request_id) as session:
+            requests.approve(session, settings(), actor, request_id, note)
     console.print(f"request {request_id} approved for search")
 
 
@@ -107,19 +116,20 @@ def search(
 ) -> None:
     """Run the 1:N search for an approved request (examiners of a searching body)."""
     config = settings()
-    with refusals(Refused, NotFound), transaction(sessions()) as session:
-        actor = requests.load_actor(session, user)
-        found = gate.run_search(
-            session,
-            config,
-            actor,
-            request_id,
-            build_pipeline(config),
-            face=face,
-            list_size=list_size,
-            quality_override=override,
-        )
-        summary = f"search {found.id}: {found.candidates_returned} candidate(s) for review"
+    with refusals(Refused, NotFound):
+        actor = _actor(user)
+        with refusal_recorded(sessions(), actor, SEARCH_REFUSED, request_id) as session:
+            found = gate.run_search(
+                session,
+                config,
+                actor,
+                request_id,
+                build_pipeline(config),
+                face=face,
+                list_size=list_size,
+                quality_override=override,
+            )
+            summary = f"search {found.id}: {found.candidates_returned} candidate(s) for review"
     console.print(summary)
     for outcome in submit_after_search(sessions(), config):
         console.print(str(outcome), highlight=False)

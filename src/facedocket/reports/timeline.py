@@ -23,7 +23,7 @@ WORDS = {
     "request.rejected": "rejected the request",
     "request.concluded": "concluded the examination",
     "request.closed": "closed the request",
-    "request.approve_refused": "was refused approving the request",
+    "request.approval_refused": "was refused approving the request",
     "search.run": "ran the face search",
     "search.refused": "was refused a face search",
     "review.recorded": "recorded a conclusion on a candidate",

@@ -9,6 +9,7 @@ a route reaches a 1:N search, and it goes through ``cases.gate.run_search``.
 from __future__ import annotations
 
 import hmac
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from facedocket.accounts.tokens import token_actor
 from facedocket.accounts.web_sessions import find_web_session
 from facedocket.audit.witnesses import submit_after_search
 from facedocket.cases import gate
+from facedocket.cases.refusals import SEARCH_REFUSED, refusal_recorded
 from facedocket.cases.roles import Actor, Role
 from facedocket.store.db import transaction
 from facedocket.store.schema import Search
@@ -130,6 +132,10 @@ class LegalGate:
     app: Services
     caller: Caller
     after: BackgroundTasks
+
+    def transaction(self, request_id: int) -> AbstractContextManager[Session]:
+        """The search's own transaction: a refused search rolls back and is recorded."""
+        return refusal_recorded(self.app.sessions, self.caller.actor, SEARCH_REFUSED, request_id)
 
     def search(self, session: Session, request_id: int, options: SearchCreate) -> Search:
         found = gate.run_search(

@@ -14,6 +14,7 @@ from facedocket.cases.basis import legal_basis
 from facedocket.cases.documents import MAX_DOCUMENT_BYTES
 from facedocket.cases.files import FileContent, read_document
 from facedocket.cases.followup import attach_statement
+from facedocket.cases.refusals import APPROVAL_REFUSED, refusal_recorded
 from facedocket.cases.schemas import RequestCreate
 from facedocket.cases.states import State
 from facedocket.store.db import transaction
@@ -114,7 +115,7 @@ def submit(app: ServicesDep, me: Requester, request_id: Id) -> RequestPublic:
 @router.post("/{request_id}/approve")
 def approve(app: ServicesDep, me: Intake, request_id: Id, body: Approval) -> RequestPublic:
     """Confirm that the basis covers the request (a supervisor for an emergency)."""
-    with transaction(app.sessions) as session:
+    with refusal_recorded(app.sessions, me.actor, APPROVAL_REFUSED, request_id) as session:
         request = requests.approve(session, app.settings, me.actor, request_id, body.note)
         return RequestPublic.model_validate(request)
 

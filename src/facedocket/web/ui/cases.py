@@ -14,6 +14,7 @@ from facedocket.cases import requests
 from facedocket.cases.bodies import offered_bodies
 from facedocket.cases.documents import MAX_DOCUMENT_BYTES
 from facedocket.cases.followup import attach_statement
+from facedocket.cases.refusals import APPROVAL_REFUSED, refusal_recorded
 from facedocket.cases.schemas import RequestCreate
 from facedocket.cases.states import State
 from facedocket.gallery.records import list_galleries
@@ -153,7 +154,7 @@ def submit(app: ServicesDep, me: Requester, request_id: Id) -> Response:
 
 @router.post("/requests/{request_id}/approve")
 def approve(app: ServicesDep, me: Intake, request_id: Id, note: Paragraph) -> Response:
-    with transaction(app.sessions) as session:
+    with refusal_recorded(app.sessions, me.actor, APPROVAL_REFUSED, request_id) as session:
         requests.approve(session, app.settings, me.actor, request_id, note)
     return done(f"/requests/{request_id}", "approved")
 

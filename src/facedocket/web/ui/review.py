@@ -31,7 +31,7 @@ def search(
     list_size: Annotated[int | None, Form(ge=1, le=1000)] = None,
 ) -> Response:
     options = SearchCreate(quality_override=quality_override or None, list_size=list_size)
-    with transaction(app.sessions) as session:
+    with legal_gate.transaction(request_id) as session:
         legal_gate.search(session, request_id, options)
     return done(f"/requests/{request_id}/review", "searched")
 
