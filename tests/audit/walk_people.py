@@ -135,6 +135,14 @@ def people_steps(w: World) -> list[Step]:
             "json",
         ),
         w.route("auditor", "POST", API + "/record/checkpoints"),
+        w.route(
+            "auditor",
+            "POST",
+            API + "/reports/quarterly",
+            json={"quarter": "2026Q4", "searching_body": "state-police"},
+        ),
+        w.route("supervisor", "POST", API + "/reports/annual", json={"year": 2026}),
+        w.route("auditor", "POST", API + "/reports/compliance", json={}),
         # The pages
         Step("POST /login", lambda: sign_in_and_out("in")),
         Step("POST /logout", lambda: sign_in_and_out("out")),
@@ -177,6 +185,14 @@ def people_steps(w: World) -> list[Step]:
             "form",
         ),
         w.route("auditor", "POST", "/record/checkpoint"),
+        w.route(
+            "auditor",
+            "POST",
+            "/reports/quarterly",
+            data={"quarter": "2026Q4", "body": "state-police", "output": "download"},
+        ),
+        w.route("auditor", "POST", "/reports/annual", data={"year": "2026", "output": "view"}),
+        w.route("auditor", "POST", "/reports/compliance", data={"output": "view"}),
     ]
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from facedocket.audit.log import head, stored_checkpoints
 from facedocket.cases.states import State
 from facedocket.policy import Policy
+from facedocket.reports.charts import Chart
 from facedocket.reports.periods import Period
 from facedocket.reports.suppress import Shown, Table, count_table
 from facedocket.store.schema import Agency, AuditEntry, Gallery, Search, SearchRequest
@@ -40,14 +41,6 @@ OUTCOMES = {
     "rejected": "request refused",
     "pending": "not yet concluded",
 }
-
-
-@dataclass(frozen=True)
-class Chart:
-    """Bars a reader takes in at a glance: a label and a count (None: withheld)."""
-
-    title: str
-    bars: tuple[tuple[str, Shown], ...]
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,18 @@
 """The annual report as one self-contained HTML page: inline CSS and SVG, no script.
 
-Every text from the store (agency and gallery names) is escaped. Charts are drawn as SVG
-bars scaled to the largest count shown; a withheld count has no bar, only the word.
+Every text from the store (agency and gallery names) is escaped; the charts are
+``reports.charts``' SVG bars.
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from facedocket.reports.annual import AnnualReport, Chart
-from facedocket.reports.suppress import Shown, Table
+from facedocket.reports.annual import AnnualReport
+from facedocket.reports.charts import Chart, svg
+from facedocket.reports.charts import count as _count
+from facedocket.reports.suppress import Table
 
-WITHHELD = "withheld"
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #1b1b1b;
   line-height: 1.45; padding: 0 1rem; }
@@ -29,8 +30,8 @@ thead th, tr.total td { background: #f1f1f1; font-weight: 600; }
 .notice { border-left: 4px solid #c0392b; padding-left: 0.8rem; }
 footer { border-top: 1px solid #ccc; margin-top: 2rem; font-size: 0.9rem; color: #444; }
 code { word-break: break-all; }
+svg.chart { max-width: 100%; height: auto; }
 """
-BAR_HEIGHT, LABEL_WIDTH, BAR_WIDTH = 24, 190, 260
 
 
 def render_html(report: AnnualReport) -> bytes:
@@ -64,32 +65,7 @@ def render_html(report: AnnualReport) -> bytes:
 
 
 def _chart(chart: Chart) -> str:
-    largest = max((value for _, value in chart.bars if value), default=1)
-    height = max(len(chart.bars), 1) * BAR_HEIGHT + 4
-    width = LABEL_WIDTH + BAR_WIDTH + 80
-    rows = []
-    for index, (label, value) in enumerate(chart.bars):
-        y = index * BAR_HEIGHT + 2
-        short = label if len(label) <= 28 else label[:27] + "…"
-        rows.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + 16}" text-anchor="end">{escape(short)}</text>'
-        )
-        length = 0 if value is None else round(BAR_WIDTH * value / largest)
-        if length:
-            rows.append(
-                f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{length}" '
-                f'height="{BAR_HEIGHT - 6}" fill="#1f4e9c"/>'
-            )
-        rows.append(f'<text x="{LABEL_WIDTH + length + 6}" y="{y + 16}">{_count(value)}</text>')
-    if not chart.bars:
-        rows.append(f'<text x="{LABEL_WIDTH}" y="18">none in this period</text>')
-    return (
-        f"<figure><figcaption>{escape(chart.title)}</figcaption>"
-        f'<svg role="img" aria-label="{escape(chart.title)}" width="{width}" '
-        f'height="{height}" font-size="13" font-family="system-ui, sans-serif">'
-        + "".join(rows)
-        + "</svg></figure>"
-    )
+    return f"<figure><figcaption>{escape(chart.title)}</figcaption>{svg(chart)}</figure>"
 
 
 def _table(table: Table) -> str:
@@ -108,7 +84,3 @@ def _table(table: Table) -> str:
     lines += [f"<td>{_count(value)}</td>" for value in totals]
     lines.append("</tr></tbody></table>")
     return "".join(lines)
-
-
-def _count(value: Shown) -> str:
-    return WITHHELD if value is None else str(value)

@@ -17,12 +17,21 @@ from facedocket.settings import Settings, get_settings
 from facedocket.store.db import make_engine, session_factory
 from facedocket.store.migrate import upgrade
 from facedocket.web import errors
-from facedocket.web.api import account, directory, examination, galleries, record, requests
+from facedocket.web.api import (
+    account,
+    directory,
+    examination,
+    galleries,
+    record,
+    reports,
+    requests,
+)
 from facedocket.web.failures import ServerErrors
 from facedocket.web.render import uswds_available
 from facedocket.web.security import Hardening
 from facedocket.web.services import Services
 from facedocket.web.ui import admin, auth, cases, oversight, review
+from facedocket.web.ui import reports as report_pages
 
 API = "/api/v1"
 
@@ -54,9 +63,9 @@ def create_app(
     # Innermost, so that the answer to a crash still gets the hardening headers.
     app.add_middleware(ServerErrors)
     app.add_middleware(Hardening, settings=settings)
-    for router in (account, directory, galleries, requests, examination, record):
+    for router in (account, directory, galleries, requests, examination, record, reports):
         app.include_router(router.router, prefix=API, responses=errors.RESPONSES)
-    for pages in (auth, cases, review, oversight, admin):
+    for pages in (auth, cases, review, oversight, report_pages, admin):
         app.include_router(pages.router, include_in_schema=False)
     if app.state.uswds:
         app.mount("/static/uswds", StaticFiles(directory=settings.uswds_dir), name="uswds")

@@ -22,6 +22,7 @@ from facedocket.audit.witnesses import submit_after_search
 from facedocket.cases import gate
 from facedocket.cases.refusals import SEARCH_REFUSED, refusal_recorded
 from facedocket.cases.roles import Actor, Role
+from facedocket.reports.exports import PUBLIC_REPORT_ROLES
 from facedocket.store.db import transaction
 from facedocket.store.schema import Search
 from facedocket.store.schema.base import utcnow
@@ -119,6 +120,8 @@ Closer = Annotated[Caller, Depends(RoleGate(Role.SUPERVISOR, Role.INTAKE_REVIEWE
 Supervision = Annotated[Caller, Depends(RoleGate(Role.SUPERVISOR, Role.AUDITOR))]
 Auditor = Annotated[Caller, Depends(RoleGate(Role.AUDITOR))]
 Administrator = Annotated[Caller, Depends(RoleGate(Role.ADMINISTRATOR))]
+# Those who produce some report; which ones each may produce, the report itself decides.
+Reporter = Annotated[Caller, Depends(RoleGate(*PUBLIC_REPORT_ROLES))]
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,14 @@ checked by the role gate (``deps.checked_caller``), before a route runs."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Form
 from fastapi.responses import RedirectResponse
 from pydantic import AfterValidator, StringConstraints
 
+from facedocket.cases.errors import Refused
 from facedocket.cases.schemas import plain_text
 
 Paragraph = Annotated[
@@ -37,3 +39,14 @@ def local_path(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return "/"
     return target
+
+
+def typed_time(text: str) -> datetime | None:
+    """A date and time typed into a form; empty is none, and one without a zone is UTC."""
+    if not text.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Refused(f"{text!r} is not a date and time like 2026-01-31T09:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -3,7 +3,6 @@ overdue sworn statements and emergencies waiting for a supervisor."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -12,7 +11,6 @@ from starlette.responses import Response
 from facedocket.audit import EntryFilter
 from facedocket.audit.gaps import gaps
 from facedocket.audit.witnesses import configured
-from facedocket.cases.errors import Refused
 from facedocket.cases.followup import overdue
 from facedocket.cases.oversight import read_record, sign_checkpoint, verify_record
 from facedocket.cases.requests import list_requests
@@ -23,7 +21,7 @@ from facedocket.store.db import transaction
 from facedocket.web.deps import Auditor, ServicesDep, Supervision
 from facedocket.web.render import page
 from facedocket.web.schemas.common import MAX_ID
-from facedocket.web.ui.forms import done
+from facedocket.web.ui.forms import done, typed_time
 
 router = APIRouter()
 
@@ -50,8 +48,8 @@ def record(
         action or None,
         subject_type or None,
         subject_id or None,
-        _utc(since),
-        _utc(until),
+        typed_time(since),
+        typed_time(until),
         before_seq,
         50,
     )
@@ -86,13 +84,3 @@ def supervision(request: Request, app: ServicesDep, me: Supervision) -> Response
             if r.basis is not None and r.basis.kind == "emergency"
         ]
         return page(request, "supervision.html", me, overdue=late, waiting=waiting)
-
-
-def _utc(text: str) -> datetime | None:
-    if not text.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise Refused(f"{text!r} is not a date and time like 2026-01-31T09:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

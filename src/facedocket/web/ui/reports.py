@@ -1,0 +1,129 @@
+"""The reports page: the oversight dashboard, and the quarterly, annual and compliance
+reports produced, viewed and downloaded.
+
+Producing a report here is the same act as ``facedocket reports``: the same library call
+makes the same files (and manifest), and puts the production on the record. "View" shows
+what was produced; "Download" answers the files as one ZIP, which unpacks to the folder
+the command writes (``facedocket reports verify`` checks it).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, Request
+from markupsafe import Markup
+from starlette.responses import Response
+
+from facedocket.cases import clock
+from facedocket.cases.bodies import offered_bodies
+from facedocket.policy import load_policy
+from facedocket.reports.charts import svg
+from facedocket.reports.compliance import CHECKS, compliance_export
+from facedocket.reports.dashboard import dashboard
+from facedocket.reports.exports import CONFIDENTIAL_ROLES
+from facedocket.reports.files import MANIFEST, Files, manifest_about, sha256
+from facedocket.reports.publish import FORMATS, produce_annual
+from facedocket.reports.quarterly import COLUMNS, quarterly_export
+from facedocket.store.db import transaction
+from facedocket.web.deps import Caller, Reporter, ServicesDep
+from facedocket.web.downloads import report_file, report_zip
+from facedocket.web.render import page
+from facedocket.web.ui.forms import Short, typed_time
+
+router = APIRouter(prefix="/reports")
+
+Output = Annotated[Literal["view", "download"], Form()]
+
+
+@router.get("")
+def reports(request: Request, app: ServicesDep, me: Reporter) -> Response:
+    policy = load_policy(app.settings.policy)
+    now = clock.now()
+    with app.sessions() as session:
+        board = dashboard(session, policy, now)
+        bodies = offered_bodies(session, policy)
+    local = now.astimezone(policy.zone)
+    return page(
+        request,
+        "reports.html",
+        me,
+        board=board,
+        svg=lambda chart: Markup(svg(chart, "none in these months")),  # noqa: S704 (escaped)
+        bodies=bodies,
+        confidential=me.actor.role_for(*CONFIDENTIAL_ROLES) is not None,
+        quarter=f"{local.year}Q{(local.month - 1) // 3 + 1}",
+        year=local.year,
+        formats=FORMATS,
+        zone=policy.timezone,
+    )
+
+
+@router.post("/quarterly")
+def quarterly(
+    request: Request, app: ServicesDep, me: Reporter, quarter: Short, body: Short, output: Output
+) -> Response:
+    with transaction(app.sessions) as session:
+        files = quarterly_export(session, app.settings, me.actor, quarter, body)
+    if output == "download":
+        return report_zip(files, f"quarterly-{quarter}-{body}")
+    rows = json.loads(files["searches.json"])["searches"]
+    return _view(request, me, "Per-search documentation", files, columns=COLUMNS, rows=rows)
+
+
+@router.post("/annual")
+def annual(
+    request: Request,
+    app: ServicesDep,
+    me: Reporter,
+    year: Annotated[int, Form(ge=1, le=9999)],
+    output: Output,
+    formats: Annotated[list[str] | None, Form(alias="format")] = None,
+) -> Response:
+    with transaction(app.sessions) as session:
+        files = produce_annual(session, app.settings, me.actor, year, tuple(formats or FORMATS))
+    if output == "download":
+        return report_zip(files, f"annual-{year}")
+    # The report is its own page: shown as the very file produced, under its own policy.
+    shown = next(name for name in sorted(files) if name != MANIFEST)
+    return report_file(files, shown)
+
+
+@router.post("/compliance")
+def compliance(
+    request: Request,
+    app: ServicesDep,
+    me: Reporter,
+    output: Output,
+    at: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    moment = typed_time(at) or clock.now()
+    with transaction(app.sessions) as session:
+        files = compliance_export(session, me.actor, moment)
+    if output == "download":
+        return report_zip(files, "compliance")
+    report = json.loads(files["compliance.json"])
+    return _view(
+        request,
+        me,
+        "Compliance report",
+        files,
+        columns=("check", "request_id", "case_number", "search_id", "at", "detail"),
+        rows=report["findings"],
+        counts=[(CHECKS[check], n) for check, n in report["counts"].items()],
+    )
+
+
+def _view(request: Request, me: Caller, title: str, files: Files, **content: Any) -> Response:
+    listed = [(name, sha256(data), len(data)) for name, data in sorted(files.items())]
+    return page(
+        request,
+        "report.html",
+        me,
+        title=title,
+        about=manifest_about(files),
+        listed=listed,
+        manifest=sha256(files[MANIFEST]),
+        **content,
+    )
