@@ -15,12 +15,14 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from facedocket.cases.roles import CASE_ROLES, Role
 from facedocket.entropy import MIN_SECRET_BITS, estimated_bits, text_bits
 
 IndexBackend = Literal["faiss-flat", "faiss-hnsw", "milvus-flat", "milvus-hnsw"]
 EnrolEngine = Literal["local", "ray"]
 Environment = Literal["development", "production"]
 MIN_SECRET_KEY_LENGTH = 32
+CJIS_IDLE_MINUTES = 30
 # Published Ed25519 private keys (RFC 8032 section 7.1, tests 1 to 3): anyone can sign
 # with them, however random they look.
 PUBLISHED_ED25519_SEEDS = frozenset(
@@ -49,6 +51,22 @@ class WitnessSetting(BaseModel):
         except NoteError as error:
             raise ValueError(str(error)) from None
         return value
+
+
+class OidcProvider(BaseModel):
+    """An agency identity provider people sign in through (OpenID Connect)."""
+
+    name: str = Field(pattern=r"^[a-z0-9-]{1,30}$", description="Short name, in URLs.")
+    issuer: str = Field(pattern=r"^https?://[^\s]{1,500}$", description="Its issuer URL.")
+    client_id: str = Field(min_length=1, max_length=500)
+    client_secret: SecretStr
+    label: str = Field(default="", max_length=100, description="What the button says.")
+    claim: str = Field(
+        default="groups",
+        pattern=r"^[A-Za-z0-9_.:/-]{1,100}$",
+        description="The ID token claim whose values the administrator maps to roles.",
+    )
+    scope: str = Field(default="openid profile email", max_length=500)
 
 
 class Settings(BaseSettings):
@@ -280,8 +298,38 @@ class Settings(BaseSettings):
         default=False,
         description="Let production run on SQLite: one machine, one server process.",
     )
-    session_hours: float = Field(default=12, gt=0, le=24 * 7)
-    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # CJIS Security Policy 5.5.5: a session locks after at most 30 minutes without use;
+    # the absolute lifetime is one working shift, after which a person signs in again.
+    session_hours: float = Field(
+        default=12, gt=0, le=24 * 7, description="Absolute lifetime of a browser session."
+    )
+    session_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        description="A browser session unused this long ends (at most 30 in production).",
+    )
+    second_factor_roles: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_, ]{0,200}$",
+        description="Comma-separated roles that must sign in with a second factor (TOTP or "
+        "a passkey); every role in production when unset, none in development.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$",
+        description="The address people open FaceDocket at, e.g. https://facedocket.msp.gov: "
+        "passkeys are bound to its host name. Taken from each request when unset.",
+    )
+    oidc_providers: list[OidcProvider] = Field(
+        default_factory=list,
+        description="Identity providers for single sign-on, as JSON: "
+        '[{"name": "entra", "issuer": "https://...", "client_id": "...", '
+        '"client_secret": "...", "claim": "groups"}]',
+    )
+    api_token_max_days: int = Field(
+        default=90, ge=1, le=366, description="The longest an API token may live."
+    )
     max_request_bytes: int = Field(
         default=64 * 1024 * 1024,
         ge=1024,
@@ -339,6 +387,16 @@ class Settings(BaseSettings):
             raise ValueError(f"a Fernet key is 32 bytes, this one is {len(raw)}")
         return value
 
+    @field_validator("second_factor_roles")
+    @classmethod
+    def _known_roles(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        unknown = sorted(_names(value) - {role.value for role in Role})
+        if unknown:
+            raise ValueError(f"no such role: {', '.join(unknown)}")
+        return value
+
     @field_validator("index_backend", mode="before")
     @classmethod
     def _plain_milvus(cls, value: object) -> object:
@@ -379,6 +437,19 @@ class Settings(BaseSettings):
             )
         if self.totp_key is None:
             problems.append("FACEDOCKET_TOTP_KEY (sealing TOTP seeds) from the secret store")
+        exposed = sorted(role.value for role in CASE_ROLES)
+        if not set(exposed) <= self.mandatory_second_factor:
+            problems.append(
+                "a second factor for every role that sees faces or cases "
+                f"(FACEDOCKET_SECOND_FACTOR_ROLES must name {', '.join(exposed)})"
+            )
+        plain = [p.name for p in self.oidc_providers if not p.issuer.startswith("https://")]
+        if plain:
+            problems.append(f"identity providers over HTTPS (not {', '.join(plain)})")
+        if self.session_idle_minutes > CJIS_IDLE_MINUTES:
+            problems.append(
+                f"FACEDOCKET_SESSION_IDLE_MINUTES of at most {CJIS_IDLE_MINUTES} (CJIS 5.5.5)"
+            )
         if self.db_url.startswith("sqlite") and not self.allow_sqlite:
             problems.append(
                 "a PostgreSQL FACEDOCKET_DATABASE_URL (or FACEDOCKET_ALLOW_SQLITE=true)"
@@ -396,6 +467,15 @@ class Settings(BaseSettings):
         """The database URL, always set after validation."""
         assert self.database_url is not None
         return self.database_url
+
+    @property
+    def mandatory_second_factor(self) -> frozenset[str]:
+        """The roles whose holders must pass a second factor before they may work."""
+        if self.second_factor_roles is not None:
+            return _names(self.second_factor_roles)
+        if self.environment == "development":
+            return frozenset()
+        return frozenset(role.value for role in Role)
 
     @property
     def models_dir(self) -> Path:
@@ -423,6 +503,10 @@ class Settings(BaseSettings):
     def audit_signing_key_file(self) -> Path:
         """Where the development signing key lives when none is configured."""
         return self.data_dir / "audit-signing.key"
+
+
+def _names(listed: str) -> frozenset[str]:
+    return frozenset(name.strip() for name in listed.split(",") if name.strip())
 
 
 def _weak_seed(key: SecretStr) -> bool:

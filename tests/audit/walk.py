@@ -28,7 +28,7 @@ from facedocket.audit.log import head
 from facedocket.cli import app as cli_app
 from facedocket.gallery.jobs import get_job, list_jobs
 from facedocket.gallery.runner import run_next
-from facedocket.store.schema import ApiToken, User
+from facedocket.store.schema import ApiToken, User, WebSession
 from facedocket.store.schema.base import Base
 
 API = "/api/v1"
@@ -45,9 +45,13 @@ BOOKKEEPING = {
     "web_sessions": "a browser session: opening one is account.signed_in; it is touched as "
     "it is used, and ends at sign-out, idleness, or a password change (recorded)",
     "login_attempts": "the sign-in throttle's counter; a sign-in that succeeds is recorded",
+    "webauthn_challenges": "a passkey ceremony's one-time challenge; the passkey it adds, "
+    "or the sign-in it completes, is recorded",
 }
 UNRECORDED_COLUMNS = {
     ("api_tokens", "last_used_at"): "when a token was last presented, touched on every call",
+    ("passkeys", "last_used_at"): "when a passkey last signed in (each sign-in is recorded)",
+    ("passkeys", "sign_count"): "the authenticator's counter, moved by each recorded sign-in",
 }
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 PEOPLE = ["Aaron_Peirsol", "Adam_Sandler"]
@@ -141,6 +145,17 @@ class World:
                 .join(User, User.id == ApiToken.user_id)
                 .where(User.username == username, ApiToken.name == name)
             ).one()
+
+    def session_ids(self, username: str) -> list[int]:
+        with self.web.world.sessions() as session:
+            return list(
+                session.scalars(
+                    select(WebSession.id)
+                    .join(User, User.id == WebSession.user_id)
+                    .where(User.username == username)
+                    .order_by(WebSession.id)
+                )
+            )
 
     def candidates(self, request_id: int) -> list[int]:
         rows = self.call("examiner", "GET", f"/api/v1/requests/{request_id}/candidates").json()

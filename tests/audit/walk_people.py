@@ -12,9 +12,10 @@ from typing import Any
 import pyotp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
+from tests.accounts.authenticator import Authenticator
 from tests.audit.walk import API, Step, World
 from tests.records import BENCH
-from tests.web.conftest import PASSWORD, csrf_of, sign_in
+from tests.web.conftest import PASSWORD, csrf_of, login_token, sign_in
 
 from facedocket.audit.keys import private_key_text
 
@@ -99,7 +100,42 @@ def people_steps(w: World) -> list[Step]:
 
         return Step(f"POST {template}", run)
 
+    def signed_in(username: str) -> Any:
+        """A new browser session of ``username``'s, for an administrator to end."""
+
+        def open_one() -> int:
+            w.web.browser(username)
+            return w.session_ids(username)[-1]
+
+        return open_one
+
+    key = Authenticator()
+
+    def passkey_options(username: str, path: str) -> Step:
+        def run() -> None:
+            ids[f"passkey {username}"] = w.call(username, "POST", path).json()
+
+        return Step(f"POST {path}", run)
+
+    def new_passkey(username: str) -> Any:
+        return lambda: {"name": "desk", "credential": key.register(ids[f"passkey {username}"])}
+
+    def passkey_of(username: str) -> Any:
+        return lambda: w.call(username, "GET", API + "/me/passkeys").json()[-1]["id"]
+
+    def passkey_sign_in(stage: str) -> None:
+        if stage == "options":
+            client = TestClient(w.web.app)
+            token = login_token(client)
+            options = client.post("/login/passkey/options", data={"form_token": token})
+            ids["passkey sign-in"] = (client, token, options.json())
+            return
+        client, token, options = ids["passkey sign-in"]
+        answer = {"form_token": token, "credential": json.dumps(key.sign(options))}
+        assert client.post("/login/passkey", data=answer, follow_redirects=False).is_redirect
+
     token = API + "/me/tokens/{token_id}"
+    sessions = user + "/sessions"
     return [
         w.route("admin", "POST", API + "/agencies", json={"code": "cpd", "name": "Cambridge PD"}),
         w.route("admin", "POST", API + "/users", json=account),
@@ -117,6 +153,14 @@ def people_steps(w: World) -> list[Step]:
             API + "/me/password",
             json={"current_password": PASSWORD, "new_password": PASSWORD + " 2"},
         ),
+        w.route(
+            "admin",
+            "DELETE",
+            sessions + "/{session_id}",
+            user_id=of("examiner"),
+            session_id=signed_in("examiner"),
+        ),
+        w.route("admin", "DELETE", sessions, user_id=of("examiner")),
         w.route("officer", "POST", API + "/me/tokens", json={"name": "case system"}),
         w.route("officer", "DELETE", token, token_id=lambda: w.token_id("officer", "case system")),
         start_totp("officer", API + "/me/totp"),
@@ -125,6 +169,29 @@ def people_steps(w: World) -> list[Step]:
         start_totp("officer", API + "/me/totp"),
         w.route("officer", "POST", API + "/me/totp/confirm", json=code("officer")),
         w.route("admin", "DELETE", user + "/totp", user_id=of("officer")),
+        passkey_options("officer", API + "/me/passkeys/options"),
+        w.route("officer", "POST", API + "/me/passkeys", json=new_passkey("officer")),
+        Step("POST /login/passkey/options", lambda: passkey_sign_in("options")),
+        Step("POST /login/passkey", lambda: passkey_sign_in("answer")),
+        w.route("officer", "POST", API + "/me/recovery-codes"),
+        w.route(
+            "officer",
+            "DELETE",
+            API + "/me/passkeys/{passkey_id}",
+            passkey_id=passkey_of("officer"),
+        ),
+        w.route(
+            "admin",
+            "POST",
+            API + "/oidc/mappings",
+            json={"provider": "entra", "value": "frt", "role": "examiner", "agency_code": "bpd"},
+        ),
+        w.route(
+            "admin",
+            "DELETE",
+            API + "/oidc/mappings/{mapping_id}",
+            mapping_id=lambda: w.call("admin", "GET", API + "/oidc/mappings").json()[-1]["id"],
+        ),
         w.route("admin", "POST", API + "/galleries", json={"name": "county"}),
         enrol(API + "/galleries/{name}/enrolments", "county", "batch", "json"),
         cancel(
@@ -175,6 +242,21 @@ def people_steps(w: World) -> list[Step]:
         start_totp("page.one", "/account/totp"),
         w.route("page.one", "POST", "/account/totp/confirm", data=code("page.one")),
         w.route("admin", "POST", "/admin/users/{user_id}/totp", user_id=of("page.one")),
+        w.route("page.one", "POST", "/account/recovery-codes"),
+        w.route(
+            "page.one",
+            "POST",
+            "/account/passkeys/{passkey_id}/remove",
+            passkey_id=lambda: _page_passkey(w),
+        ),
+        w.route(
+            "admin",
+            "POST",
+            "/admin/users/{user_id}/sessions/{session_id}/end",
+            user_id=of("supervisor"),
+            session_id=signed_in("supervisor"),
+        ),
+        w.route("admin", "POST", "/admin/users/{user_id}/sessions/end", user_id=of("supervisor")),
         w.route("admin", "POST", "/admin/galleries", data={"name": "pages"}),
         enrol("/admin/galleries/{name}/enrol", "pages", "more", "form"),
         cancel(
@@ -224,6 +306,8 @@ def program_steps(w: World) -> list[Step]:
         ),
         w.command("admin", "set-password", "cli.one", "--stdin", input=PASSWORD + "\n"),
         w.command("admin", "set-email", "cli.one", "cli.one@agency.example"),
+        w.command("admin", "sessions", "examiner"),
+        w.command("admin", "end-sessions", "examiner"),
         w.command(
             "gallery", "enrol", "cli", lambda: w.photos(w.folder / "photos"), "--workers", "1"
         ),
@@ -336,6 +420,15 @@ def _new_key(out: Path) -> Path:
     path.write_text(private_key_text(Ed25519PrivateKey.generate()) + "\n", encoding="ascii")
     path.chmod(0o600)
     return path
+
+
+def _page_passkey(w: World) -> int:
+    """A passkey of page.one's, added through the API, for the page to remove."""
+    key = Authenticator()
+    options = w.call("page.one", "POST", API + "/me/passkeys/options").json()
+    body = {"name": "spare", "credential": key.register(options)}
+    made = w.call("page.one", "POST", API + "/me/passkeys", json=body)
+    return int(made.json()["id"])
 
 
 def _kept_note(out: Path) -> Path:

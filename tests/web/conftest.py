@@ -90,13 +90,18 @@ class Web:
         return self.call(username, "POST", "/api/v1/requests", data=data, files=files)
 
 
-def sign_in(client: TestClient, username: str, password: str, code: str = "") -> httpx.Response:
-    form = client.get("/login")
-    token = re.search(r'name="form_token" value="([^"]+)"', form.text)
+def login_token(client: TestClient) -> str:
+    """The sign-in form's token, with the cookie it is bound to set on ``client``."""
+    token = re.search(r'name="form_token" value="([^"]+)"', client.get("/login").text)
     assert token is not None
+    return token[1]
+
+
+def sign_in(client: TestClient, username: str, password: str, code: str = "") -> httpx.Response:
+    token = login_token(client)
     return client.post(
         "/login",
-        data={"username": username, "password": password, "code": code, "form_token": token[1]},
+        data={"username": username, "password": password, "code": code, "form_token": token},
         follow_redirects=False,
     )
 

@@ -10,24 +10,19 @@ real uvicorn server on a free local port. Debian's ``chromium`` is used as insta
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
-from sqlalchemy import Engine
 from tests.cases.conftest import World, order_pdf
 from tests.web.conftest import PASSWORD
+from tests.web.live import engine, free_port, served  # noqa: F401 (engine is a fixture)
 
 from facedocket.accounts.passwords import set_password
 from facedocket.cases.directory import add_user
 from facedocket.cases.review import LEAD_NOTICE
-from facedocket.store.db import make_engine, transaction
-from facedocket.store.migrate import upgrade
+from facedocket.store.db import transaction
 from facedocket.store.schema import User
 from facedocket.web.app import create_app
 
@@ -50,15 +45,6 @@ pytestmark = [
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """SQLite only: the browser test runs once."""
-    eng = make_engine(f"sqlite:///{tmp_path / 'browser.db'}")
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
 def server(world: World, tmp_path: Path) -> Iterator[str]:
     with transaction(world.sessions) as session:
         add_user(
@@ -74,20 +60,9 @@ def server(world: World, tmp_path: Path) -> Iterator[str]:
     settings = world.settings.model_copy(update={"uswds_dir": USWDS})
     world.settings = settings
     app = create_app(settings, world.sessions, world.pipeline)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    port = free_port()
+    with served(app, port):
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: Path) -> None:

@@ -26,7 +26,15 @@ from facedocket.store.schema.base import utcnow
 from facedocket.web.app import create_app
 from facedocket.web.deps import RoleGate
 
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz")}
+PUBLIC = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/login/passkey/options"),
+    ("POST", "/login/passkey"),
+    ("GET", "/login/oidc/{name}"),
+    ("GET", "/login/oidc/{name}/callback"),
+    ("GET", "/healthz"),
+}
 
 
 def routes() -> list[tuple[str, str, APIRoute]]:
@@ -101,6 +109,9 @@ def concrete(path: str) -> str:
         .replace("token_id", "1")
         .replace("user_id", "1")
         .replace("job_id", "1")
+        .replace("session_id", "1")
+        .replace("passkey_id", "1")
+        .replace("mapping_id", "1")
     )
 
 

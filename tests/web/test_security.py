@@ -191,7 +191,7 @@ def test_failures_show_a_plain_message_and_no_trace(light: Web) -> None:
     assert missing.status_code == 404 and "<h1>That did not work</h1>" in missing.text
 
 
-def _production(**changes: str) -> Settings:
+def production_settings(**changes: str) -> Settings:
     values = {
         "environment": "production",
         "secret_key": KEY,
@@ -207,7 +207,7 @@ def _production(**changes: str) -> Settings:
 def test_production_refuses_a_guessable_secret_key(weak: str) -> None:
     assert len(weak) >= 32, "long enough: only its entropy is wrong"
     with pytest.raises(ValidationError, match="SECRET_KEY that is not guessable"):
-        _production(secret_key=weak)
+        production_settings(secret_key=weak)
 
 
 RFC_8032_TEST_1 = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
@@ -219,12 +219,12 @@ RFC_8032_TEST_1 = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7
 )
 def test_production_refuses_a_degenerate_or_published_audit_key(seed: bytes) -> None:
     with pytest.raises(ValidationError, match="AUDIT_SIGNING_KEY that is not a known"):
-        _production(audit_signing_key=base64.b64encode(seed).decode())
+        production_settings(audit_signing_key=base64.b64encode(seed).decode())
 
 
 def test_generated_keys_pass() -> None:
     for _ in range(20):
-        fine = _production(
+        fine = production_settings(
             secret_key=secrets.token_urlsafe(32),
             audit_signing_key=base64.b64encode(os.urandom(32)).decode(),
         )

@@ -1,24 +1,30 @@
-"""Signing in with a name, a password and (when the user turned it on) a TOTP code.
+"""Signing in with a name, a password and (when the user turned it on) a TOTP code, a
+passkey or a recovery code; or with a passkey alone.
 
 Every try is recorded for throttling, and the answer to a failure is the same whatever was
-wrong, so the form does not reveal which names exist or which factor failed.
+wrong, so the form does not reveal which names exist or which factor failed. A user with
+a passkey and no code typed is asked for the passkey once the password was right.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from facedocket.accounts.passkeys import Party, check_passkey, has_passkey
 from facedocket.accounts.passwords import check_password
 from facedocket.accounts.record import SELF, log_account
+from facedocket.accounts.recovery import is_recovery_code, use_recovery_code
 from facedocket.accounts.seeds import SeedCipher
 from facedocket.accounts.throttle import WINDOW, record_attempt, throttle_key, throttled
 from facedocket.accounts.totp import check_totp, totp_enabled
 from facedocket.audit import append
 from facedocket.cases.directory import checked_username
+from facedocket.cases.errors import Refused
 from facedocket.store.locks import lock_name
 from facedocket.store.schema import User
 
@@ -28,6 +34,10 @@ WAIT = (
     f"Too many failed sign-ins. Wait {int(WINDOW.total_seconds() // 60)} minutes, "
     "or ask an administrator."
 )
+# A failed passkey sign-in is counted under this name and the address (no account has
+# such a name: it holds a character usernames may not), so failures from one machine
+# throttle that machine's passkey sign-ins without locking out anyone else's.
+PASSKEY_TRY = "\ufffdpasskey"
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class LoginOutcome:
     user: User | None
     message: str = ""
     throttled: bool = False
+    passkey_for: User | None = None  # the password was right; the passkey comes next
 
 
 def authenticate(
@@ -59,13 +70,20 @@ def authenticate(
         return LoginOutcome(None, WAIT, throttled=True)
     user = _known(session, username)
     ok = check_password(session, user, password) and user is not None and user.active
-    if ok and user is not None and totp_enabled(session, user.id):
-        ok = check_totp(session, cipher, user.id, code, at)
+    factor = "password"
+    if ok and user is not None:
+        if is_recovery_code(code):
+            ok, factor = use_recovery_code(session, user, code, at), "recovery_code"
+        elif totp_enabled(session, user.id) and (code or not has_passkey(session, user.id)):
+            ok, factor = check_totp(session, cipher, user.id, code, at), "totp"
+        elif has_passkey(session, user.id):
+            record_attempt(session, username, remote, True, at)
+            return LoginOutcome(None, passkey_for=user)
     record_attempt(session, username, remote, ok, at)
     if not ok or user is None:
         _refused(session, username, user, remote, "the name, password or code was not right")
         return LoginOutcome(None, WRONG)
-    log_account(session, user.username, SELF, "account.signed_in", user.id, {"remote": remote})
+    _signed_in(session, user, remote, factor)
     return LoginOutcome(user)
 
 
@@ -83,6 +101,31 @@ def _refused(session: Session, username: str, user: User | None, remote: str, wh
         subject_id=user.id if user is not None else name or "(empty)",
         details={"name": name, "remote": remote, "reasons": [why]},
     )
+
+
+def authenticate_passkey(
+    session: Session, party: Party, credential: dict[str, Any], remote: str, at: datetime
+) -> LoginOutcome:
+    """A passkey's answer: the second step after a password, or a sign-in on its own."""
+    lock_name(session, "sign-in address", remote)
+    tries = f"{PASSKEY_TRY} {remote}"
+    if throttled(session, tries, remote, at):
+        _refused(session, PASSKEY_TRY, None, remote, "throttled: too many failed sign-ins")
+        return LoginOutcome(None, WAIT, throttled=True)
+    try:
+        user = check_passkey(session, party, credential, at)
+    except Refused:
+        record_attempt(session, tries, remote, False, at)
+        _refused(session, PASSKEY_TRY, None, remote, "the passkey's answer was not accepted")
+        return LoginOutcome(None, WRONG)
+    record_attempt(session, user.username, remote, True, at)
+    _signed_in(session, user, remote, "passkey")
+    return LoginOutcome(user)
+
+
+def _signed_in(session: Session, user: User, remote: str, factor: str) -> None:
+    details = {"remote": remote, "with": factor}
+    log_account(session, user.username, SELF, "account.signed_in", user.id, details)
 
 
 def _known(session: Session, username: str) -> User | None:

@@ -20,6 +20,7 @@ from facedocket.accounts.passwords import set_password
 from facedocket.accounts.record import log_account
 from facedocket.accounts.web_sessions import close_all_web_sessions
 from facedocket.cases.directory import get_user, update_user
+from facedocket.cases.errors import NotFound
 from facedocket.cases.roles import Role
 from facedocket.store.schema import ApiToken, User
 
@@ -56,6 +57,21 @@ def change_user(
         why = "reactivated" if changed.active else "deactivated"
         end_credentials(session, changed, at, by=by, why=why)
     return changed
+
+
+def end_sessions(
+    session: Session, user: User, at: datetime, *, by: str, only: int | None = None
+) -> int:
+    """An administrator signs ``user`` out of every browser (or of the session ``only``),
+    say after a lost laptop; their API tokens stay. How many sessions ended."""
+    ended = close_all_web_sessions(session, user.id, at, only)
+    if only is not None and not ended:
+        raise NotFound(f"{user.username} has no open session {only}")
+    details: dict[str, Any] = {"username": user.username, "web_sessions": ended}
+    if only is not None:
+        details["session"] = only
+    log_account(session, by, ADMINISTRATOR, "account.sessions_ended", user.id, details)
+    return ended
 
 
 def end_credentials(session: Session, user: User, at: datetime, *, by: str, why: str) -> None:

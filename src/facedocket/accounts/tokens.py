@@ -1,14 +1,19 @@
 """Personal API tokens for machine clients: shown once, stored as a SHA-256 digest.
 
 A token acts as its owner, with the owner's roles as they are at each request, so taking a
-role away or deactivating the user takes effect for the token at once.
+role away or deactivating the user takes effect for the token at once. Every token
+expires (a forgotten one in a script stops working by itself), and one made with the
+``read`` scope only reads: an auditor's tools need no power to change anything, so a
+copy that leaks from them cannot.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +26,15 @@ from facedocket.cases.roles import Actor
 from facedocket.store.schema import ApiToken, User
 
 PREFIX = "fdk_"
+Scope = Literal["full", "read"]
+SCOPES: tuple[Scope, ...] = ("full", "read")
+DEFAULT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class TokenCaller:
+    actor: Actor
+    read_only: bool
 
 
 def _digest(token: str) -> str:
@@ -28,13 +42,23 @@ def _digest(token: str) -> str:
 
 
 def create_token(
-    session: Session, user: User, name: str, at: datetime, days: int | None = None
+    session: Session,
+    user: User,
+    name: str,
+    at: datetime,
+    days: int = DEFAULT_DAYS,
+    scope: str = "full",
+    longest: int = 366,
 ) -> tuple[str, ApiToken]:
     """A new token for ``user``; the secret is returned here and never again."""
     try:
         name = limits.checked_line("name", name, limits.TOKEN_NAME)
     except ValueError as error:
         raise Refused(str(error), code="invalid") from None
+    if scope not in SCOPES:
+        raise Refused(f"a token's scope is one of {', '.join(SCOPES)}", code="invalid")
+    if not 1 <= days <= longest:
+        raise Refused(f"a token lives from 1 to {longest} days, not {days}", code="invalid")
     secret = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=user.id,
@@ -42,7 +66,8 @@ def create_token(
         prefix=secret[:12],
         token_sha256=_digest(secret),
         created_at=at,
-        expires_at=at + timedelta(days=days) if days else None,
+        expires_at=at + timedelta(days=days),
+        scope=scope,
     )
     session.add(row)
     session.flush()
@@ -52,12 +77,12 @@ def create_token(
         SELF,
         "account.token_created",
         user.id,
-        {"token": row.id, "name": name, "expires_at": str(row.expires_at or "")},
+        {"token": row.id, "name": name, "expires_at": str(row.expires_at), "scope": scope},
     )
     return secret, row
 
 
-def token_actor(session: Session, secret: str, at: datetime) -> Actor | None:
+def token_caller(session: Session, secret: str, at: datetime) -> TokenCaller | None:
     """The active user a token belongs to, if the token is known, unrevoked and unexpired."""
     if not secret.startswith(PREFIX) or len(secret) > 200:
         return None
@@ -70,7 +95,7 @@ def token_actor(session: Session, secret: str, at: datetime) -> Actor | None:
     if user is None or not user.active:
         return None
     row.last_used_at = at
-    return load_actor(session, user.username)
+    return TokenCaller(load_actor(session, user.username), read_only=row.scope == "read")
 
 
 def list_tokens(session: Session, user_id: int) -> list[ApiToken]:

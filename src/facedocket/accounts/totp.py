@@ -3,6 +3,10 @@
 A secret counts only after the user proves their app has it by typing a first code, and
 each accepted code is remembered by its time step, so an overheard code is good once. The
 secret is stored sealed (``accounts.seeds``); it is opened only to check a code.
+
+Every decision over a user's factor (start, confirm, turn off, check a code) reads the
+row and then writes it, so each takes the user's second-factor lock first: two requests
+with one code (a replay racing the original) cannot both be accepted.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy.orm import Session
 from facedocket.accounts.record import SELF, log_account
 from facedocket.accounts.seeds import SeedCipher
 from facedocket.cases.errors import Refused
+from facedocket.store.locks import lock_name
 from facedocket.store.schema import TotpSecret, User
 from facedocket.store.schema.base import utcnow
 
@@ -37,7 +42,7 @@ def totp_enabled(session: Session, user_id: int) -> bool:
 
 def begin_totp(session: Session, cipher: SeedCipher, user: User) -> TotpStart:
     """A new secret for the user's app; it takes effect once ``confirm_totp`` sees a code."""
-    row = session.get(TotpSecret, user.id)
+    row = _locked(session, user.id)
     if row is not None and row.confirmed_at is not None:
         raise Refused("a second factor is already on; turn it off first", code="totp_on")
     secret = pyotp.random_base32()
@@ -55,7 +60,7 @@ def begin_totp(session: Session, cipher: SeedCipher, user: User) -> TotpStart:
 def confirm_totp(
     session: Session, cipher: SeedCipher, user: User, code: str, at: datetime | None = None
 ) -> None:
-    row = session.get(TotpSecret, user.id)
+    row = _locked(session, user.id)
     if row is None or row.confirmed_at is not None:
         raise Refused("start setting up a second factor first", code="totp_not_started")
     if not _accept(cipher, row, code, at or utcnow()):
@@ -68,7 +73,7 @@ def disable_totp(
     session: Session, cipher: SeedCipher, user: User, code: str, at: datetime | None = None
 ) -> None:
     """The user turns it off, proving with a current code that the factor is theirs."""
-    row = session.get(TotpSecret, user.id)
+    row = _locked(session, user.id)
     if row is None or row.confirmed_at is None:
         raise Refused("no second factor is on", code="totp_off")
     if not _accept(cipher, row, code, at or utcnow()):
@@ -79,7 +84,7 @@ def disable_totp(
 
 def reset_totp(session: Session, user: User, by: str) -> None:
     """An administrator removes a lost factor; the user sets up a new one."""
-    row = session.get(TotpSecret, user.id)
+    row = _locked(session, user.id)
     if row is None:
         raise Refused(f"{user.username} has no second factor", code="totp_off")
     session.delete(row)
@@ -88,8 +93,13 @@ def reset_totp(session: Session, user: User, by: str) -> None:
 
 def check_totp(session: Session, cipher: SeedCipher, user_id: int, code: str, at: datetime) -> bool:
     """Whether ``code`` passes the user's confirmed second factor (and consume it)."""
-    row = session.get(TotpSecret, user_id)
+    row = _locked(session, user_id)
     return row is not None and row.confirmed_at is not None and _accept(cipher, row, code, at)
+
+
+def _locked(session: Session, user_id: int) -> TotpSecret | None:
+    lock_name(session, "second factor", str(user_id))
+    return session.get(TotpSecret, user_id)
 
 
 def _accept(cipher: SeedCipher, row: TotpSecret, code: str, at: datetime) -> bool:

@@ -72,20 +72,46 @@ def find_web_session(
     return SignedIn(load_actor(session, user.username), row.id, row.csrf_token)
 
 
-def close_web_session(session: Session, token: str, at: datetime) -> None:
-    session.execute(
-        update(WebSession)
-        .where(WebSession.token_sha256 == digest(token), WebSession.ended_at.is_(None))
-        .values(ended_at=at)
+def close_web_session(session: Session, token: str, at: datetime) -> int | None:
+    """End the session of ``token``; its id, or None when it was not open."""
+    row = session.scalar(
+        select(WebSession).where(
+            WebSession.token_sha256 == digest(token), WebSession.ended_at.is_(None)
+        )
+    )
+    if row is None:
+        return None
+    row.ended_at = at
+    return row.id
+
+
+def open_web_sessions(
+    session: Session, settings: Settings, user_id: int, at: datetime
+) -> list[WebSession]:
+    """The user's sessions that would still let a browser in: neither ended, expired nor
+    idle past the limit."""
+    idle_since = at - timedelta(minutes=settings.session_idle_minutes)
+    return list(
+        session.scalars(
+            select(WebSession)
+            .where(
+                WebSession.user_id == user_id,
+                WebSession.ended_at.is_(None),
+                WebSession.expires_at > at,
+                WebSession.last_seen_at >= idle_since,
+            )
+            .order_by(WebSession.id)
+        )
     )
 
 
-def close_all_web_sessions(session: Session, user_id: int, at: datetime) -> int:
-    """After a password change or a reset, every other browser must sign in again;
-    returns how many sessions ended."""
-    ended = session.execute(
-        update(WebSession)
-        .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
-        .values(ended_at=at)
-    )
+def close_all_web_sessions(
+    session: Session, user_id: int, at: datetime, only: int | None = None
+) -> int:
+    """After a password change or a reset, every other browser must sign in again (or
+    the one session ``only``, when an administrator ends it); how many sessions ended."""
+    which = [WebSession.user_id == user_id, WebSession.ended_at.is_(None)]
+    if only is not None:
+        which.append(WebSession.id == only)
+    ended = session.execute(update(WebSession).where(*which).values(ended_at=at))
     return cast(CursorResult[Any], ended).rowcount

@@ -15,6 +15,10 @@ class Role(StrEnum):
     ADMINISTRATOR = "administrator"
 
 
+# The roles that see faces or cases (an administrator manages people and galleries).
+CASE_ROLES = (Role.REQUESTER, Role.INTAKE_REVIEWER, Role.EXAMINER, Role.SUPERVISOR, Role.AUDITOR)
+
+
 @dataclass(frozen=True)
 class Actor:
     """The person acting, as the record will name them."""

@@ -11,11 +11,13 @@ from typing import Annotated
 
 import typer
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from facedocket.accounts.standing import reset_password
+from facedocket.accounts.standing import end_sessions, reset_password
+from facedocket.accounts.web_sessions import open_web_sessions
 from facedocket.cases.directory import add_agency, add_user, update_user
 from facedocket.cases.errors import NotFound, Refused
-from facedocket.cli.context import console, fail, refusals, sessions
+from facedocket.cli.context import console, fail, refusals, sessions, settings
 from facedocket.operator import operator
 from facedocket.store.db import transaction
 from facedocket.store.schema import User
@@ -85,8 +87,38 @@ def password(
         else typer.prompt("New password", hide_input=True, confirmation_prompt=True)
     )
     with refusals(Refused), transaction(sessions()) as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            fail(f"no user called {username!r}")
-        reset_password(session, user, secret, by=operator(), at=utcnow())
+        reset_password(session, _named(session, username), secret, by=operator(), at=utcnow())
     console.print(f"password of {username} set")
+
+
+@app.command("sessions")
+def list_sessions(username: Annotated[str, typer.Argument()]) -> None:
+    """The user's open browser sessions: id, address, signed in, last used."""
+    with sessions()() as session:
+        user = _named(session, username)
+        rows = open_web_sessions(session, settings(), user.id, utcnow())
+    for row in rows:
+        console.print(
+            f"{row.id}\t{row.remote}\tsigned in {row.created_at:%Y-%m-%d %H:%M}"
+            f"\tlast used {row.last_seen_at:%Y-%m-%d %H:%M}"
+        )
+    if not rows:
+        console.print(f"{username} has no open session")
+
+
+@app.command("end-sessions")
+def end(
+    username: Annotated[str, typer.Argument()],
+    only: Annotated[int | None, typer.Option("--session", help="Only this session.")] = None,
+) -> None:
+    """Sign a user out of every browser (or of one session); their API tokens stay."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        ended = end_sessions(session, _named(session, username), utcnow(), by=operator(), only=only)
+    console.print(f"{ended} session(s) of {username} ended")
+
+
+def _named(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        fail(f"no user called {username!r}")
+    return user

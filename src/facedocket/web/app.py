@@ -7,6 +7,8 @@ live at the root. USWDS assets are served from ``uswds_dir`` when they were inst
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,7 +23,9 @@ from facedocket.web.api import (
     account,
     directory,
     examination,
+    federation,
     galleries,
+    passkeys,
     record,
     reports,
     requests,
@@ -30,10 +34,12 @@ from facedocket.web.failures import ServerErrors
 from facedocket.web.render import uswds_available
 from facedocket.web.security import Hardening
 from facedocket.web.services import Services
-from facedocket.web.ui import admin, auth, cases, oversight, review
+from facedocket.web.ui import admin, auth, cases, oidc, oversight, review
+from facedocket.web.ui import passkeys as passkey_pages
 from facedocket.web.ui import reports as report_pages
 
 API = "/api/v1"
+OWN_STATIC = Path(__file__).parent / "static"  # our own scripts (the CSP allows no inline one)
 
 
 def create_app(
@@ -63,10 +69,21 @@ def create_app(
     # Innermost, so that the answer to a crash still gets the hardening headers.
     app.add_middleware(ServerErrors)
     app.add_middleware(Hardening, settings=settings)
-    for router in (account, directory, galleries, requests, examination, record, reports):
+    for router in (
+        account,
+        passkeys,
+        directory,
+        federation,
+        galleries,
+        requests,
+        examination,
+        record,
+        reports,
+    ):
         app.include_router(router.router, prefix=API, responses=errors.RESPONSES)
-    for pages in (auth, cases, review, oversight, report_pages, admin):
+    for pages in (auth, passkey_pages, oidc, cases, review, oversight, report_pages, admin):
         app.include_router(pages.router, include_in_schema=False)
+    app.mount("/static/facedocket", StaticFiles(directory=OWN_STATIC), name="facedocket")
     if app.state.uswds:
         app.mount("/static/uswds", StaticFiles(directory=settings.uswds_dir), name="uswds")
 

@@ -16,12 +16,13 @@ from typing import Annotated
 from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy.orm import Session
 
-from facedocket.accounts.tokens import token_actor
+from facedocket.accounts.factors import missing_second_factor
+from facedocket.accounts.tokens import token_caller
 from facedocket.accounts.web_sessions import find_web_session
 from facedocket.audit.witnesses import submit_after_search
 from facedocket.cases import gate
 from facedocket.cases.refusals import SEARCH_REFUSED, refusal_recorded
-from facedocket.cases.roles import Actor, Role
+from facedocket.cases.roles import CASE_ROLES, Actor, Role
 from facedocket.reports.exports import PUBLIC_REPORT_ROLES
 from facedocket.store.db import transaction
 from facedocket.store.schema import Search
@@ -43,6 +44,14 @@ class WrongRoleError(Exception):
         super().__init__("this needs the role of " + " or ".join(r.value for r in roles))
 
 
+class ReadOnlyTokenError(Exception):
+    """A token with the read scope sent a request that would change something."""
+
+
+class SecondFactorMissingError(Exception):
+    """The caller's role needs a second factor they have not set up yet."""
+
+
 class CsrfError(Exception):
     """A browser's unsafe request without its session's CSRF token."""
 
@@ -59,6 +68,8 @@ ServicesDep = Annotated[Services, Depends(services)]
 class Caller:
     actor: Actor
     csrf_token: str | None  # None for a token caller: no cookie, so no CSRF to fear
+    read_only: bool = False  # a token of the read scope
+    needs_second_factor: bool = False  # may only set one up (accounts.factors)
 
 
 def identify(request: Request, app: ServicesDep) -> Caller:
@@ -68,15 +79,17 @@ def identify(request: Request, app: ServicesDep) -> Caller:
     with transaction(app.sessions) as session:
         if header is not None:
             scheme, _, secret = header.partition(" ")
-            actor = token_actor(session, secret.strip(), at) if scheme.lower() == "bearer" else None
-            if actor is None:
+            held = token_caller(session, secret.strip(), at) if scheme.lower() == "bearer" else None
+            if held is None:
                 raise NotSignedInError("the API token is unknown, revoked or expired")
-            return Caller(actor, None)
+            missing = missing_second_factor(session, app.settings, held.actor)
+            return Caller(held.actor, None, held.read_only, missing)
         token = request.cookies.get(session_cookie(app.settings))
         signed = find_web_session(session, app.settings, token, at) if token else None
         if signed is None:
             raise NotSignedInError("sign in first")
-        return Caller(signed.actor, signed.csrf_token)
+        missing = missing_second_factor(session, app.settings, signed.actor)
+        return Caller(signed.actor, signed.csrf_token, needs_second_factor=missing)
 
 
 async def checked_caller(request: Request, caller: Annotated[Caller, Depends(identify)]) -> Caller:
@@ -92,20 +105,33 @@ async def checked_caller(request: Request, caller: Annotated[Caller, Depends(ide
 
 
 class RoleGate:
-    """Admits callers holding one of ``roles``; the route never runs for anyone else."""
+    """Admits callers holding one of ``roles``; the route never runs for anyone else.
 
-    def __init__(self, *roles: Role) -> None:
+    A read-only token passes only on a safe method, and a caller whose role needs a
+    second factor they lack only where ``setup`` says the route is how they set one up.
+    """
+
+    def __init__(self, *roles: Role, setup: bool = False) -> None:
         self.roles = roles
+        self.setup = setup
 
-    def __call__(self, caller: Annotated[Caller, Depends(checked_caller)]) -> Caller:
+    def __call__(
+        self, request: Request, caller: Annotated[Caller, Depends(checked_caller)]
+    ) -> Caller:
         if caller.actor.role_for(*self.roles) is None:
             raise WrongRoleError(self.roles)
+        if caller.read_only and request.method in UNSAFE_METHODS:
+            raise ReadOnlyTokenError("this token may only read; make a full one to change things")
+        if caller.needs_second_factor and not self.setup:
+            raise SecondFactorMissingError(
+                "your role needs a second factor: set one up on your account first"
+            )
         return caller
 
 
-CASE_ROLES = (Role.REQUESTER, Role.INTAKE_REVIEWER, Role.EXAMINER, Role.SUPERVISOR, Role.AUDITOR)
-
 AnyUser = Annotated[Caller, Depends(RoleGate(*Role))]
+# Where someone who must have a second factor but has none yet may go: to set one up.
+SettingUp = Annotated[Caller, Depends(RoleGate(*Role, setup=True))]
 CaseWorker = Annotated[Caller, Depends(RoleGate(*CASE_ROLES))]
 Requester = Annotated[Caller, Depends(RoleGate(Role.REQUESTER))]
 Intake = Annotated[Caller, Depends(RoleGate(Role.INTAKE_REVIEWER, Role.SUPERVISOR))]

@@ -27,7 +27,13 @@ from facedocket.gallery.records import (
 )
 from facedocket.gallery.sources import ManifestError
 from facedocket.policy import PolicyError
-from facedocket.web.deps import CsrfError, NotSignedInError, WrongRoleError
+from facedocket.web.deps import (
+    CsrfError,
+    NotSignedInError,
+    ReadOnlyTokenError,
+    SecondFactorMissingError,
+    WrongRoleError,
+)
 from facedocket.web.render import page
 from facedocket.web.schemas.common import ErrorPublic
 
@@ -144,6 +150,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(WrongRoleError)
     async def wrong_role(request: Request, error: WrongRoleError) -> Response:
         return answer(request, 403, "wrong_role", [str(error)])
+
+    @app.exception_handler(ReadOnlyTokenError)
+    async def read_only(request: Request, error: ReadOnlyTokenError) -> Response:
+        return answer(request, 403, "read_only_token", [str(error)])
+
+    @app.exception_handler(SecondFactorMissingError)
+    async def no_second_factor(request: Request, error: SecondFactorMissingError) -> Response:
+        if is_api(request):
+            return answer(request, 403, "second_factor_required", [str(error)])
+        return RedirectResponse("/account?done=second_factor", status_code=303)
 
     @app.exception_handler(CsrfError)
     async def csrf(request: Request, error: CsrfError) -> Response:

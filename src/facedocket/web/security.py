@@ -13,10 +13,13 @@ import hashlib
 import hmac
 import json
 import secrets
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from facedocket.accounts.passkeys import Party
 from facedocket.settings import Settings
 
 CSP = (
@@ -120,3 +123,13 @@ def session_cookie(settings: Settings) -> str:
 
 def login_cookie(settings: Settings) -> str:
     return "__Host-facedocket-login" if settings.secure_cookies else "facedocket_login"
+
+
+def relying_party(request: Request, settings: Settings) -> Party:
+    """The site passkeys are bound to: the configured public address, else this request's.
+
+    Taking it from the request is safe: a browser signs only for the site it is on, so a
+    look-alike site that forwards our Host header still gets no answer for our name.
+    """
+    address = urlsplit(settings.public_url or str(request.base_url))
+    return Party(rp_id=address.hostname or "", origin=f"{address.scheme}://{address.netloc}")

@@ -2,9 +2,14 @@
 
 from facedocket.store.schema.accounts import (
     ApiToken,
+    FederatedIdentity,
     LoginAttempt,
+    OidcMapping,
+    Passkey,
     PasswordHash,
+    RecoveryCode,
     TotpSecret,
+    WebAuthnChallenge,
     WebSession,
 )
 from facedocket.store.schema.audit import (
@@ -58,16 +63,20 @@ __all__ = [
     "EnrolmentJobRow",
     "EnrolmentRejection",
     "FaceModelRecord",
+    "FederatedIdentity",
     "Gallery",
     "LegalBasis",
     "LegalHold",
     "LoginAttempt",
     "ModelRegistration",
     "Notice",
+    "OidcMapping",
+    "Passkey",
     "PasswordHash",
     "Person",
     "Photo",
     "Purge",
+    "RecoveryCode",
     "Review",
     "Search",
     "SearchRequest",
@@ -76,6 +85,7 @@ __all__ = [
     "TrainingRecord",
     "User",
     "UserRole",
+    "WebAuthnChallenge",
     "WebSession",
     "WitnessStatus",
 ]

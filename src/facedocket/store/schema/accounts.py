@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from facedocket import limits
@@ -55,6 +55,9 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # "full" acts with the owner's roles; "read" only reads (an auditor's tools), so a
+    # leaked copy of it changes nothing.
+    scope: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
 
 
 class TotpSecret(Base):
@@ -69,6 +72,78 @@ class TotpSecret(Base):
     confirmed_at: Mapped[datetime | None]
     # The 30-second step of the last code accepted: a code is good once, never replayed.
     last_step: Mapped[int | None]
+
+
+class Passkey(Base):
+    """A WebAuthn credential: its id and public key (the private key stays in the
+    authenticator), and the signature counter that exposes a cloned key."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # base64url of the raw id, which WebAuthn allows to be up to 1023 bytes long
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(limits.TOKEN_NAME))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+
+class WebAuthnChallenge(Base):
+    """One ceremony's challenge, made by the server: what for, for whom, until when, and
+    whether it was answered (an answer is accepted once)."""
+
+    __tablename__ = "webauthn_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge: Mapped[str] = mapped_column(String(100), unique=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class RecoveryCode(Base):
+    """A one-time stand-in for the second factor, kept as the digest of the code."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+
+class OidcMapping(Base):
+    """An administrator's rule: holders of ``value`` in the provider's claim get ``role``
+    in ``agency_code``. Nobody gets a role from a provider without one."""
+
+    __tablename__ = "oidc_mappings"
+    __table_args__ = (UniqueConstraint("provider", "value", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(30))
+    value: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))
+    agency_code: Mapped[str] = mapped_column(String(limits.AGENCY_CODE))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FederatedIdentity(Base):
+    """Which FaceDocket user a provider's subject is: never matched by name."""
+
+    __tablename__ = "federated_identities"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(30))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class LoginAttempt(Base):

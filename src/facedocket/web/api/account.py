@@ -12,7 +12,7 @@ from facedocket.cases.directory import get_user
 from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow
 from facedocket.web.api.directory import user_public
-from facedocket.web.deps import AnyUser, ServicesDep
+from facedocket.web.deps import AnyUser, ServicesDep, SettingUp
 from facedocket.web.schemas.common import Id
 from facedocket.web.schemas.directory import (
     PasswordChange,
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/me", tags=["account"])
 
 
 @router.get("")
-def me(app: ServicesDep, caller: AnyUser) -> UserPublic:
+def me(app: ServicesDep, caller: SettingUp) -> UserPublic:
     with app.sessions() as session:
         return user_public(session, get_user(session, caller.actor.user_id))
 
@@ -52,7 +52,15 @@ def tokens(app: ServicesDep, caller: AnyUser) -> list[TokenPublic]:
 def new_token(app: ServicesDep, caller: AnyUser, body: TokenCreate) -> TokenCreated:
     with transaction(app.sessions) as session:
         user = get_user(session, caller.actor.user_id)
-        secret, row = create_token(session, user, body.name, utcnow(), body.days)
+        secret, row = create_token(
+            session,
+            user,
+            body.name,
+            utcnow(),
+            body.days,
+            body.scope,
+            longest=app.settings.api_token_max_days,
+        )
         return TokenCreated(token=secret, details=TokenPublic.model_validate(row))
 
 
@@ -64,7 +72,7 @@ def revoke(app: ServicesDep, caller: AnyUser, token_id: Id) -> TokenPublic:
 
 
 @router.post("/totp", status_code=201)
-def start_totp(app: ServicesDep, caller: AnyUser) -> TotpStartPublic:
+def start_totp(app: ServicesDep, caller: SettingUp) -> TotpStartPublic:
     """A new secret for an authenticator app; confirm it with a first code."""
     with transaction(app.sessions) as session:
         started = begin_totp(session, app.seeds, get_user(session, caller.actor.user_id))
@@ -72,7 +80,7 @@ def start_totp(app: ServicesDep, caller: AnyUser) -> TotpStartPublic:
 
 
 @router.post("/totp/confirm", status_code=204)
-def confirm(app: ServicesDep, caller: AnyUser, body: TotpCode) -> None:
+def confirm(app: ServicesDep, caller: SettingUp, body: TotpCode) -> None:
     with transaction(app.sessions) as session:
         confirm_totp(session, app.seeds, get_user(session, caller.actor.user_id), body.code)
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from facedocket.accounts import standing
 from facedocket.accounts.passwords import has_password, set_password
 from facedocket.accounts.totp import reset_totp, totp_enabled
+from facedocket.accounts.web_sessions import open_web_sessions
 from facedocket.cases.directory import (
     add_agency,
     add_user,
@@ -24,6 +25,8 @@ from facedocket.web.schemas.directory import (
     AgencyCreate,
     AgencyPublic,
     PasswordSet,
+    SessionPublic,
+    SessionsEnded,
     UserCreate,
     UserPublic,
     UserUpdate,
@@ -124,3 +127,28 @@ def remove_second_factor(app: ServicesDep, admin: Administrator, user_id: Id) ->
     """Remove a lost second factor, so the user can set up a new one."""
     with transaction(app.sessions) as session:
         reset_totp(session, get_user(session, user_id), admin.actor.username)
+
+
+@router.get("/users/{user_id}/sessions")
+def sessions(app: ServicesDep, admin: Administrator, user_id: Id) -> list[SessionPublic]:
+    """The user's open browser sessions: where from, since when, last used."""
+    with app.sessions() as session:
+        found = get_user(session, user_id)
+        live = open_web_sessions(session, app.settings, found.id, utcnow())
+        return [SessionPublic.model_validate(row) for row in live]
+
+
+@router.delete("/users/{user_id}/sessions")
+def end_sessions(app: ServicesDep, admin: Administrator, user_id: Id) -> SessionsEnded:
+    """Sign the user out of every browser (their API tokens stay)."""
+    with transaction(app.sessions) as session:
+        target = get_user(session, user_id)
+        ended = standing.end_sessions(session, target, utcnow(), by=admin.actor.username)
+        return SessionsEnded(web_sessions=ended)
+
+
+@router.delete("/users/{user_id}/sessions/{session_id}", status_code=204)
+def end_session(app: ServicesDep, admin: Administrator, user_id: Id, session_id: Id) -> None:
+    with transaction(app.sessions) as session:
+        target = get_user(session, user_id)
+        standing.end_sessions(session, target, utcnow(), by=admin.actor.username, only=session_id)

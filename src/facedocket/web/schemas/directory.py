@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
@@ -76,7 +76,12 @@ class PasswordChange(Strict):
 
 class TokenCreate(Strict):
     name: Annotated[str, line(limits.TOKEN_NAME), PLAIN]
-    days: int | None = Field(default=90, ge=1, le=366, description="None: never expires.")
+    days: int = Field(
+        default=90, ge=1, le=366, description="Days until it expires (at most the setting)."
+    )
+    scope: Literal["full", "read"] = Field(
+        default="full", description="'read': the token may only read (GET), e.g. for audits."
+    )
 
 
 class TokenPublic(Public):
@@ -87,6 +92,19 @@ class TokenPublic(Public):
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    scope: str
+
+
+class SessionPublic(Public):
+    id: int
+    remote: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+
+
+class SessionsEnded(Public):
+    web_sessions: int = Field(description="How many open browser sessions ended.")
 
 
 class TokenCreated(Public):
@@ -101,3 +119,37 @@ class TotpStartPublic(Public):
 
 class TotpCode(Strict):
     code: Annotated[str, StringConstraints(pattern=r"^[0-9 ]{6,7}$")]
+
+
+class PasskeyPublic(Public):
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class PasskeyCreate(Strict):
+    name: Annotated[str, line(limits.TOKEN_NAME), PLAIN]
+    credential: dict[str, Any] = Field(
+        description="What navigator.credentials.create() returned, as its toJSON() gives it."
+    )
+
+
+class RecoveryCodes(Public):
+    codes: list[str] = Field(description="Ten one-time codes, shown this once.")
+
+
+class MappingCreate(Strict):
+    provider: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,30}$")]
+    value: Annotated[str, line(200), PLAIN] = Field(description="A value of the claim.")
+    role: Role
+    agency_code: AgencyCode
+
+
+class MappingPublic(Public):
+    id: int
+    provider: str
+    value: str
+    role: str
+    agency_code: str
+    created_at: datetime

@@ -11,7 +11,9 @@ from starlette.responses import Response
 from facedocket import limits
 from facedocket.accounts import standing
 from facedocket.accounts.passwords import has_password, set_password
+from facedocket.accounts.tokens import list_tokens
 from facedocket.accounts.totp import reset_totp, totp_enabled
+from facedocket.accounts.web_sessions import open_web_sessions
 from facedocket.cases.directory import (
     add_agency,
     add_user,
@@ -116,6 +118,8 @@ def user(request: Request, app: ServicesDep, me: Administrator, user_id: Id) -> 
             user=found,
             roles=list(Role),
             totp=totp_enabled(session, found.id),
+            web_sessions=open_web_sessions(session, app.settings, found.id, utcnow()),
+            tokens=list_tokens(session, found.id),
         )
 
 
@@ -156,6 +160,22 @@ def remove_second_factor(app: ServicesDep, me: Administrator, user_id: Id) -> Re
     with transaction(app.sessions) as session:
         reset_totp(session, get_user(session, user_id), me.actor.username)
     return done(f"/admin/users/{user_id}", "user")
+
+
+@router.post("/users/{user_id}/sessions/end")
+def end_sessions(app: ServicesDep, me: Administrator, user_id: Id) -> Response:
+    with transaction(app.sessions) as session:
+        target = get_user(session, user_id)
+        standing.end_sessions(session, target, utcnow(), by=me.actor.username)
+    return done(f"/admin/users/{user_id}", "sessions")
+
+
+@router.post("/users/{user_id}/sessions/{session_id}/end")
+def end_session(app: ServicesDep, me: Administrator, user_id: Id, session_id: Id) -> Response:
+    with transaction(app.sessions) as session:
+        target = get_user(session, user_id)
+        standing.end_sessions(session, target, utcnow(), by=me.actor.username, only=session_id)
+    return done(f"/admin/users/{user_id}", "sessions")
 
 
 @router.post("/galleries")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from facedocket.accounts.login import authenticate
+from facedocket.accounts.login import LoginOutcome, authenticate
+from facedocket.accounts.passkeys import list_passkeys, sign_in_options
 from facedocket.accounts.passwords import change_password
-from facedocket.accounts.tokens import create_token, list_tokens, revoke_token
+from facedocket.accounts.record import SELF, log_account
+from facedocket.accounts.recovery import recovery_codes_left
+from facedocket.accounts.tokens import DEFAULT_DAYS, create_token, list_tokens, revoke_token
 from facedocket.accounts.totp import (
     TotpStart,
     begin_totp,
@@ -26,11 +29,12 @@ from facedocket.accounts.web_sessions import (
 from facedocket.cases.directory import get_user
 from facedocket.cases.followup import overdue
 from facedocket.cases.requests import list_requests
-from facedocket.cases.roles import Role
+from facedocket.cases.roles import CASE_ROLES, Role
 from facedocket.notify.notices import notices_for
+from facedocket.settings import Settings
 from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow
-from facedocket.web.deps import CASE_ROLES, AnyUser, Caller, ServicesDep
+from facedocket.web.deps import AnyUser, Caller, ServicesDep, SettingUp
 from facedocket.web.render import page
 from facedocket.web.schemas.common import Id
 from facedocket.web.security import (
@@ -38,6 +42,7 @@ from facedocket.web.security import (
     login_form_ok,
     login_form_token,
     login_nonce,
+    relying_party,
     session_cookie,
 )
 from facedocket.web.ui.forms import Short, done, local_path
@@ -57,6 +62,7 @@ def login_form(request: Request, app: ServicesDep, next: str = "/") -> Response:
         form_token=login_form_token(app.form_key, nonce),
         next=local_path(next),
         message="",
+        providers=app.settings.oidc_providers,
     )
     response.set_cookie(
         login_cookie(app.settings),
@@ -76,37 +82,77 @@ def login(
     username: Annotated[str, Form(max_length=100)],
     password: Secret,
     form_token: Annotated[str, Form(max_length=200)],
-    code: Annotated[str, Form(max_length=20)] = "",
+    code: Annotated[str, Form(max_length=40)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     settings = app.settings
     if not login_form_ok(app.form_key, request.cookies.get(login_cookie(settings)), form_token):
-        return page(
-            request,
-            "error.html",
-            None,
-            status=403,
-            status_code=403,
-            reasons=["The sign-in form expired. Open the sign-in page again."],
-        )
-    remote = request.client.host if request.client else "unknown"
+        return expired_form(request)
+    remote = remote_of(request)
     at = utcnow()
     with transaction(app.sessions) as session:
         outcome = authenticate(session, app.seeds, username, password, code, remote, at)
         token = (
             open_web_session(session, settings, outcome.user, remote, at) if outcome.user else None
         )
+        if outcome.passkey_for is not None:
+            party = relying_party(request, settings)
+            options = sign_in_options(session, party, at, outcome.passkey_for)
+            return page(
+                request,
+                "login_passkey.html",
+                None,
+                form_token=form_token,
+                next=local_path(next),
+                options=options,
+            )
     if token is None:
-        return page(
-            request,
-            "login.html",
-            None,
-            status=429 if outcome.throttled else 401,
-            form_token=form_token,
-            next=local_path(next),
-            message=outcome.message,
-        )
-    response = RedirectResponse(local_path(next), status_code=303)
+        return refused_sign_in(request, outcome, form_token, next)
+    return signed_in(settings, token, next)
+
+
+def expired_form(request: Request) -> Response:
+    return page(
+        request,
+        "error.html",
+        None,
+        status=403,
+        status_code=403,
+        reasons=["The sign-in form expired. Open the sign-in page again."],
+    )
+
+
+def remote_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def refused_sign_in(
+    request: Request, outcome: LoginOutcome, form_token: str, next: str
+) -> Response:
+    return page(
+        request,
+        "login.html",
+        None,
+        status=429 if outcome.throttled else 401,
+        form_token=form_token,
+        next=local_path(next),
+        message=outcome.message,
+        providers=request.app.state.services.settings.oidc_providers,
+    )
+
+
+def signed_in(
+    settings: Settings, token: str, next: str, request: Request | None = None
+) -> Response:
+    """Off to where the person was going, with the new session's cookie.
+
+    Back from another site (an identity provider), the step is a page of ours that moves
+    on by itself (``request`` given): the browser withholds a SameSite=Strict cookie from
+    every request of a navigation another site started, redirects included.
+    """
+    response: Response = RedirectResponse(local_path(next), status_code=303)
+    if request is not None:
+        response = page(request, "signed_in.html", None, next=local_path(next))
     response.set_cookie(
         session_cookie(settings),
         token,
@@ -121,10 +167,15 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, app: ServicesDep, me: AnyUser) -> Response:
+def logout(request: Request, app: ServicesDep, me: SettingUp) -> Response:
     token = request.cookies.get(session_cookie(app.settings), "")
     with transaction(app.sessions) as session:
-        close_web_session(session, token, utcnow())
+        ended = close_web_session(session, token, utcnow())
+        if ended is not None:
+            who = me.actor
+            log_account(
+                session, who.username, SELF, "account.signed_out", who.user_id, {"session": ended}
+            )
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(session_cookie(app.settings), path="/")
     return response
@@ -143,8 +194,8 @@ def home(request: Request, app: ServicesDep, me: AnyUser) -> Response:
 
 
 @router.get("/account")
-def account(request: Request, app: ServicesDep, me: AnyUser) -> Response:
-    return _account_page(request, app, me)
+def account(request: Request, app: ServicesDep, me: SettingUp) -> Response:
+    return account_page(request, app, me)
 
 
 @router.post("/account/password")
@@ -157,11 +208,19 @@ def password(app: ServicesDep, me: AnyUser, current: Secret, new: Secret) -> Res
 
 
 @router.post("/account/tokens")
-def new_token(request: Request, app: ServicesDep, me: AnyUser, name: Short) -> Response:
+def new_token(
+    request: Request,
+    app: ServicesDep,
+    me: AnyUser,
+    name: Short,
+    days: Annotated[int, Form(ge=1, le=366)] = DEFAULT_DAYS,
+    scope: Annotated[Literal["full", "read"], Form()] = "full",
+) -> Response:
     with transaction(app.sessions) as session:
         user = get_user(session, me.actor.user_id)
-        secret, _ = create_token(session, user, name or "token", utcnow(), 90)
-    return _account_page(request, app, me, new_token=secret)
+        longest = app.settings.api_token_max_days
+        secret, _ = create_token(session, user, name or "token", utcnow(), days, scope, longest)
+    return account_page(request, app, me, new_token=secret)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
@@ -172,14 +231,14 @@ def revoke(app: ServicesDep, me: AnyUser, token_id: Id) -> Response:
 
 
 @router.post("/account/totp")
-def start_totp(request: Request, app: ServicesDep, me: AnyUser) -> Response:
+def start_totp(request: Request, app: ServicesDep, me: SettingUp) -> Response:
     with transaction(app.sessions) as session:
         started = begin_totp(session, app.seeds, get_user(session, me.actor.user_id))
-    return _account_page(request, app, me, totp=started)
+    return account_page(request, app, me, totp=started)
 
 
 @router.post("/account/totp/confirm")
-def confirm(app: ServicesDep, me: AnyUser, code: Short) -> Response:
+def confirm(app: ServicesDep, me: SettingUp, code: Short) -> Response:
     with transaction(app.sessions) as session:
         confirm_totp(session, app.seeds, get_user(session, me.actor.user_id), code)
     return done("/account", "totp_on")
@@ -192,16 +251,19 @@ def disable(app: ServicesDep, me: AnyUser, code: Short) -> Response:
     return done("/account", "totp_off")
 
 
-def _account_page(
+def account_page(
     request: Request,
     app: ServicesDep,
     me: Caller,
     new_token: str | None = None,
     totp: TotpStart | None = None,
+    recovery_codes: list[str] | None = None,
 ) -> Response:
     with app.sessions() as session:
         tokens = list_tokens(session, me.actor.user_id)
         second_factor = totp_enabled(session, me.actor.user_id)
+        passkeys = list_passkeys(session, me.actor.user_id)
+        codes_left = recovery_codes_left(session, me.actor.user_id)
     return page(
         request,
         "account.html",
@@ -210,4 +272,9 @@ def _account_page(
         new_token=new_token,
         totp=totp,
         totp_enabled=second_factor,
+        longest_token=app.settings.api_token_max_days,
+        needs_second_factor=me.needs_second_factor,
+        passkeys=passkeys,
+        recovery_codes=recovery_codes,
+        codes_left=codes_left,
     )

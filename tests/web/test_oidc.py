@@ -1,0 +1,225 @@
+"""Single sign-on against a real OpenID provider (oidc-provider from npm, on loopback):
+in headless Chromium, a mapped sign-in, roles following the mappings at each sign-in
+(each change on the record), a refused unmapped account, an account disabled at the
+provider and one deactivated here, a replayed callback; over HTTP, a wrong or missing
+``state``; and ID tokens signed with the provider's own key but expired, tampered with,
+for another nonce, audience or issuer, or signed by another key (#16)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from tests.web.conftest import Web
+from tests.web.idp import Idp, idp, provider_of  # noqa: F401 (idp is a fixture)
+from tests.web.live import engine, served  # noqa: F401 (engine is a fixture)
+from tests.web.test_browser import CHROMIUM, FLAGS
+
+from facedocket.accounts import oidc
+from facedocket.cases.errors import Refused
+from facedocket.store.schema import AuditEntry, FederatedIdentity, User
+from facedocket.store.schema.base import utcnow
+from facedocket.web.app import create_app
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def sso(light: Web, idp: Idp) -> Iterator[Web]:  # noqa: F811
+    """The service with the provider configured, served on the port its client names."""
+    settings = light.world.settings.model_copy(
+        update={"oidc_providers": [provider_of(idp)], "public_url": f"http://localhost:{idp.port}"}
+    )
+    app = create_app(settings, light.world.sessions, light.world.pipeline)
+    with served(app, idp.port), TestClient(app) as client:
+        yield Web(light.world, app, client, light.tokens)
+
+
+def mapping(sso: Web, role: str) -> int:
+    body = {
+        "provider": "test",
+        "value": "frt-examiners",
+        "role": role,
+        "agency_code": "state-police",
+    }
+    made = sso.call("admin", "POST", "/api/v1/oidc/mappings", json=body)
+    assert made.status_code == 201, made.text
+    return int(made.json()["id"])
+
+
+def roles_of(sso: Web, username: str) -> list[str] | None:
+    with sso.world.sessions() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        return sorted(user.roles) if user else None
+
+
+def entries(sso: Web, action: str) -> list[AuditEntry]:
+    with sso.world.sessions() as session:
+        return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (make browser)")
+def test_sign_on_in_a_real_browser(sso: Web, idp: Idp) -> None:  # noqa: F811
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+    site = f"http://localhost:{idp.port}"
+    callbacks: list[str] = []
+
+    def sign_on(browser: Browser, login: str) -> Page:
+        page = browser.new_context().new_page()
+        page.on("request", lambda r: callbacks.append(r.url) if "/callback?" in r.url else None)
+        page.goto(f"{site}/login")
+        page.get_by_role("link", name="Sign in with Test IdP").click()
+        page.locator("input[name=login]").fill(login)
+        page.locator("input[name=password]").fill("anything: the test provider's login")
+        page.locator("button[type=submit]").click()
+        consent = page.get_by_role("button", name="Continue")
+        if page.url.startswith(idp.issuer) and consent.count():
+            consent.click()
+        return page
+
+    def welcomed(page: Page) -> None:
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+
+    def refused(page: Page, words: str) -> None:
+        expect(page.locator("#login-error")).to_contain_text(words)
+
+    examiner = mapping(sso, "examiner")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+
+        welcomed(sign_on(browser, "alice"))
+        assert roles_of(sso, "alice") == ["examiner"]
+        [made] = entries(sso, "user.created")[-1:]
+        assert made.actor == "oidc:test"
+
+        # A replayed callback (its code spent, its cookie gone) signs nobody in.
+        replay = browser.new_context().new_page()
+        replay.goto(callbacks[-1])
+        refused(replay, "did not start here")
+
+        # Roles follow the mappings at each sign-in, each change on the record.
+        supervisor = mapping(sso, "supervisor")
+        welcomed(sign_on(browser, "alice"))
+        assert roles_of(sso, "alice") == ["examiner", "supervisor"]
+        removed = sso.call("admin", "DELETE", f"/api/v1/oidc/mappings/{examiner}")
+        assert removed.status_code == 204
+        welcomed(sign_on(browser, "alice"))
+        assert roles_of(sso, "alice") == ["supervisor"]
+        updates = [e for e in entries(sso, "user.updated") if e.actor == "oidc:test"]
+        assert len(updates) == 2
+
+        # No mapping, no role: refused, and nobody is made.
+        refused(sign_on(browser, "bob"), "no mapping gives this account a role")
+        assert roles_of(sso, "bob") is None
+
+        # Disabled at the provider: the provider stops her there, with an error of its own.
+        carol = sign_on(browser, "carol")
+        expect(carol.locator("body")).to_contain_text("error")
+        assert carol.url.startswith(idp.issuer) and roles_of(sso, "carol") is None
+
+        # Deactivated here: the provider's word is not enough.
+        with sso.world.sessions() as session:
+            alice = session.scalars(select(User.id).where(User.username == "alice")).one()
+        sso.call("admin", "PATCH", f"/api/v1/users/{alice}", json={"active": False})
+        refused(sign_on(browser, "alice"), "deactivated")
+        browser.close()
+    assert supervisor > examiner
+    with sso.world.sessions() as session:
+        assert session.scalars(select(FederatedIdentity.subject)).all() == ["alice"]
+
+
+def test_the_callback_refuses_a_wrong_missing_or_forged_state(sso: Web) -> None:
+    client = sso.client
+    started = client.get("/login/oidc/test?next=/account", follow_redirects=False)
+    assert (
+        started.status_code == 303 and "code_challenge_method=S256" in started.headers["location"]
+    )
+    assert "nonce=" in started.headers["location"]
+    state = started.headers["location"].split("state=")[1].split("&")[0]
+    wrong = client.get("/login/oidc/test/callback", params={"state": "x" + state, "code": "c"})
+    assert wrong.status_code == 401 and "did not start here" in wrong.text
+    stranger = TestClient(sso.app)
+    missing = stranger.get("/login/oidc/test/callback", params={"state": state, "code": "c"})
+    assert missing.status_code == 401
+    body, _, mac = (client.cookies.get("facedocket_oidc") or "").strip('"').partition(".")
+    forged_values = json.loads(base64.urlsafe_b64decode(body)) | {"state": "mine"}
+    forged = base64.urlsafe_b64encode(json.dumps(forged_values).encode()).decode()
+    stranger.cookies.set("facedocket_oidc", f"{forged}.{mac}", path="/login/oidc")
+    answer = stranger.get("/login/oidc/test/callback", params={"state": "mine", "code": "c"})
+    assert answer.status_code == 401
+    denied = client.get("/login/oidc/test/callback", params={"error": "access_denied"})
+    assert denied.status_code == 401
+    assert client.get("/login/oidc/nowhere", follow_redirects=False).status_code == 404
+    assert entries(sso, "account.signed_in") == []
+
+
+def mint(idp: Idp, claims: dict[str, Any], key: Any = None) -> str:  # noqa: F811
+    from joserfc import jwt
+    from joserfc.jwk import RSAKey
+
+    signer = key or RSAKey.import_key(idp.private_jwk)
+    return jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, signer)
+
+
+def test_id_tokens_are_believed_only_when_every_check_passes(
+    sso: Web,
+    idp: Idp,  # noqa: F811
+) -> None:
+    from joserfc.jwk import RSAKey
+
+    provider, now = provider_of(idp), int(time.time())
+    good = {
+        "iss": idp.issuer,
+        "aud": "facedocket",
+        "sub": "alice",
+        "iat": now,
+        "exp": now + 300,
+        "nonce": "n-1",
+        "groups": ["frt-examiners"],
+    }
+    assert oidc.id_token_claims(provider, mint(idp, good), "n-1", utcnow())["sub"] == "alice"
+    header, payload, signature = mint(idp, good).split(".")
+    raised = (
+        base64.urlsafe_b64encode(json.dumps(good | {"groups": ["frt-admins"]}).encode())
+        .decode()
+        .rstrip("=")
+    )
+    bad = {
+        "expired": mint(idp, good | {"iat": now - 900, "exp": now - 600}),
+        "tampered": f"{header}.{raised}.{signature}",
+        "another nonce": mint(idp, good | {"nonce": "n-2"}),
+        "no nonce": mint(idp, {k: v for k, v in good.items() if k != "nonce"}),
+        "another audience": mint(idp, good | {"aud": "someone-else"}),
+        "another issuer": mint(idp, good | {"iss": "http://127.0.0.1:1"}),
+        "another key": mint(idp, good, RSAKey.generate_key(2048, parameters={"kid": "test-key"})),
+        "unsigned": base64.urlsafe_b64encode(b'{"alg":"none"}').decode().rstrip("=")
+        + f".{payload}.",
+    }
+    for token in bad.values():
+        with pytest.raises(Refused, match="the ID token is not valid"):
+            oidc.id_token_claims(provider, token, "n-1", utcnow())
+
+
+def test_only_an_administrator_maps_claims(sso: Web) -> None:
+    body = {"provider": "test", "value": "x", "role": "examiner", "agency_code": "state-police"}
+    for who in ("officer", "auditor", "examiner"):
+        assert sso.call(who, "POST", "/api/v1/oidc/mappings", json=body).status_code == 403
+        assert sso.call(who, "GET", "/api/v1/oidc/mappings").status_code == 403
+    assert sso.client.post("/api/v1/oidc/mappings", json=body).status_code == 401
+    unknown = sso.call(
+        "admin", "POST", "/api/v1/oidc/mappings", json=body | {"agency_code": "nope"}
+    )
+    assert unknown.status_code == 422
+    assert sso.call("admin", "POST", "/api/v1/oidc/mappings", json=body).status_code == 201
+    twice = sso.call("admin", "POST", "/api/v1/oidc/mappings", json=body)
+    assert twice.status_code == 409
+    assert sso.call("admin", "DELETE", "/api/v1/oidc/mappings/999").status_code == 404
+    [added] = entries(sso, "oidc.mapping_added")
+    assert added.details["value"] == "x" and added.actor == "admin"
