@@ -315,12 +315,6 @@ class Settings(BaseSettings):
         description="Comma-separated roles that must sign in with a second factor (TOTP or "
         "a passkey); every role in production when unset, none in development.",
     )
-    public_url: str | None = Field(
-        default=None,
-        pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$",
-        description="The address people open FaceDocket at, e.g. https://facedocket.msp.gov: "
-        "passkeys are bound to its host name. Taken from each request when unset.",
-    )
     oidc_providers: list[OidcProvider] = Field(
         default_factory=list,
         description="Identity providers for single sign-on, as JSON: "

@@ -126,10 +126,11 @@ def login_cookie(settings: Settings) -> str:
 
 
 def relying_party(request: Request, settings: Settings) -> Party:
-    """The site passkeys are bound to: the configured public address, else this request's.
+    """The site passkeys are bound to: ``PUBLIC_URL`` when it is set, else this request's.
 
     Taking it from the request is safe: a browser signs only for the site it is on, so a
     look-alike site that forwards our Host header still gets no answer for our name.
     """
-    address = urlsplit(settings.public_url or str(request.base_url))
+    configured = "public_url" in settings.model_fields_set  # its default names no site
+    address = urlsplit(settings.public_url if configured else str(request.base_url))
     return Party(rp_id=address.hostname or "", origin=f"{address.scheme}://{address.netloc}")
