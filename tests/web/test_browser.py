@@ -37,6 +37,19 @@ FLAGS = [
     "--no-first-run",
 ]
 USWDS = Path("node_modules/@uswds/uswds/dist").resolve()
+# For a reviewer to look at after a run (build/ is not committed).
+SCREENSHOTS = Path("build/screenshots").resolve()
+# What sticks out past the screen's right edge, innermost first, to say why a page is wide.
+WIDE = """[...document.querySelectorAll('main *')]
+  .filter(e => !e.closest('.usa-table-container--scrollable') &&
+    e.getBoundingClientRect().right > 391 && ![...e.children].some(
+    c => c.getBoundingClientRect().right > 391))
+  .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.slice(0, 60))"""
+PHONE_PAGES = {
+    "officer": ["/requests", "/requests/new", "/requests/{number}", "/requests/999999"],
+    "auditor": ["/record", "/record/verify", "/reports", "/supervision"],
+    "admin": ["/admin", "/account"],
+}
 
 pytestmark = [
     pytest.mark.slow,
@@ -183,6 +196,23 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
         expect(read).to_be_hidden()
         page.get_by_text(re.compile(r"views? \(changed nothing\)")).first.click()
         expect(read).to_be_visible()
+
+        # Each role's pages on a 390 px phone: the government banner, a header that folds
+        # into a menu (kept by an error page), and nothing that scrolls sideways.
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for user, paths in PHONE_PAGES.items():
+            sign_in(phone, user)
+            phone.screenshot(path=str(SCREENSHOTS / f"{user}.png"), full_page=True)
+            for path in paths:
+                phone.goto(server + path.format(number=number))
+                width = phone.evaluate("document.documentElement.scrollWidth")
+                wide = phone.evaluate(WIDE) if width > 390 else []
+                assert width <= 390, f"{path} as {user} is {width} px wide: {wide}"
+                expect(phone.locator(".usa-banner")).to_be_visible()
+                expect(phone.get_by_role("button", name="Menu")).to_be_visible()
+            phone.get_by_role("button", name="Menu").click()
+            sign_out(phone)
         browser.close()
 
     assert errors == [], f"the browser reported errors: {errors}"

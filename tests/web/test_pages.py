@@ -222,7 +222,9 @@ def test_record_and_supervision_pages(light: Web) -> None:
     assert "record was signed" in signed.text and "Signatures checked</dt><dd>yes" in signed.text
     supervision = light.browser("supervisor").get("/supervision")
     assert "Overdue sworn statements" in supervision.text
-    assert light.browser("officer").get("/supervision").status_code == 403
+    refused = light.browser("officer").get("/supervision")
+    assert refused.status_code == 403
+    assert "Sign out officer" in refused.text, "an error page keeps the navigation"
 
 
 def test_account_page_tokens_second_factor_and_password(light: Web) -> None:

@@ -104,6 +104,14 @@ async def checked_caller(request: Request, caller: Annotated[Caller, Depends(ide
     return caller
 
 
+def signed_in(request: Request) -> Caller | None:
+    """Who is signed in, if anyone, for a page answered outside a route (an error page)."""
+    try:
+        return identify(request, services(request))
+    except NotSignedInError:
+        return None
+
+
 class RoleGate:
     """Admits callers holding one of ``roles``; the route never runs for anyone else.
 

@@ -33,6 +33,7 @@ from facedocket.web.deps import (
     ReadOnlyTokenError,
     SecondFactorMissingError,
     WrongRoleError,
+    signed_in,
 )
 from facedocket.web.render import page
 from facedocket.web.schemas.common import ErrorPublic
@@ -88,10 +89,12 @@ def answer(
             detail["correlation_id"] = correlation
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    # The page keeps its header and navigation for whoever is signed in; after a server
+    # error nothing more is asked of the database.
     return page(
         request,
         "error.html",
-        None,
+        signed_in(request) if status < 500 else None,
         status=status,
         status_code=status,
         reasons=reasons,
