@@ -232,7 +232,7 @@ def one_backend(
         on_disk = folder_bytes(folder)
         if kept is not None:
             kept.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(stored, kept)
+            index.save(kept)  # a manifest and the files it names, in FAISS's format
             figures = {"build": build, "grown": grown, "on_disk": on_disk}
             kept.with_suffix(".json").write_text(json.dumps(figures))
     out: dict[str, Any] = {

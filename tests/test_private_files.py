@@ -60,6 +60,7 @@ def test_an_index_and_the_development_signing_key_are_private(tmp_path: Path) ->
     saved = tmp_path / "data" / "indexes" / "gallery.faiss"
     index.save(saved)
     assert mode(saved) == 0o600
+    assert {mode(file) for file in saved.parent.iterdir()} == {0o600}, "FAISS's own files too"
     assert mode(saved.parent) == 0o700 and mode(saved.parent.parent) == 0o700
     settings = Settings(data_dir=tmp_path / "keys")
     signing_key(settings)

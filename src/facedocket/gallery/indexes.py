@@ -13,6 +13,7 @@ says where the collection is.
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from facedocket.gallery.index import FaissIndex, VectorIndex
 from facedocket.gallery.index.faiss_index import Kind
+from facedocket.gallery.index.files import IndexFileError
 from facedocket.settings import Settings
 from facedocket.store.schema import FaceModelRecord, Gallery, Template
 
@@ -31,6 +33,9 @@ if TYPE_CHECKING:
     from facedocket.gallery.index.milvus_index import MilvusIndex
 
 FETCH_CHUNK = 10_000
+# Templates whose stored vectors are compared with the database's each time a file is read.
+SPOT_CHECKS = 16
+logger = logging.getLogger(__name__)
 
 
 def index_path(settings: Settings, gallery_id: int, model_id: int) -> Path:
@@ -103,20 +108,79 @@ def open_index(session: Session, settings: Settings, gallery_id: int, model_id: 
 
 
 def open_faiss_index(
-    session: Session, settings: Settings, gallery_id: int, model_id: int
+    session: Session, settings: Settings, gallery_id: int, model_id: int, *, mmap: bool = False
 ) -> FaissIndex:
-    """The gallery's FAISS index for one model, from its file, brought up to date."""
+    """The gallery's FAISS index for one model, from its file, brought up to date.
+
+    ``mmap``: for searching only; the file is mapped rather than read, and, when it lags
+    the store, read, brought up to date, saved and mapped again.
+    """
     model = session.get_one(FaceModelRecord, model_id)
     path = index_path(settings, gallery_id, model_id)
-    index = FaissIndex.load(path) if path.is_file() else new_index(settings, model.dimension)
-    if index.dimension != model.dimension:
-        raise ValueError(
-            f"{path} holds vectors of dimension {index.dimension}, not {model.dimension}"
-        )
+    if mmap:
+        mapped = trusted_file(session, settings, gallery_id, model_id, mmap=True)
+        if mapped is not None and looks_in_step(session, mapped, gallery_id, model_id):
+            return mapped
+    index = trusted_file(session, settings, gallery_id, model_id) or new_index(
+        settings, model.dimension
+    )
     index.ef_search = settings.hnsw_ef_search
     if sync_index(session, index, gallery_id, model_id) or not path.is_file():
         index.save(path)
+        if mmap:
+            return FaissIndex.load(path, mmap=True)
     return index
+
+
+def trusted_file(
+    session: Session, settings: Settings, gallery_id: int, model_id: int, *, mmap: bool = False
+) -> FaissIndex | None:
+    """The index file of a gallery and model, or None (said in the log) if there is none
+    or it cannot be trusted, in which case the caller builds the index from the store.
+
+    Besides what ``FaissIndex.load`` checks, a sample of the stored vectors must equal the
+    database's: a file left by another database under the same data folder, or altered,
+    would otherwise answer with vectors filed under ids that mean other templates.
+    """
+    model = session.get_one(FaceModelRecord, model_id)
+    path = index_path(settings, gallery_id, model_id)
+    if not path.exists():
+        return None
+    try:
+        index = FaissIndex.load(path, mmap=mmap)
+        if index.dimension != model.dimension:
+            raise IndexFileError(
+                f"{path} holds vectors of dimension {index.dimension}, not {model.dimension}"
+            )
+        check_against_store(session, index, path, gallery_id, model_id)
+    except IndexFileError as error:
+        logger.warning("%s; rebuilding the index from the database", error)
+        return None
+    index.ef_search = settings.hnsw_ef_search
+    return index
+
+
+def check_against_store(
+    session: Session, index: FaissIndex, path: Path, gallery_id: int, model_id: int
+) -> None:
+    """Raise ``IndexFileError`` unless sampled templates' vectors equal the database's."""
+    ids = index.ids()
+    if not len(ids):
+        return
+    sample = np.random.default_rng().choice(ids, min(SPOT_CHECKS, len(ids)), replace=False)
+    rows = session.execute(
+        select(Template.id, Template.vector).where(
+            Template.id.in_(sample.tolist()),
+            Template.gallery_id == gallery_id,
+            Template.model_id == model_id,
+        )
+    ).all()
+    if not rows:
+        return
+    stored = index.vectors(np.array([row.id for row in rows], dtype=np.int64))
+    expected = np.vstack([np.frombuffer(row.vector, dtype=np.float32) for row in rows])
+    if not np.array_equal(stored, expected):
+        raise IndexFileError(f"{path} holds vectors that differ from the database's templates")
 
 
 def save_index(settings: Settings, index: VectorIndex, gallery_id: int, model_id: int) -> None:

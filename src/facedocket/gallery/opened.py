@@ -5,6 +5,8 @@ Opening a gallery's index reads its file and lists every template id, 2.1 to 2.6
 and model's index open and, before each search, makes the check Milvus collections get
 (``looks_in_step``: as many templates as the database, the newest among them; one indexed
 query). Only an index that fails it is opened again, which brings it up to date and saves it.
+The index is memory-mapped from its file (FAISS's ``IO_FLAG_MMAP_IFC``), so the service and
+its workers share one copy of the vectors in the page cache; it is only ever searched.
 
 The key names the database, the index file, the gallery's creation time and the model
 file, so a database rebuilt under the same data folder never meets the index of the one
@@ -66,6 +68,6 @@ def opened_index(
         opened = _OPENED.setdefault(key, _Opened())
     with opened.lock:
         if opened.index is None or not looks_in_step(session, opened.index, gallery_id, model_id):
-            opened.index = open_faiss_index(session, settings, gallery_id, model_id)
+            opened.index = open_faiss_index(session, settings, gallery_id, model_id, mmap=True)
         opened.index.ef_search = settings.hnsw_ef_search
         yield opened.index

@@ -2,14 +2,13 @@
 
 HNSW cannot delete in place, so removed ids become tombstones that every search filters
 out with an id selector; when they pile up (or a removed id comes back) the graph is
-rebuilt from the vectors it stores. The index and its tombstones are saved as one file.
+rebuilt from the vectors it stores. The index is saved in FAISS's own format, its
+tombstones beside it, both named by one manifest (``files.py``); an index loaded
+memory-mapped is for searching only, and refuses changes.
 """
 
 from __future__ import annotations
 
-import io
-import os
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,17 +16,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from facedocket.gallery.index.base import Ids, SearchHits, Vectors
-from facedocket.private_files import open_private, private_folder
-
-
-@cache
-def faiss() -> Any:
-    """The faiss module, imported on first use: loading it costs every command that never
-    opens an index. Typed Any: faiss bundles stubs that cover little of its SWIG API."""
-    import faiss as module  # noqa: PLC0415
-
-    return module
-
+from facedocket.gallery.index.files import (
+    IndexFileError,
+    faiss,
+    part,
+    read_faiss,
+    read_manifest,
+    write_files,
+)
 
 Kind = Literal["flat", "hnsw"]
 # Rebuild the HNSW graph once this share of its entries are tombstones.
@@ -53,6 +49,9 @@ class FaissIndex:
         self._tombstones: Ids = np.empty(0, dtype=np.int64)
         # Sorted live ids, kept beside FAISS so membership checks cost a binary search.
         self._live: Ids = np.empty(0, dtype=np.int64)
+        # Set when the vectors are memory-mapped from a file: FAISS aborts the process,
+        # rather than raising, when asked to grow a mapped index.
+        self.read_only = False
 
     def _new_inner(self) -> Any:
         if self.kind == "flat":
@@ -77,7 +76,12 @@ class FaissIndex:
         found[inside] = self._live[positions[inside]] == ids[inside]
         return found
 
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ValueError("this index is memory-mapped for searching; open it to change it")
+
     def add(self, ids: Ids, vectors: Vectors) -> None:
+        self._writable()
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape != (len(ids), self.dimension):
@@ -96,6 +100,7 @@ class FaissIndex:
             self._live = np.union1d(self._live, ordered)
 
     def remove(self, ids: Ids) -> int:
+        self._writable()
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         present = np.unique(ids[self._contains(ids)])
         self._live = np.setdiff1d(self._live, present, assume_unique=True)
@@ -137,34 +142,42 @@ class FaissIndex:
         scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
         return SearchHits(scores=scores, ids=ids.astype(np.int64))
 
+    def vectors(self, ids: Ids) -> Vectors:
+        """The stored vectors of ``ids`` (all present), to check a file against the store."""
+        rows = [self._index.reconstruct(int(i)) for i in ids]
+        return np.vstack(rows) if rows else np.empty((0, self.dimension), dtype=np.float32)
+
     def save(self, path: Path) -> None:
-        private_folder(path.parent)
-        buffer = io.BytesIO()
-        np.savez(
-            buffer,
-            index=faiss().serialize_index(self._index),
-            tombstones=self._tombstones,
-            settings=np.array([self.hnsw_m, self.ef_construction, self.ef_search]),
-            kind=np.array(self.kind),
-        )
-        temporary = path.with_suffix(path.suffix + ".tmp")
-        with open_private(temporary) as handle:
-            handle.write(buffer.getvalue())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        tombstones = self._tombstones
+        parts = {"faiss": lambda file: faiss().write_index(self._index, str(file))}
+        if len(tombstones):
+            parts["tombstones.npy"] = lambda file: np.save(file, tombstones)
+        meta = {
+            "backend": "faiss",
+            "kind": self.kind,
+            "dimension": self.dimension,
+            "ntotal": int(self._index.ntotal),
+            "hnsw": [self.hnsw_m, self.ef_construction, self.ef_search],
+        }
+        write_files(path, parts, meta)
 
     @classmethod
-    def load(cls, path: Path) -> FaissIndex:
-        with np.load(path) as data:
-            inner = faiss().deserialize_index(data["index"])
-            m, ef_construction, ef_search = (int(v) for v in data["settings"])
-            kind: Kind = "hnsw" if str(data["kind"]) == "hnsw" else "flat"
-            loaded = cls(
-                inner.d, kind, hnsw_m=m, ef_construction=ef_construction, ef_search=ef_search
-            )
-            loaded._index = inner
-            loaded._tombstones = data["tombstones"].astype(np.int64)
+    def load(cls, path: Path, *, mmap: bool = False) -> FaissIndex:
+        """The index saved at ``path``; ``IndexFileError`` if it cannot be trusted."""
+        manifest = read_manifest(path)
+        if manifest.get("backend") != "faiss" or manifest.get("kind") not in ("flat", "hnsw"):
+            raise IndexFileError(f"{path} holds no FAISS flat or HNSW index")
+        inner = read_faiss(part(path, manifest, "faiss"), mmap)
+        if inner.ntotal != manifest["ntotal"] or inner.d != manifest["dimension"]:
+            raise IndexFileError(f"{path}: the FAISS file does not match its manifest")
+        m, ef_construction, ef_search = (int(v) for v in manifest["hnsw"])
+        kind: Kind = manifest["kind"]
+        loaded = cls(inner.d, kind, hnsw_m=m, ef_construction=ef_construction, ef_search=ef_search)
+        loaded._index = inner
+        loaded.read_only = mmap
+        if "tombstones.npy" in manifest["files"]:
+            tombstones = np.load(part(path, manifest, "tombstones.npy"), allow_pickle=False)
+            loaded._tombstones = tombstones.astype(np.int64)
         stored = faiss().vector_to_array(inner.id_map).astype(np.int64)
         loaded._live = np.sort(stored[~np.isin(stored, loaded._tombstones)])
         return loaded
