@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from facedocket.cases.roles import CASE_ROLES, Role
 from facedocket.entropy import MIN_SECRET_BITS, estimated_bits, text_bits
 
-IndexBackend = Literal["faiss-flat", "faiss-hnsw", "milvus-flat", "milvus-hnsw"]
+IndexBackend = Literal["faiss-flat", "faiss-sq8-exact", "faiss-hnsw", "milvus-flat", "milvus-hnsw"]
 EnrolEngine = Literal["local", "ray"]
 Environment = Literal["development", "production"]
 MIN_SECRET_KEY_LENGTH = 32
@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     hnsw_m: int = Field(default=48, ge=4, le=128)
     hnsw_ef_construction: int = Field(default=400, ge=16)
     hnsw_ef_search: int = Field(default=448, ge=16)
+    # faiss-sq8-exact: the 8-bit shortlist re-scored exactly; a longer one proves itself in
+    # fewer searches, a shorter one costs less each time (docs/scaling.md).
+    sq8_shortlist: int = Field(default=500, ge=16, le=100_000)
     # Milvus (index_backend milvus-flat or milvus-hnsw): a cluster for a state-sized gallery,
     # or milvus-lite, a local folder, when unset. See docs/scaling.md.
     milvus_uri: str | None = Field(

@@ -11,6 +11,7 @@ import pytest
 
 from facedocket.gallery.index import FaissIndex, VectorIndex
 from facedocket.gallery.index.milvus_index import IndexType, MilvusIndex
+from facedocket.gallery.index.sq8_index import Sq8ExactIndex
 
 # One milvus-lite database for the module (its server starts once); a collection per test.
 MILVUS_URI: dict[str, str] = {}
@@ -36,6 +37,8 @@ def milvus(index_type: IndexType) -> Callable[[int], VectorIndex]:
 Factory = Callable[[int], VectorIndex]
 BACKENDS: dict[str, Factory] = {
     "faiss-flat": lambda d: FaissIndex(d, "flat"),
+    # Trained early and a short shortlist, so these small tests go through the 8-bit path.
+    "faiss-sq8-exact": lambda d: Sq8ExactIndex(d, shortlist=16, train_at=40),
     "faiss-hnsw": lambda d: FaissIndex(d, "hnsw", hnsw_m=16, ef_search=64),
     "milvus-flat": milvus("FLAT"),
     "milvus-hnsw": milvus("HNSW"),
@@ -43,11 +46,12 @@ BACKENDS: dict[str, Factory] = {
 Loader = Callable[[Path], VectorIndex]
 LOADERS: dict[str, Loader] = {
     "faiss-flat": FaissIndex.load,
+    "faiss-sq8-exact": Sq8ExactIndex.load,
     "faiss-hnsw": FaissIndex.load,
     "milvus-flat": MilvusIndex.load,
     "milvus-hnsw": MilvusIndex.load,
 }
-EXACT = {"faiss-flat", "milvus-flat"}
+EXACT = {"faiss-flat", "faiss-sq8-exact", "milvus-flat"}
 
 
 def unit(rows: int, dim: int = 32, seed: int = 0) -> np.ndarray:

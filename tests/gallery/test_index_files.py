@@ -19,11 +19,11 @@ from tests.gallery.test_indexes import add_templates, ids_of, unit
 from facedocket.gallery import indexes, opened
 from facedocket.gallery.index import FaissIndex
 from facedocket.gallery.index.files import IndexFileError, read_manifest
-from facedocket.gallery.indexes import index_path, open_faiss_index
+from facedocket.gallery.indexes import index_path, load_file, new_index, open_faiss_index
 from facedocket.settings import Settings
 
 
-@pytest.fixture(params=["faiss-flat", "faiss-hnsw"])
+@pytest.fixture(params=["faiss-flat", "faiss-sq8-exact", "faiss-hnsw"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", index_backend=request.param)
 
@@ -39,7 +39,7 @@ def saved_gallery(settings: Settings, sessions: sessionmaker[Session]) -> tuple[
 def test_a_new_process_reads_the_file_as_it_was_saved(
     settings: Settings, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    index = FaissIndex(16, "hnsw" if settings.index_backend == "faiss-hnsw" else "flat")
+    index = new_index(settings, 16)
     vectors = unit(60, seed=12)
     index.add(np.arange(100, 160), vectors)
     index.remove(np.array([103, 150]))
@@ -47,15 +47,18 @@ def test_a_new_process_reads_the_file_as_it_was_saved(
     index.save(path)
     program = (
         "import sys, numpy as np\n"
-        "from facedocket.gallery.index import FaissIndex\n"
-        "index = FaissIndex.load(__import__('pathlib').Path(sys.argv[1]), mmap=True)\n"
+        "from pathlib import Path\n"
+        "from facedocket.gallery.indexes import load_file\n"
+        "from facedocket.settings import Settings\n"
+        "settings = Settings(index_backend=sys.argv[3])\n"
+        "index = load_file(settings, Path(sys.argv[1]), mmap=True)\n"
         "queries = np.load(sys.argv[2])\n"
         "print(index.ids().tolist()); print(index.search(queries, 5).ids.tolist())\n"
     )
     queries = tmp_path / "queries.npy"
     np.save(queries, vectors[:6])
     run = subprocess.run(
-        [sys.executable, "-c", program, str(path), str(queries)],
+        [sys.executable, "-c", program, str(path), str(queries), settings.index_backend],
         capture_output=True,
         text=True,
         check=True,
@@ -78,18 +81,24 @@ def test_a_file_in_step_is_trusted_after_a_restart(
 
     monkeypatch.setattr(indexes, "sync_index", refuse)
     with sessions() as session, opened.opened_index(session, settings, *ids_of(session)) as index:
-        assert isinstance(index, FaissIndex) and index.read_only
+        assert index.read_only
         assert index.ids().tolist() == ids
     assert read_manifest(path) == manifest, "a trusted file is not written again"
 
 
+def main_part(path: Path) -> Path:
+    """The file of the index proper: FAISS's, or the SQ8 index's positions."""
+    files = read_manifest(path)["files"]
+    return path.with_name(files.get("faiss", files.get("positions.npz"))["file"])
+
+
 def truncate(path: Path) -> None:
-    data = path.with_name(read_manifest(path)["files"]["faiss"]["file"])
+    data = main_part(path)
     data.write_bytes(data.read_bytes()[:200])
 
 
 def same_size_garbage(path: Path) -> None:
-    data = path.with_name(read_manifest(path)["files"]["faiss"]["file"])
+    data = main_part(path)
     data.write_bytes(b"\0" * data.stat().st_size)
 
 
@@ -100,21 +109,22 @@ def older_format(path: Path) -> None:
 
 
 def missing_part(path: Path) -> None:
-    path.with_name(read_manifest(path)["files"]["faiss"]["file"]).unlink()
+    main_part(path).unlink()
 
 
 def another_database(path: Path) -> None:
     """Another gallery's file under the same ids: the vectors differ from the store's."""
-    manifest = read_manifest(path)
-    other = FaissIndex(16, manifest["kind"])
-    stored = FaissIndex.load(path).ids()
+    backend = path.name.split("-", 4)[-1].removesuffix(".idx")
+    settings = Settings(index_backend=backend)
+    other = new_index(settings, 16)
+    stored = load_file(settings, path).ids()
     other.add(stored, unit(len(stored), seed=99))
     other.save(path)
 
 
 DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     "truncated": (truncate, "bytes, the manifest says"),
-    "zeroed": (same_size_garbage, "FAISS cannot read"),
+    "zeroed": (same_size_garbage, "cannot read"),
     "older format": (older_format, "not an index manifest"),
     "missing part": (missing_part, "is missing"),
     "another database": (another_database, "differ from the database"),
@@ -143,7 +153,7 @@ def test_a_damaged_or_foreign_file_is_rebuilt_from_the_store_and_said(
         assert hits.ids[:, 0].tolist() == ids[:5]
         assert np.allclose(hits.scores[:, 0], 1.0, atol=1e-5)
     assert any(message in r.getMessage() and "rebuilding" in r.getMessage() for r in caplog.records)
-    assert FaissIndex.load(path).ids().tolist() == ids, "the rebuilt index was saved"
+    assert load_file(settings, path).ids().tolist() == ids, "the rebuilt index was saved"
 
 
 def test_load_refuses_what_it_cannot_trust(tmp_path: Path) -> None:

@@ -74,7 +74,9 @@ def ids_of(session: Session) -> tuple[int, int]:
     return gallery.id, session.query(FaceModelRecord).one().id
 
 
-@pytest.fixture(params=["faiss-flat", "faiss-hnsw", "milvus-flat", "milvus-hnsw"])
+@pytest.fixture(
+    params=["faiss-flat", "faiss-sq8-exact", "faiss-hnsw", "milvus-flat", "milvus-hnsw"]
+)
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", index_backend=request.param)
 

@@ -17,7 +17,7 @@ from facedocket.store.db import transaction
 from facedocket.store.schema import Template
 
 
-@pytest.fixture(params=["faiss-flat", "faiss-hnsw"])
+@pytest.fixture(params=["faiss-flat", "faiss-sq8-exact", "faiss-hnsw"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", index_backend=request.param)
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from facedocket.gallery.index import FaissIndex, VectorIndex
 from facedocket.gallery.index.faiss_index import Kind
 from facedocket.gallery.index.files import IndexFileError
+from facedocket.gallery.index.sq8_index import Sq8ExactIndex
 from facedocket.settings import Settings
 from facedocket.store.schema import FaceModelRecord, Gallery, Template
 
@@ -48,7 +49,13 @@ def is_milvus(settings: Settings) -> bool:
     return settings.index_backend.startswith("milvus")
 
 
-def new_index(settings: Settings, dimension: int) -> FaissIndex:
+# An index held in this process, in a file under data_dir/indexes.
+LocalIndex = FaissIndex | Sq8ExactIndex
+
+
+def new_index(settings: Settings, dimension: int) -> LocalIndex:
+    if settings.index_backend == "faiss-sq8-exact":
+        return Sq8ExactIndex(dimension, shortlist=settings.sq8_shortlist)
     kind: Kind = "hnsw" if settings.index_backend == "faiss-hnsw" else "flat"
     return FaissIndex(
         dimension,
@@ -109,7 +116,7 @@ def open_index(session: Session, settings: Settings, gallery_id: int, model_id: 
 
 def open_faiss_index(
     session: Session, settings: Settings, gallery_id: int, model_id: int, *, mmap: bool = False
-) -> FaissIndex:
+) -> LocalIndex:
     """The gallery's FAISS index for one model, from its file, brought up to date.
 
     ``mmap``: for searching only; the file is mapped rather than read, and, when it lags
@@ -124,17 +131,32 @@ def open_faiss_index(
     index = trusted_file(session, settings, gallery_id, model_id) or new_index(
         settings, model.dimension
     )
-    index.ef_search = settings.hnsw_ef_search
+    tune(index, settings)
     if sync_index(session, index, gallery_id, model_id) or not path.is_file():
         index.save(path)
         if mmap:
-            return FaissIndex.load(path, mmap=True)
+            return tune(load_file(settings, path, mmap=True), settings)
+    return index
+
+
+def load_file(settings: Settings, path: Path, *, mmap: bool = False) -> LocalIndex:
+    if settings.index_backend == "faiss-sq8-exact":
+        return Sq8ExactIndex.load(path, mmap=mmap)
+    return FaissIndex.load(path, mmap=mmap)
+
+
+def tune(index: LocalIndex, settings: Settings) -> LocalIndex:
+    """Apply the search-time settings, which may differ from those the file was made with."""
+    if isinstance(index, Sq8ExactIndex):
+        index.shortlist = settings.sq8_shortlist
+    else:
+        index.ef_search = settings.hnsw_ef_search
     return index
 
 
 def trusted_file(
     session: Session, settings: Settings, gallery_id: int, model_id: int, *, mmap: bool = False
-) -> FaissIndex | None:
+) -> LocalIndex | None:
     """The index file of a gallery and model, or None (said in the log) if there is none
     or it cannot be trusted, in which case the caller builds the index from the store.
 
@@ -147,7 +169,7 @@ def trusted_file(
     if not path.exists():
         return None
     try:
-        index = FaissIndex.load(path, mmap=mmap)
+        index = load_file(settings, path, mmap=mmap)
         if index.dimension != model.dimension:
             raise IndexFileError(
                 f"{path} holds vectors of dimension {index.dimension}, not {model.dimension}"
@@ -156,12 +178,11 @@ def trusted_file(
     except IndexFileError as error:
         logger.warning("%s; rebuilding the index from the database", error)
         return None
-    index.ef_search = settings.hnsw_ef_search
-    return index
+    return tune(index, settings)
 
 
 def check_against_store(
-    session: Session, index: FaissIndex, path: Path, gallery_id: int, model_id: int
+    session: Session, index: LocalIndex, path: Path, gallery_id: int, model_id: int
 ) -> None:
     """Raise ``IndexFileError`` unless sampled templates' vectors equal the database's."""
     ids = index.ids()
@@ -199,7 +220,7 @@ def count_and_newest(gallery_id: int, model_id: int) -> Select[int, int]:
 
 
 def looks_in_step(
-    session: Session, index: FaissIndex | MilvusIndex, gallery_id: int, model_id: int
+    session: Session, index: LocalIndex | MilvusIndex, gallery_id: int, model_id: int
 ) -> bool:
     """A cheap check that an index holds exactly the gallery's templates.
 

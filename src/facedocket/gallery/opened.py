@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from facedocket.gallery.index import VectorIndex
-from facedocket.gallery.index.faiss_index import FaissIndex
 from facedocket.gallery.indexes import (
+    LocalIndex,
     index_path,
     is_milvus,
     looks_in_step,
     open_faiss_index,
     open_index,
+    tune,
 )
 from facedocket.settings import Settings
 from facedocket.store.schema import FaceModelRecord, Gallery
@@ -40,7 +41,7 @@ Key = tuple[str, str, str, str]
 @dataclass
 class _Opened:
     lock: threading.Lock = field(default_factory=threading.Lock)
-    index: FaissIndex | None = None
+    index: LocalIndex | None = None
 
 
 _OPENED: dict[Key, _Opened] = {}
@@ -69,5 +70,4 @@ def opened_index(
     with opened.lock:
         if opened.index is None or not looks_in_step(session, opened.index, gallery_id, model_id):
             opened.index = open_faiss_index(session, settings, gallery_id, model_id, mmap=True)
-        opened.index.ef_search = settings.hnsw_ef_search
-        yield opened.index
+        yield tune(opened.index, settings)

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
-from facedocket.gallery.index.base import Ids, SearchHits, Vectors
+from facedocket.gallery.index.base import Ids, SearchHits, SortedIds, Vectors, checked
 from facedocket.gallery.index.files import (
     IndexFileError,
     faiss,
@@ -30,7 +29,7 @@ Kind = Literal["flat", "hnsw"]
 COMPACT_RATIO = 0.1
 
 
-class FaissIndex:
+class FaissIndex(SortedIds):
     def __init__(
         self,
         dimension: int,
@@ -49,9 +48,7 @@ class FaissIndex:
         self._tombstones: Ids = np.empty(0, dtype=np.int64)
         # Sorted live ids, kept beside FAISS so membership checks cost a binary search.
         self._live: Ids = np.empty(0, dtype=np.int64)
-        # Set when the vectors are memory-mapped from a file: FAISS aborts the process,
-        # rather than raising, when asked to grow a mapped index.
-        self.read_only = False
+        self.read_only = False  # set when the vectors are memory-mapped from a file
 
     def _new_inner(self) -> Any:
         if self.kind == "flat":
@@ -60,34 +57,9 @@ class FaissIndex:
         inner.hnsw.efConstruction = self.ef_construction
         return inner
 
-    def __len__(self) -> int:
-        return len(self._live)
-
-    def ids(self) -> Ids:
-        return self._live.copy()
-
-    def contains(self, template_id: int) -> bool:
-        return bool(self._contains(np.array([template_id], dtype=np.int64))[0])
-
-    def _contains(self, ids: Ids) -> NDArray[np.bool_]:
-        positions = np.searchsorted(self._live, ids)
-        inside = positions < len(self._live)
-        found = np.zeros(len(ids), dtype=bool)
-        found[inside] = self._live[positions[inside]] == ids[inside]
-        return found
-
-    def _writable(self) -> None:
-        if self.read_only:
-            raise ValueError("this index is memory-mapped for searching; open it to change it")
-
     def add(self, ids: Ids, vectors: Vectors) -> None:
         self._writable()
-        ids = np.ascontiguousarray(ids, dtype=np.int64)
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or vectors.shape != (len(ids), self.dimension):
-            raise ValueError(f"expected {len(ids)} vectors of dimension {self.dimension}")
-        if len(np.unique(ids)) != len(ids):
-            raise ValueError("the same id appears twice in one add")
+        ids, vectors = checked(ids, vectors, self.dimension)
         if self._contains(ids).any():
             raise ValueError("an id is already in the index; remove it first")
         if np.isin(ids, self._tombstones).any():

@@ -50,12 +50,20 @@ def _fsync(path: Path) -> None:
         os.close(descriptor)
 
 
-def write_files(path: Path, parts: dict[str, Callable[[Path], None]], meta: dict[str, Any]) -> None:
+def write_files(
+    path: Path,
+    parts: dict[str, Callable[[Path], None]],
+    meta: dict[str, Any],
+    kept: dict[str, Path] | None = None,
+) -> None:
     """Write each part through its writer into a new file, then point the manifest at them.
 
-    The files the replaced manifest named are deleted afterwards: a process that mapped one
-    keeps reading it until it opens the index again.
+    ``kept`` names files that stay (an append-only file, written already): the manifest
+    records the size they have now, and a reader accepts them grown since. The other files
+    the replaced manifest named are deleted afterwards: a process that mapped one keeps
+    reading it until it opens the index again.
     """
+    kept = kept or {}
     private_folder(path.parent)
     try:
         previous = [path.with_name(f["file"]) for f in read_manifest(path)["files"].values()]
@@ -69,6 +77,8 @@ def write_files(path: Path, parts: dict[str, Callable[[Path], None]], meta: dict
         os.chmod(target, FILE_MODE)
         _fsync(target)
         files[name] = {"file": target.name, "bytes": target.stat().st_size}
+    for name, file in kept.items():
+        files[name] = {"file": file.name, "bytes": file.stat().st_size, "grows": True}
     temporary = path.with_suffix(path.suffix + ".tmp")
     with open_private(temporary) as handle:
         handle.write(json.dumps({"format": FORMAT, **meta, "files": files}).encode())
@@ -77,7 +87,8 @@ def write_files(path: Path, parts: dict[str, Callable[[Path], None]], meta: dict
     os.replace(temporary, path)
     _fsync(path.parent)
     for old in previous:
-        old.unlink(missing_ok=True)
+        if old not in kept.values():
+            old.unlink(missing_ok=True)
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -104,7 +115,7 @@ def part(path: Path, manifest: dict[str, Any], name: str) -> Path:
         size = file.stat().st_size
     except FileNotFoundError:
         raise IndexFileError(f"{file} is missing") from None
-    if size != entry["bytes"]:
+    if size != entry["bytes"] and not (entry.get("grows") and size > entry["bytes"]):
         raise IndexFileError(f"{file} holds {size} bytes, the manifest says {entry['bytes']}")
     return file
 

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pymilvus import DataType, MilvusClient
 
-from facedocket.gallery.index.base import Ids, SearchHits, Vectors
+from facedocket.gallery.index.base import Ids, SearchHits, Vectors, checked
 from facedocket.private_files import open_private, private_folder
 
 IndexType = Literal["FLAT", "HNSW"]
@@ -172,12 +172,7 @@ class MilvusIndex:
         return len(self._present(np.array([template_id], dtype=np.int64))) == 1
 
     def add(self, ids: Ids, vectors: Vectors) -> None:
-        ids = np.ascontiguousarray(ids, dtype=np.int64)
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or vectors.shape != (len(ids), self.dimension):
-            raise ValueError(f"expected {len(ids)} vectors of dimension {self.dimension}")
-        if len(np.unique(ids)) != len(ids):
-            raise ValueError("the same id appears twice in one add")
+        ids, vectors = checked(ids, vectors, self.dimension)
         # Milvus would keep both rows of a primary key inserted twice, so check first.
         if len(self._present(ids)):
             raise ValueError("an id is already in the index; remove it first")
