@@ -7,14 +7,14 @@ import time
 from datetime import timedelta
 
 import pyotp
-from sqlalchemy import update
+from sqlalchemy import select, update
 from tests.cases.conftest import order_pdf
 from tests.web.conftest import Web, csrf_of
 
 from facedocket.cases.review import LEAD_NOTICE
 from facedocket.gallery.runner import run_next
 from facedocket.store.db import transaction
-from facedocket.store.schema import EnrolmentJobRow
+from facedocket.store.schema import EnrolmentJobRow, Notice, User
 from facedocket.store.schema.base import utcnow
 
 
@@ -209,6 +209,23 @@ def test_administration_pages(light: Web) -> None:
     assert "<td>10 / 40</td><td>1.0 photos/s</td><td>30 s</td><td>running</td>" in listed
     assert "Sign a checkpoint over the record" in listed and "when a worker starts" in listed
     assert "No mail server is set" in listed
+    with transaction(services.sessions) as session:  # a notice the mail server refused twice
+        admin_id = session.scalars(select(User.id).where(User.username == "admin")).one()
+        session.add(
+            Notice(
+                user_id=admin_id,
+                event="job.failed",
+                key="job.failed:1:admin",
+                text="Enrolment job 1 failed.",
+                link="/admin/enrolments/1",
+                mail_state="pending",
+                attempts=2,
+                last_error="ConnectionRefusedError: [Errno 111] Connection refused",
+            )
+        )
+    failing = admin.get("/admin").text.split('id="mail-failures"')[1].split("</table>")[0]
+    assert "<td>job.failed</td><td>2</td><td>ConnectionRefusedError" in failing
+    assert "retrying" in failing
 
 
 def test_record_and_supervision_pages(light: Web) -> None:
