@@ -190,6 +190,13 @@ class Settings(BaseSettings):
     duty_checkpoint_minutes: int = Field(
         default=60, ge=0, le=7 * 24 * 60, description="Sign a checkpoint this often; 0: off."
     )
+    duty_witness_minutes: int = Field(
+        default=60,
+        ge=0,
+        le=7 * 24 * 60,
+        description="Send the newest checkpoint to the WITNESSES this often (besides after "
+        "each search); 0, or no witnesses: off.",
+    )
     duty_retention_hours: int = Field(
         default=24, ge=0, le=24 * 366, description="Run retention purges this often; 0: off."
     )

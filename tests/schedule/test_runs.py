@@ -42,7 +42,7 @@ def test_each_duty_runs_when_due_and_a_failing_one_is_retried_with_a_longer_wait
     sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
     settings = Settings(data_dir=tmp_path / "data")  # no DUTY_USER: purges cannot run
-    assert [s.row for s in statuses(sessions, settings)] == [None] * 4  # no worker yet
+    assert [s.row for s in statuses(sessions, settings)] == [None] * 5  # no worker yet
     assert run_due(settings, sessions, "w1", START) == [
         "checkpoint",
         "retention",

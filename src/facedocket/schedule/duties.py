@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from facedocket.audit import append, checkpoint_if_due, signing_key
+from facedocket.audit.witnesses import configured, submit_all
 from facedocket.cases.basis import legal_basis
 from facedocket.cases.errors import NotFound
 from facedocket.cases.followup import overdue
@@ -53,10 +54,13 @@ class Context:
 class Interval:
     """Every so many minutes, from the setting of that name; 0 turns the duty off."""
 
-    def __init__(self, setting: str, minutes_each: int = 1) -> None:
-        self.setting, self.minutes_each = setting, minutes_each
+    def __init__(self, setting: str, minutes_each: int = 1, needs: str | None = None) -> None:
+        self.setting, self.minutes_each, self.needs = setting, minutes_each, needs
 
     def minutes(self, settings: Settings) -> int:
+        """0 also when the setting the duty ``needs`` is empty (no witnesses configured)."""
+        if self.needs is not None and not getattr(settings, self.needs):
+            return 0
         return int(getattr(settings, self.setting)) * self.minutes_each
 
     def next_after(self, settings: Settings, at: datetime) -> datetime | None:
@@ -81,10 +85,14 @@ class QuarterStart:
 
 @dataclass(frozen=True)
 class Duty:
+    """A duty runs inside the transaction that holds its row (``run``), or, if it waits
+    on other servers, on its own sessions outside it (``run_alone``)."""
+
     name: str
     what: str
-    run: Callable[[Context], dict[str, Any]]
     when: Interval | QuarterStart
+    run: Callable[[Context], dict[str, Any]] | None = None
+    run_alone: Callable[[sessionmaker[Session], Settings], dict[str, Any]] | None = None
 
     def next_after(self, settings: Settings, at: datetime) -> datetime | None:
         """When it is due after a run at ``at``; None when the settings turn it off."""
@@ -107,6 +115,16 @@ def duty_actor(session: Session, settings: Settings) -> Actor:
 def sign_checkpoint(context: Context) -> dict[str, Any]:
     row = checkpoint_if_due(context.session, signing_key(context.settings))
     return {"checkpoint": row.seq if row is not None else None}
+
+
+def submit_to_witnesses(sessions: sessionmaker[Session], settings: Settings) -> dict[str, Any]:
+    """The newest checkpoint to every configured witness (``audit/witnesses.py``); a
+    witness that did not cosign fails the run, so it is retried sooner and shown."""
+    outcomes = submit_all(sessions, configured(settings), settings.witness_timeout_seconds)
+    problems = [str(outcome) for outcome in outcomes if outcome.problem is not None]
+    if problems:
+        raise DutyError("; ".join(problems))
+    return {"cosigned": {outcome.witness: outcome.cosigned for outcome in outcomes}}
 
 
 def purge_retention(context: Context) -> dict[str, Any]:
@@ -188,25 +206,31 @@ DUTIES = (
     Duty(
         "checkpoint",
         "Sign a checkpoint over the record, if entries came after the last one",
-        sign_checkpoint,
         Interval("duty_checkpoint_minutes"),
+        run=sign_checkpoint,
+    ),
+    Duty(
+        "witnesses",
+        "Send the newest checkpoint to the witnesses to cosign",
+        Interval("duty_witness_minutes", needs="witnesses"),
+        run_alone=submit_to_witnesses,
     ),
     Duty(
         "retention",
         "Purge what the retention policy lets go, leaving tombstones",
-        purge_retention,
         Interval("duty_retention_hours", 60),
+        run=purge_retention,
     ),
     Duty(
         "statements",
         "Remind of sworn statements due within 12 hours; mark those overdue",
-        mark_statements,
         Interval("duty_statements_minutes"),
+        run=mark_statements,
     ),
     Duty(
         "quarterly",
         "Produce and store the past quarter's per-search documentation",
-        quarterly_reports,
         QuarterStart(),
+        run=quarterly_reports,
     ),
 )

@@ -10,7 +10,9 @@ is due, and in that same transaction writes what the duty changed, its ``duty.ra
 entry and its next due time. Two workers cannot both run it; a worker killed mid-duty
 leaves no trace of the run, and the duty is still due.
 
-A duty that fails is rolled back to a savepoint, keeping the lock; its failure is
+A duty that talks to other servers (the witnesses) runs outside that transaction, so
+no lock is held while they answer: the row is taken for a lease first, and the outcome
+written after. A duty that fails is rolled back to a savepoint, keeping the lock; its failure is
 recorded (``duty.failed``, with the error's type and message) and it is tried again after
 a wait that doubles with each failure in a row, up to its interval.
 """
@@ -36,6 +38,9 @@ from facedocket.store.schema.base import utcnow
 log = logging.getLogger("facedocket.duties")
 
 FIRST_RETRY = timedelta(minutes=1)
+# How long a duty that runs outside the lock (it talks to the network) is held for its
+# worker; one killed meanwhile leaves it due again after this.
+ALONE_LEASE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -70,32 +75,63 @@ def run_due(
             row = lock_row(session, DutyRun, duty.name)
             if row is None or row.next_at is None or row.next_at > moment:
                 continue
-            _run(session, settings, duty, row, worker, moment)
+            due = row.next_at
+            row.last_started_at, row.last_worker = utcnow(), worker
+            if duty.run is not None:
+                error, details = _attempt(session, settings, duty, moment)
+                _finish(session, settings, duty, row, worker, moment, due, error, details)
+            else:  # taken for the lease's length, so no other worker starts it meanwhile
+                row.next_at = moment + ALONE_LEASE
+        if duty.run_alone is not None:
+            try:
+                error, details = None, duty.run_alone(sessions, settings)
+            except Exception as failed:  # as in _attempt
+                log.exception("duty %s failed", duty.name)
+                error, details = failed, {}
+            with transaction(sessions) as session:
+                row = lock_row(session, DutyRun, duty.name)
+                assert row is not None  # rows are never deleted
+                _finish(session, settings, duty, row, worker, moment, due, error, details)
         ran.append(duty.name)
     return ran
 
 
-def _run(
-    session: Session, settings: Settings, duty: Duty, row: DutyRun, worker: str, at: datetime
-) -> None:
-    due = row.next_at or at
-    row.last_started_at, row.last_worker = utcnow(), worker
-    details: dict[str, Any]
+def _attempt(
+    session: Session, settings: Settings, duty: Duty, at: datetime
+) -> tuple[Exception | None, dict[str, Any]]:
+    """Run the duty in a savepoint of the locked transaction: what it did, or its error
+    with everything it changed undone."""
+    assert duty.run is not None
     try:
         with session.begin_nested():
-            details = duty.run(Context(session, settings, at))
+            return None, duty.run(Context(session, settings, at))
     except Exception as error:  # any failure must be visible, and must not stop the others
         log.exception("duty %s failed", duty.name)
+        return error, {}
+
+
+def _finish(
+    session: Session,
+    settings: Settings,
+    duty: Duty,
+    row: DutyRun,
+    worker: str,
+    at: datetime,
+    due: datetime,
+    error: Exception | None,
+    details: dict[str, Any],
+) -> None:
+    """The run's outcome on its row and on the record, and when the duty is due next."""
+    regular = duty.next_after(settings, at)
+    if error is not None:
         row.failures += 1
         details = {"error": f"{type(error).__name__}: {error}"[:500], "failures": row.failures}
         wait = FIRST_RETRY * 2 ** min(row.failures - 1, 20)
-        regular = duty.next_after(settings, at)
         row.next_at = min(at + wait, regular) if regular is not None else None
-        outcome = "failed"
     else:
         row.failures = 0
-        row.next_at = duty.next_after(settings, at)
-        outcome = "done"
+        row.next_at = regular
+    outcome = "failed" if error is not None else "done"
     row.last_outcome, row.last_details, row.last_ended_at = outcome, details, utcnow()
     append(
         session,
