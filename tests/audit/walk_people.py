@@ -18,6 +18,7 @@ from tests.records import BENCH
 from tests.web.conftest import PASSWORD, csrf_of, login_token, sign_in
 
 from facedocket.audit.keys import private_key_text
+from facedocket.policy.load import PACKS
 
 
 def people_steps(w: World) -> list[Step]:
@@ -328,6 +329,14 @@ def program_steps(w: World) -> list[Step]:
         w.command("models", "accuracy", "1", "--accuracy", accuracy, "--as", "admin"),
         w.command("models", "approve", "1", "--note", "Measured on LFW pairs.", "--as", "admin"),
         w.command("models", "list"),
+        w.command("policy", "list"),
+        w.command("policy", "show", "maryland-2024", "--at", "2025-01-01"),
+        w.command("policy", "diff", "massachusetts", "maryland-2024"),
+        w.command(
+            "policy",
+            "check",
+            lambda: w.file("agency.yaml", (PACKS / "maryland-2024.yaml").read_text("utf-8")),
+        ),
         w.command(
             "training",
             "record",

@@ -6,35 +6,48 @@ import hashlib
 
 import pytest
 
-from facedocket.policy import PolicyError, list_policies, load_policy
+from facedocket.policy import Policy, PolicyError, list_packs, load_policy
 
-# A pack's rules may change only with its version: decisions on record cite the version.
-# After changing a pack's rules, bump its `version` and update its digest here.
+# A version's rules may change only with its number: decisions on record cite it. After
+# changing a pack's rules, add a version (or, before any deployment used it, bump it) and
+# pin its digest here: `python -c "from tests.policy.test_packs import digests; digests()"`.
 PINNED = {
-    "massachusetts": ("1.2", "926f487949f733c84ecc8bd3cf57c0b53729480cff1c11b7b8d54547dbcedeb6"),
-    "ma-commission-2022": (
-        "1.2",
-        "cec6a8ae85ce7c44b0675c4befbc8f954f6100c0eb04b8a9be1547f2dceb4128",
-    ),
-    "maryland-2024": ("1.2", "d881f87ff37e0644db446f730ca03449dec38e3654e2817b702846ecbda17cc1"),
+    (
+        "ma-commission-2022",
+        "1.3",
+    ): "c771b83f531d607689fd6b0a8bf73b4414d619a5c2ee6528062a988689a51f54",
+    ("maryland-2024", "1.3"): "b65dd247a763918f853993bcfa99cce8feda071beb42dbcebe16a2d49b251c8e",
+    ("massachusetts", "1.3"): "3af0027cf3d4e640b2a00fca5e6fc8076b87fc7ec8b6f61a9d2b1f22c9fe0c58",
 }
 
 
-def _digest(policy_id: str) -> str:
+def _digest(policy: Policy) -> str:
     # The parsed rules, not the file bytes: comments may be corrected without a new version.
-    rules = load_policy(policy_id).model_dump_json(exclude={"version"})
+    rules = policy.model_dump_json(exclude={"version"})
     return hashlib.sha256(rules.encode()).hexdigest()
 
 
-def test_every_pack_loads_and_is_listed() -> None:
-    assert [policy.id for policy in list_policies()] == sorted(PINNED)
+def digests() -> None:
+    """Print the pins for every shipped version (to paste above after a change)."""
+    for pack in list_packs():
+        for policy in pack.versions:
+            print(f'    ("{pack.id}", "{policy.version}"): "{_digest(policy)}",')
 
 
-@pytest.mark.parametrize("policy_id", sorted(PINNED))
-def test_a_pack_changes_only_with_its_version(policy_id: str) -> None:
-    version, digest = PINNED[policy_id]
-    assert load_policy(policy_id).version == version
-    assert _digest(policy_id) == digest, f"{policy_id}.yaml changed: bump its version"
+SHIPPED = [(pack.id, policy) for pack in list_packs() for policy in pack.versions]
+
+
+def test_every_version_is_pinned() -> None:
+    assert sorted((pack_id, policy.version) for pack_id, policy in SHIPPED) == sorted(PINNED)
+
+
+@pytest.mark.parametrize(
+    ("pack_id", "policy"), SHIPPED, ids=[f"{p}@{v.version}" for p, v in SHIPPED]
+)
+def test_a_version_changes_only_with_its_number(pack_id: str, policy: Policy) -> None:
+    assert _digest(policy) == PINNED[(pack_id, policy.version)], (
+        f"{pack_id}.yaml {policy.version} changed: add a version"
+    )
 
 
 def test_the_packs_differ_in_kind() -> None:

@@ -8,6 +8,8 @@ from importlib.resources import files
 ALLOWED = {
     "__future__",
     "collections.abc",
+    "copy",
+    "itertools",
     "dataclasses",
     "datetime",
     "functools",

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from facedocket.policy import PolicyError, load_policy_file
+from facedocket.policy.pack import HEADER, VERSION
 
 Edit = Callable[[dict[str, Any]], None]
 
@@ -38,8 +39,25 @@ def test_a_pack_copied_unchanged_loads(tmp_path: Path) -> None:
     assert load_policy_file(_write(tmp_path, _pack("maryland-2024"))).id == "maryland-2024"
 
 
+def _home(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """Where a field is written: the pack's header, its first version, or its rules."""
+    if key in HEADER:
+        return data
+    first: dict[str, Any] = data["versions"][0]
+    return first if key in VERSION else first["rules"]
+
+
+def where(field: str) -> str:
+    """The field as a problem names it: by its place in the file."""
+    key = field.split(".", maxsplit=1)[0]
+    if key in HEADER:
+        return field
+    return f"versions[0].{field}" if key in VERSION else f"versions[0].rules.{field}"
+
+
 def _delete(*path: str) -> Edit:
     def edit(data: dict[str, Any]) -> None:
+        data = _home(data, path[0])
         for key in path[:-1]:
             data = data[key]
         del data[path[-1]]
@@ -49,6 +67,7 @@ def _delete(*path: str) -> Edit:
 
 def _set(value: Any, *path: str) -> Edit:
     def edit(data: dict[str, Any]) -> None:
+        data = _home(data, path[0])
         for key in path[:-1]:
             data = data[key]
         data[path[-1]] = value
@@ -179,7 +198,7 @@ def test_a_bad_field_is_named(
         load_policy_file(path)
         return
     problems = _problems(path)
-    assert any(got == field and message in text for got, text in problems), problems
+    assert any(got == where(field) and message in text for got, text in problems), problems
 
 
 @pytest.mark.parametrize(
@@ -210,11 +229,11 @@ def test_a_file_that_is_not_a_policy_is_named(
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     data = _pack("massachusetts")
-    del data["timezone"]
-    data["galleries"] = []
-    data["extra"] = 1
+    del data["versions"][0]["rules"]["galleries"]
+    data["versions"][0]["rules"]["candidates"]["max"] = "many"
+    data["versions"][0]["rules"]["extra"] = 1
     fields = {field for field, _ in _problems(_write(tmp_path, data))}
-    assert {"timezone", "galleries", "extra"} <= fields
+    assert {where("galleries"), where("candidates.max"), where("extra")} <= fields
 
 
 def test_an_unreadable_file_is_named(tmp_path: Path) -> None:
@@ -237,7 +256,7 @@ def test_a_pack_is_parsed_once_and_a_changed_file_again(tmp_path: Path) -> None:
     # Each caller has its own copy: changing one's list changes no other caller's policy.
     first.galleries.append("not-a-gallery")
     assert "not-a-gallery" not in load_policy_file(path).galleries
-    data["version"] = "9.9.9"
+    data["versions"][0]["version"] = "9.9.9"
     _write(tmp_path, data)
     assert load_policy_file(path).version == "9.9.9"
     assert load._parsed.cache_info().misses == 2

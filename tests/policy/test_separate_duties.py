@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.policy.test_policy_files import _pack, _problems, _write
+from tests.policy.test_policy_files import _pack, _problems, _write, where
 
 from facedocket.policy import (
     Policy,
@@ -100,16 +100,18 @@ def test_a_bad_rule_is_named(
     tmp_path: Path, rules: list[dict[str, Any]], field: str, message: str
 ) -> None:
     data = _pack("massachusetts")
-    data["separate_duties"] = rules
+    data["versions"][0]["rules"]["separate_duties"] = rules
     problems = _problems(_write(tmp_path, data))
-    assert any(got == field and message in text for got, text in problems), problems
+    assert any(got == where(field) and message in text for got, text in problems), problems
 
 
 def test_a_policy_must_say_whether_it_separates_duties(tmp_path: Path) -> None:
     data = _pack("massachusetts")
-    del data["separate_duties"]
-    assert ("separate_duties", "missing (every policy field must be written out)") in _problems(
-        _write(tmp_path, data)
-    )
-    data["separate_duties"] = []
+    rules = data["versions"][0]["rules"]
+    del rules["separate_duties"]
+    assert (
+        where("separate_duties"),
+        "missing (every policy field must be written out)",
+    ) in _problems(_write(tmp_path, data))
+    rules["separate_duties"] = []
     assert load_policy_file(_write(tmp_path, data)).separate_duties == []

@@ -228,6 +228,21 @@ def test_administration_pages(light: Web) -> None:
     assert "retrying" in failing
 
 
+def test_the_policy_pages_show_each_rule_with_its_source(light: Web) -> None:
+    admin = light.browser("admin")
+    listing = admin.get("/admin")
+    assert 'href="/admin/policies/ma-commission-2022"' in listing.text
+    assert "new requests are decided under this one" in listing.text
+    shown = admin.get("/admin/policies/ma-commission-2022", params={"at": "2026-01-01"})
+    assert shown.status_code == 200
+    assert "PROPOSED LAW" in shown.text and "only a felony may be investigated" in shown.text
+    assert "SOURCE NOT VERIFIED" in shown.text and "(unverified)" in shown.text
+    assert admin.get("/admin/policies/vermont").status_code == 404
+    assert admin.get("/admin/policies/..%2F..%2Fetc").status_code == 404
+    assert admin.get("/admin/policies/massachusetts", params={"at": "soon"}).status_code == 422
+    assert light.browser("auditor").get("/admin/policies/massachusetts").status_code == 403
+
+
 def test_record_and_supervision_pages(light: Web) -> None:
     auditor = light.browser("auditor")
     record = auditor.get("/record", params={"action": "account.", "since": "2000-01-01T00:00"})

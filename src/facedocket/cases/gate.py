@@ -60,10 +60,12 @@ def run_search(
     # Locked first: the count of searches the order allows is read here and changed below.
     request, actor = locked_case(session, actor, request_id)
     to, role = next_state(request.state, "search", actor)
-    policy = load_policy(request.policy_id)
+    at = clock.now()
+    # The law of the day the search runs, which may be a later version than the one the
+    # request was written under.
+    policy = load_policy(request.policy_id, at=at)
     require_searcher(policy, actor, role)
     require_separate_duties(session, policy, request, actor, "search")
-    at = clock.now()
     require(training_decision(session, policy, actor.user_id, at))
     require_basis(policy, request, "search", at)
     gallery = session.get_one(Gallery, request.gallery_id)

@@ -68,10 +68,11 @@ def create_request(
         gallery = get_gallery(session, data.gallery)
     except GalleryNotFoundError as error:
         raise Refused(str(error), code="unknown_gallery") from None
-    policy = load_policy(settings.policy)
+    now = clock.now()
+    policy = load_policy(settings.policy, at=now)
     if isinstance(data.basis, CourtOrderCreate):
         dates = check_order_dates(
-            policy, data.basis.kind, data.basis.issued_on, data.basis.expires_at, clock.now()
+            policy, data.basis.kind, data.basis.issued_on, data.basis.expires_at, now
         )
         if not dates.allowed:
             raise Refused(list(dates.reasons), code="invalid_dates")
@@ -162,9 +163,10 @@ def submit(session: Session, settings: Settings, actor: Actor, request_id: int) 
     if request.officer_id != actor.user_id:
         raise Refused("only the officer who wrote a request may submit it", code="not_owner")
     to, role = next_state(request.state, "submit", actor)
-    policy = load_policy(request.policy_id)
-    require_basis(policy, request, "submit", clock.now())
-    request.state, request.submitted_at = to, clock.now()
+    now = clock.now()
+    policy = load_policy(request.policy_id, at=now)
+    require_basis(policy, request, "submit", now)
+    request.state, request.submitted_at = to, now
     log(session, actor, role, "request.submitted", request.id, {}, policy)
     notices.submitted(session, request, legal_basis(request).kind == "emergency")
     return request
@@ -201,7 +203,7 @@ def _decision(
     """What approving and rejecting share: a searching body's reviewer, and a reason."""
     request, actor = locked_case(session, actor, request_id)
     to, role = next_state(request.state, action, actor)
-    policy = load_policy(request.policy_id)
+    policy = load_policy(request.policy_id, at=clock.now())
     require_searching_body(policy, actor)
     if len(why.strip()) < 10:
         raise Refused(f"to {action} a request, say why in a sentence", code="missing_reason")

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from facedocket.cases import clock
 from facedocket.cases.basis import require_searcher
 from facedocket.cases.duties import REVIEW_STEPS, require_separate_duties
 from facedocket.cases.errors import Refused
@@ -49,7 +50,7 @@ def record_conclusion(
 ) -> Review:
     request, actor = locked_case(session, actor, request_id)
     to, role = next_state(request.state, "review", actor)
-    policy = load_policy(request.policy_id)
+    policy = load_policy(request.policy_id, at=clock.now())
     require_searcher(policy, actor, role)
     candidate = _candidate(session, request, candidate_id)
     if review_round not in (1, 2):
@@ -187,7 +188,7 @@ def conclude(session: Session, actor: Actor, request_id: int, outcome: str) -> S
     """Close the examination as ``lead`` or ``no_lead``, once every candidate is reviewed."""
     request, actor = locked_case(session, actor, request_id)
     to, role = next_state(request.state, "conclude", actor)
-    policy = load_policy(request.policy_id)
+    policy = load_policy(request.policy_id, at=clock.now())
     require_searcher(policy, actor, role)
     rows = _candidates(session, request)
     reviews = _reviews(session, [c.id for c, _ in rows])

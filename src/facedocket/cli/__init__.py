@@ -24,6 +24,7 @@ class Commands(LazyGroup):
         "reports": Lazy("reports:app", "Statutory and compliance reports."),
         "disclosure": Lazy("disclosure:app", "Defendant disclosure packets."),
         "witness": Lazy("witness:app", "Run a witness that cosigns an agency's record."),
+        "policy": Lazy("policy:app", "Policy packs: versions, rules, differences, checks."),
         "retention": Lazy("governance:retention", "Retention purges and legal holds."),
         "models": Lazy("governance:models", "The algorithm register."),
         "training": Lazy("governance:training", "Examiners' training records."),

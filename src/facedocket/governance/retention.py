@@ -86,7 +86,7 @@ def due(
     for request in session.scalars(query):
         if request.id in held:
             continue
-        policy = policies.get(request.policy_id) or load_policy(request.policy_id)
+        policy = policies.get(request.policy_id) or load_policy(request.policy_id, at=at)
         policies[request.policy_id] = policy
         for document in sorted(request.documents, key=lambda d: d.id):
             kind: RecordType = "probe_images" if document.kind == "probe" else "documents"
@@ -165,7 +165,7 @@ def _purge(session: Session, actor: Actor, role: Role, item: PurgeItem, at: date
         "retention.purged",
         request.id,
         details,
-        load_policy(request.policy_id),
+        load_policy(request.policy_id, at=at),
     )
     session.add(
         Purge(

@@ -2,6 +2,8 @@
 
 No database, no IO beyond reading the YAML packs: the cases layer passes facts in and
 records the ``Decision`` (which names the policy id and version) in the audit record.
+A pack holds every version of one jurisdiction's rules; a decision asks for the version
+in force when it is made (``load_policy(id, at=now)``).
 """
 
 from facedocket.policy.decide import (
@@ -24,7 +26,15 @@ from facedocket.policy.decide import (
     retention_until,
     similarity_threshold,
 )
-from facedocket.policy.load import PolicyError, list_policies, load_policy, load_policy_file
+from facedocket.policy.errors import PolicyError
+from facedocket.policy.load import (
+    list_packs,
+    list_policies,
+    load_pack,
+    load_pack_file,
+    load_policy,
+    load_policy_file,
+)
 from facedocket.policy.model import (
     BasisKind,
     DutyStep,
@@ -33,6 +43,7 @@ from facedocket.policy.model import (
     RequestField,
     SearchingBody,
 )
+from facedocket.policy.pack import Pack
 
 __all__ = [
     "BasisFacts",
@@ -40,6 +51,7 @@ __all__ = [
     "Decision",
     "DutyStep",
     "OffenceClass",
+    "Pack",
     "Policy",
     "PolicyError",
     "ProbeKind",
@@ -57,7 +69,10 @@ __all__ = [
     "check_separate_duties",
     "check_training",
     "emergency_deadline",
+    "list_packs",
     "list_policies",
+    "load_pack",
+    "load_pack_file",
     "load_policy",
     "load_policy_file",
     "report_period",

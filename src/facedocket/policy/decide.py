@@ -66,7 +66,14 @@ def check_basis(policy: Policy, facts: BasisFacts, now: datetime) -> Decision:
     reasons = []
     local_day = now.astimezone(policy.zone).date()
     if local_day < policy.effective_from:
-        reasons.append(f"policy {policy.id} takes effect on {policy.effective_from}")
+        reasons.append(
+            f"policy {policy.id} {policy.version} takes effect on {policy.effective_from}"
+        )
+    if policy.effective_to is not None and local_day > policy.effective_to:
+        reasons.append(
+            f"policy {policy.id} {policy.version} ended on {policy.effective_to}; no later "
+            "version is in force"
+        )
     # The basis is a person's text: whether it is a BasisKind at all is the question.
     rule = policy.bases.get(facts.basis)  # type: ignore[call-overload]
     if rule is None:

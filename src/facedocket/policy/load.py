@@ -1,8 +1,9 @@
 """Reading policy files: every mistake is an error naming the file and the field.
 
 The shipped packs live in ``policy/packs/<id>.yaml``; an agency's own file is read with
-``load_policy_file``. YAML's duplicate keys are refused (PyYAML would keep the last one
-silently), and so is anything the schema in ``model`` does not allow.
+``load_pack_file``. YAML's duplicate keys are refused (PyYAML would keep the last one
+silently), and so is anything the schema in ``model`` does not allow; ``build`` names
+the line each problem is on.
 
 Parsing and validating a pack takes about 10 ms, and every step of a case reads its pack.
 The file is read each time and its parse is kept by its text, so a changed file is parsed
@@ -12,6 +13,7 @@ again; each caller gets its own deep copy (the models are frozen, their lists ar
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from functools import lru_cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -19,55 +21,61 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
+from facedocket.policy.build import Lines, build_pack
+from facedocket.policy.errors import PolicyError
 from facedocket.policy.model import Policy
+from facedocket.policy.pack import Pack
 
 PACKS = files("facedocket.policy") / "packs"
 POLICY_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-_LOCATED = re.compile(r"([a-z_][a-z0-9_.]*): (.+)", re.DOTALL)
 
 
-class PolicyError(ValueError):
-    """A policy that cannot be used; ``problems`` holds (field, message) pairs."""
-
-    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
-        self.source = source
-        self.problems = problems
-        super().__init__(
-            "\n".join(
-                f"{source}: {field}: {message}" if field else f"{source}: {message}"
-                for field, message in problems
-            )
-        )
-
-
-def load_policy(policy_id: str) -> Policy:
-    """The shipped policy pack called ``policy_id``, e.g. ``massachusetts``."""
-    if not POLICY_ID.fullmatch(policy_id):
-        raise PolicyError(repr(policy_id[:80]), [("", "not a policy id (a-z, 0-9 and '-')")])
-    resource = PACKS / f"{policy_id}.yaml"
+def load_pack(pack_id: str) -> Pack:
+    """The shipped pack called ``pack_id``, e.g. ``massachusetts``, every version."""
+    if not POLICY_ID.fullmatch(pack_id):
+        raise PolicyError(repr(pack_id[:80]), [("", "not a policy id (a-z, 0-9 and '-')")])
+    resource = PACKS / f"{pack_id}.yaml"
     if not resource.is_file():
         known = ", ".join(_pack_ids())
-        raise PolicyError(policy_id, [("", f"no such policy pack; the packs are: {known}")])
-    policy = _parse(resource.read_text(encoding="utf-8"), f"{policy_id}.yaml")
-    if policy.id != policy_id:
-        raise PolicyError(f"{policy_id}.yaml", [("id", f"is {policy.id!r}, not the file name")])
-    return policy
+        raise PolicyError(pack_id, [("", f"no such policy pack; the packs are: {known}")])
+    pack = _parse(resource.read_text(encoding="utf-8"), f"{pack_id}.yaml")
+    if pack.id != pack_id:
+        raise PolicyError(f"{pack_id}.yaml", [("id", f"is {pack.id!r}, not the file name")])
+    return pack
+
+
+def load_policy(pack_id: str, at: datetime | date | None = None) -> Policy:
+    """The version of a shipped pack in force ``at`` a moment; None: its newest version.
+
+    A decision passes the moment it is made: the law of that day applies.
+    """
+    pack = load_pack(pack_id)
+    return pack.latest if at is None else pack.at(at)
+
+
+def list_packs() -> list[Pack]:
+    """Every shipped pack, by id."""
+    return [load_pack(pack_id) for pack_id in _pack_ids()]
 
 
 def list_policies() -> list[Policy]:
-    """Every shipped pack, by id."""
-    return [load_policy(policy_id) for policy_id in _pack_ids()]
+    """The newest version of every shipped pack, by id."""
+    return [pack.latest for pack in list_packs()]
 
 
-def load_policy_file(path: Path) -> Policy:
-    """A policy from any YAML file, e.g. an agency's stricter version of a pack."""
+def load_pack_file(path: Path) -> Pack:
+    """A pack from any YAML file, e.g. an agency's stricter version of a shipped one."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise PolicyError(str(path), [("", f"cannot be read: {error}")]) from None
     return _parse(text, str(path))
+
+
+def load_policy_file(path: Path) -> Policy:
+    """The newest version of the pack in a YAML file."""
+    return load_pack_file(path).latest
 
 
 def _pack_ids() -> list[str]:
@@ -78,48 +86,28 @@ def _stem(item: Traversable) -> str:
     return item.name.removesuffix(".yaml")
 
 
-def _parse(text: str, source: str) -> Policy:
-    return _parsed(text, source).model_copy(deep=True)
+def _parse(text: str, source: str) -> Pack:
+    pack = _parsed(text, source)
+    return Pack(tuple(policy.model_copy(deep=True) for policy in pack.versions))
 
 
 @lru_cache(maxsize=64)
-def _parsed(text: str, source: str) -> Policy:
+def _parsed(text: str, source: str) -> Pack:
+    loader = _UniqueKeyLoader(text)
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
         raise PolicyError(source, [(where, f"invalid YAML: {error.problem}")]) from None
     except yaml.YAMLError as error:
         raise PolicyError(source, [("", f"invalid YAML: {error}")]) from None
-    if not isinstance(data, dict):
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict) or root is None:
         raise PolicyError(source, [("", "a policy file is a YAML mapping of fields")])
-    try:
-        return Policy.model_validate(data)
-    except ValidationError as error:
-        raise PolicyError(source, [_problem(item) for item in error.errors()]) from None
-
-
-def _problem(error: Any) -> tuple[str, str]:
-    """A pydantic error as (dotted.field[index], message)."""
-    field = ""
-    for part in error["loc"]:
-        if isinstance(part, int):
-            field += f"[{part}]"
-        elif part == "[key]":
-            continue  # a bad mapping key: the key itself is already the last part
-        else:
-            field += f".{part}" if field else str(part)
-    message = str(error["msg"]).removeprefix("Value error, ")
-    located = _LOCATED.fullmatch(message)
-    if not field and located:
-        # A check across fields names the field it is about at the start of its message.
-        field, message = located.group(1), located.group(2)
-    if error["type"] == "extra_forbidden":
-        message = "unknown field (not part of the policy schema)"
-    elif error["type"] == "missing":
-        message = "missing (every policy field must be written out)"
-    return field, message
+    return build_pack(data, Lines(root), source)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

@@ -242,6 +242,25 @@ class Disclosure(_Strict):
     notify_defendants: bool
 
 
+class Source(_Strict):
+    """Where one rule comes from, shown beside the rule wherever it is explained.
+
+    ``verified: false`` says the citation was written from a summary, not checked against
+    the official text; ``note`` then says what is uncertain, so nobody reads it as law.
+    """
+
+    cite: Text
+    origin: Literal["law", "proposed law", "configuration", "agency practice"]
+    verified: bool
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _unverified_says_why(self) -> Source:
+        if not self.verified and self.note is None:
+            raise ValueError("an unverified source needs a note saying what is uncertain")
+        return self
+
+
 class Policy(_Strict):
     """One version of one jurisdiction's rules; decisions cite its id and version."""
 
@@ -249,8 +268,11 @@ class Policy(_Strict):
     version: str = Field(pattern=r"^[0-9]+(\.[0-9]+){0,3}$")
     title: Text
     jurisdiction: Text
-    status: Literal["law", "proposal"]
+    # ``proposed``: a bill or a recommendation, not law; every page showing it says so.
+    status: Literal["law", "proposed"]
+    # The local days (``timezone``) this version is in force, both included; no end: still.
     effective_from: date
+    effective_to: date | None
     timezone: str
     statute: Text
     request_fields: list[RequestField]
@@ -270,6 +292,8 @@ class Policy(_Strict):
     retention_days: Retention
     reporting: Reporting
     disclosure: Disclosure
+    # Each rule's citation, by rule name (``rule_names``): every rule has one.
+    sources: dict[str, Source]
 
     @field_validator("timezone")
     @classmethod
@@ -307,9 +331,52 @@ class Policy(_Strict):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _every_rule_cited(self) -> Policy:
+        names = rule_names(self)
+        missing = [name for name in names if name not in self.sources]
+        unknown = sorted(set(self.sources) - set(names))
+        if missing:
+            raise ValueError(f"sources: no source for {', '.join(missing)}")
+        if unknown:
+            raise ValueError(f"sources: no rule called {', '.join(unknown)}")
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError(
+                f"effective_to: {self.effective_to} is before effective_from {self.effective_from}"
+            )
+        return self
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+# The rules a pack cites, in the order they are explained; each basis is a rule of its own.
+# ``separate_duties`` rules carry their own citation.
+RULES = (
+    "request_fields",
+    "bases",
+    "offences",
+    "searchers",
+    "galleries",
+    "candidates",
+    "still_images_only",
+    "probe_min_eye_distance",
+    "review",
+    "training",
+    "algorithm_approval_required",
+    "retention_days",
+    "reporting",
+    "disclosure",
+)
+
+
+def rule_names(policy: Policy) -> list[str]:
+    """Every rule name ``sources`` must cite: ``bases`` stands for ``bases.<kind>``."""
+    names = []
+    for name in RULES:
+        names += [f"bases.{kind}" for kind in policy.bases] if name == "bases" else [name]
+    return names
 
 
 def normal_code(code: str) -> str:

@@ -39,7 +39,7 @@ from facedocket.cases.states import State
 from facedocket.governance.access import acting_role
 from facedocket.governance.register import is_approved
 from facedocket.governance.training import training_decision
-from facedocket.policy import BasisFacts, Policy, PolicyError, check_basis, load_policy
+from facedocket.policy import BasisFacts, Pack, Policy, PolicyError, check_basis, load_pack
 from facedocket.reports.exports import CONFIDENTIAL_ROLES, record_export
 from facedocket.reports.files import Files, csv_bytes, json_bytes, with_manifest
 from facedocket.store.schema import Document, LegalBasis, Purge, Review, Search, SearchRequest
@@ -115,7 +115,7 @@ def _witness_row(gap: Gap) -> dict[str, object]:
 def findings(session: Session, at: datetime) -> list[Finding]:
     """Every finding at ``at``, by check, then request, then search."""
     found: list[Finding] = []
-    policies: dict[str, Policy | None] = {}
+    packs: dict[str, Pack | None] = {}
     requests = session.scalars(
         select(SearchRequest)
         .where(SearchRequest.state != State.DRAFT, SearchRequest.submitted_at <= at)
@@ -123,18 +123,19 @@ def findings(session: Session, at: datetime) -> list[Finding]:
     )
     purged = set(session.scalars(select(Purge.search_id).where(Purge.search_id.is_not(None))))
     for request in requests:
-        if request.policy_id not in policies:
-            policies[request.policy_id] = _policy(request.policy_id)
-        policy = policies[request.policy_id]
-        if request.basis is None or policy is None:
+        if request.policy_id not in packs:
+            packs[request.policy_id] = _pack(request.policy_id)
+        pack = packs[request.policy_id]
+        if request.basis is None or pack is None:
             why = "no legal basis on record" if request.basis is None else "unknown policy"
             found.append(_finding("basis", request, None, request.submitted_at, why))
             continue
         for search in request.searches:
             if search.run_at > at:
                 continue
+            # Each search is judged by the version in force when it ran.
             found += _search_findings(
-                session, policy, request, request.basis, search, search.id in purged
+                session, pack.at(search.run_at), request, request.basis, search, search.id in purged
             )
     for request in overdue(session, at):
         due = request.basis.statement_due_at if request.basis else None
@@ -224,9 +225,9 @@ def _late_statements(session: Session, at: datetime) -> list[Finding]:
     return found
 
 
-def _policy(policy_id: str) -> Policy | None:
+def _pack(policy_id: str) -> Pack | None:
     try:
-        return load_policy(policy_id)
+        return load_pack(policy_id)
     except PolicyError:
         return None
 

@@ -3,6 +3,7 @@ progress, the policy packs and the face models."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
@@ -21,6 +22,7 @@ from facedocket.cases.directory import (
     list_agencies,
     list_users,
 )
+from facedocket.cases.errors import NotFound
 from facedocket.cases.roles import Role
 from facedocket.gallery.jobs import ask, get_job, list_jobs, progress_of, submit
 from facedocket.gallery.progress import duration
@@ -32,7 +34,8 @@ from facedocket.gallery.records import (
     list_models,
 )
 from facedocket.notify.deliver import outbox
-from facedocket.policy import list_policies
+from facedocket.policy import PolicyError, list_packs, load_pack
+from facedocket.policy.explain import explain, heading
 from facedocket.schedule.runs import statuses
 from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow
@@ -67,12 +70,34 @@ def overview(request: Request, app: ServicesDep, me: Administrator) -> Response:
             duties=statuses(app.sessions, app.settings),
             outbox=outbox(session),
             mail_on=app.settings.smtp_host is not None,
-            policies=list_policies(),
+            packs=list_packs(),
+            today=utcnow().date(),
             current_policy=app.settings.policy,
             models=list_models(session),
             roles=list(Role),
             imports=str(app.settings.imports_dir),
         )
+
+
+@router.get("/policies/{pack_id}")
+def policy(
+    request: Request, app: ServicesDep, me: Administrator, pack_id: str, at: date | None = None
+) -> Response:
+    """A pack's rules on a day, in the words and with the citations ``policy show`` prints."""
+    try:
+        pack = load_pack(pack_id)
+    except PolicyError:
+        raise NotFound(f"no policy pack {pack_id!r}") from None
+    chosen = pack.at(at or utcnow().date())
+    return page(
+        request,
+        "admin_policy.html",
+        me,
+        pack=pack,
+        policy=chosen,
+        heading=heading(chosen),
+        rules=explain(chosen),
+    )
 
 
 @router.post("/agencies")
