@@ -8,7 +8,11 @@ basis held at that moment, run by an examiner of a body allowed to search.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -20,24 +24,32 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select
 from tests.cases.conftest import STAFF, World
+from tests.cases.test_pack_scenarios import FAIR, Row, setting_up, write
 from tests.cases.test_workflow import act
 
 from facedocket.cases.errors import NotFound, Refused
+from facedocket.policy import Policy, check_intake_body, check_searcher, list_packs, load_pack
 from facedocket.store.schema import Search, SearchRequest, User
 
 STEPS = ["submit", "approve", "reject", "search", "close"]
+KINDS = ["court_order", "emergency", "deceased"]
 NOTE = "The basis covers this request and this gallery."
 
 
-def test_no_search_without_approval_and_a_valid_basis(world: World) -> None:
-    class Workflow(RuleBasedStateMachine):
+def steps_of(
+    world: World, people: list[str], kinds: list[str], draft: Callable[[str], int]
+) -> type[RuleBasedStateMachine]:
+    """Random people taking random steps on random requests while the clock moves; the
+    caller adds the invariant."""
+
+    class Steps(RuleBasedStateMachine):
         cases = Bundle("cases")
 
-        @rule(target=cases, kind=st.sampled_from(["court_order", "emergency", "deceased"]))
+        @rule(target=cases, kind=st.sampled_from(kinds))
         def write(self, kind: str) -> int:
-            return world.draft(kind=kind)
+            return draft(kind)
 
-        @rule(number=cases, user=st.sampled_from(sorted(STAFF)), step=st.sampled_from(STEPS))
+        @rule(number=cases, user=st.sampled_from(people), step=st.sampled_from(STEPS))
         def take(self, number: int, user: str, step: str) -> None:
             args = (NOTE,) if step in ("approve", "reject") else ()
             with contextlib.suppress(Refused, NotFound):
@@ -47,6 +59,19 @@ def test_no_search_without_approval_and_a_valid_basis(world: World) -> None:
         def wait(self, hours: int) -> None:
             world.clock.advance(hours=hours)
 
+    return Steps
+
+
+SETTINGS = settings(
+    max_examples=12,
+    stateful_step_count=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def test_no_search_without_approval_and_a_valid_basis(world: World) -> None:
+    class Workflow(steps_of(world, sorted(STAFF), KINDS, lambda kind: world.draft(kind=kind))):
         @invariant()
         def every_search_is_lawful(self) -> None:
             with world.sessions() as session:
@@ -66,12 +91,60 @@ def test_no_search_without_approval_and_a_valid_basis(world: World) -> None:
                     if basis.kind == "emergency":
                         assert basis.supervisor_id is not None
 
-    run_state_machine_as_test(
-        Workflow,
-        settings=settings(
-            max_examples=12,
-            stateful_step_count=15,
-            deadline=None,
-            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-        ),
-    )
+    run_state_machine_as_test(Workflow, settings=SETTINGS)
+
+
+@pytest.mark.parametrize("pack_id", [p.id for p in list_packs() if p.id != "massachusetts"])
+def test_no_unlawful_search_under_any_pack(world: World, tmp_path: Path, pack_id: str) -> None:
+    """The same property under every other shipped pack, each with its own bodies, people
+    and gallery (``test_pack_scenarios.setting_up``): every search on record rests on a
+    request the pack's intake body approved before it, on a basis and by a searcher the
+    version in force at the search allows."""
+    pack = load_pack(pack_id)
+    world.settings = world.settings.model_copy(update={"policy": pack_id})
+    world.clock.at = datetime(2026, 1, 2, 9, tzinfo=UTC)
+    where = setting_up(world, tmp_path, pack.latest)
+    start = datetime(2026, 3, 10, 15, tzinfo=UTC)
+    people = ["officer", "p.intake", "p.boss", "p.exam"]
+    kinds = sorted({kind for policy in pack.versions for kind in policy.bases})
+
+    def facts(policy: Policy, kind: str) -> Row:
+        offences = policy.offences
+        return Row(
+            "random",
+            kind,
+            offences.classes[0].id if offences.classes else "felony",
+            offences.listed[0].code if offences.listed else None,
+            policy.purposes[0].id if policy.purposes else None,
+            {n.id: FAIR for n in policy.narratives},
+        )
+
+    def draft(kind: str) -> int:
+        return write(world, where, facts(pack.at(world.clock.at), kind), world.clock.at)
+
+    class Workflow(steps_of(world, people, kinds, draft)):
+        def __init__(self) -> None:
+            super().__init__()
+            world.clock.at = start
+
+        @invariant()
+        def every_search_is_lawful(self) -> None:
+            with world.sessions() as session:
+                for search in session.scalars(select(Search)):
+                    request = session.get_one(SearchRequest, search.request_id)
+                    basis = request.basis
+                    policy = pack.at(search.run_at)
+                    examiner = session.get_one(User, search.examiner_id)
+                    assert basis is not None and basis.confirmed_at is not None
+                    assert basis.confirmed_at <= search.run_at
+                    assert basis.kind in policy.bases
+                    assert (search.policy_id, search.policy_version) == (pack_id, policy.version)
+                    decided_by = session.get_one(User, request.decided_by_id)
+                    assert check_intake_body(policy, decided_by.agency.code).allowed
+                    assert check_searcher(policy, examiner.agency.code, "examiner").allowed
+                    assert "examiner" in examiner.roles
+                    if basis.expires_at is not None:
+                        assert search.run_at < basis.expires_at
+
+    # Fewer runs per pack: eight packs share the time the first one has.
+    run_state_machine_as_test(Workflow, settings=settings(SETTINGS, max_examples=3))

@@ -34,7 +34,7 @@ def test_show_explains_every_rule_with_its_citation_and_the_unverified_mark() ->
     code, out = _run("show", "ma-commission-2022", "--at", "2026-01-01")
     assert code == 0, out
     assert "PROPOSED LAW" in out
-    assert "- offences: only a felony may be investigated" in out
+    assert "- offences: only these kinds of offence may be investigated: Felony" in out
     assert "48 hours of the first search" in out
     policy = load_pack("ma-commission-2022").at(date(2026, 1, 1))
     for name, source in policy.sources.items():
@@ -57,7 +57,7 @@ def test_diff_shows_each_differing_rule_from_both() -> None:
     code, out = _run("diff", "massachusetts", "ma-commission-2022")
     assert code == 0, out
     assert "- offences\n    massachusetts" in out
-    assert "any offence may be investigated" in out and "only a felony" in out
+    assert "any offence may be investigated" in out and "Felony (felony)" in out
     assert "- bases.warrant\n" in out and "(no such rule)" in out
     code, out = _run("diff", "massachusetts", "massachusetts")
     assert code == 0 and "no difference in any rule" in out

@@ -239,10 +239,14 @@ def test_the_massachusetts_report_year_runs_from_september_in_boston(
 
 def test_a_misdemeanour_is_refused_under_the_commission(commission: Policy) -> None:
     decision = check_basis(commission, replace(WARRANT, offence_class="misdemeanour"), NOW)
-    assert decision.reasons == ("only a felony may be investigated; the offence is 'misdemeanour'",)
+    assert decision.reasons == (
+        "offence class 'misdemeanour' is not one the law covers: felony (Felony)",
+    )
     assert check_basis(commission, WARRANT, NOW).allowed
     unknown = check_basis(commission, replace(WARRANT, offence_class=None), NOW)
-    assert unknown.reasons == ("only a felony may be investigated; the offence is not given",)
+    assert unknown.reasons == (
+        "offence class not given is not one the law covers: felony (Felony)",
+    )
 
 
 def test_a_court_order_is_not_enough_under_the_commission(commission: Policy) -> None:

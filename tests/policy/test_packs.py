@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
 import pytest
 
-from facedocket.policy import Policy, PolicyError, list_packs, load_policy
+from facedocket.policy import (
+    Policy,
+    PolicyError,
+    list_packs,
+    list_policies,
+    load_pack,
+    load_policy,
+)
+from facedocket.policy.explain import heading
 
 # A version's rules may change only with its number: decisions on record cite it. After
 # changing a pack's rules, add a version (or, before any deployment used it, bump it) and
 # pin its digest here: `python -c "from tests.policy.test_packs import digests; digests()"`.
 PINNED = {
-    (
-        "ma-commission-2022",
-        "1.3",
-    ): "c771b83f531d607689fd6b0a8bf73b4414d619a5c2ee6528062a988689a51f54",
-    ("maryland-2024", "1.3"): "b65dd247a763918f853993bcfa99cce8feda071beb42dbcebe16a2d49b251c8e",
-    ("massachusetts", "1.3"): "3af0027cf3d4e640b2a00fca5e6fc8076b87fc7ec8b6f61a9d2b1f22c9fe0c58",
+    ("ma-commission-2022", "1.4"): (
+        "8490a64d8c3924244da9a7f8035adbd95247e83a73f682472122c33336a4e022"
+    ),
+    ("maine-2021", "1.0"): ("e8376e3e0911087d87a56821151026d36374503cd6150183550c455bd3eee676"),
+    ("maryland-2024", "1.4"): ("3cb0373120ac949d45e8c87eb72a02b136e10fb54487c2bd869b47d744cbf921"),
+    ("massachusetts", "1.4"): ("713119114a4a46c8ce77e1ff05fab832e235df3f5d8eea1cc46922bd612df337"),
+    ("massachusetts-bills", "1.0"): (
+        "c246ff7509300273bf1480ee1840a89c1c66a078af74348ffd8d505d8d8e37d0"
+    ),
+    ("montana-2023", "1.0"): ("15df04e971ec11cfc5d3c2c820d27c7078b11665edcc715f7d06ba2a131d73f9"),
+    ("utah-2021", "1.0"): ("2c93681d531a632cb1b5e74087a1f51786d1382f35b95dbf03ac44c3f821db7b"),
+    ("virginia-2022", "1.0"): ("32ee0ea225a383e12e1f68313b5616fbad013bf471084efb0d4f73e29628707a"),
+    ("virginia-2022", "2.0"): ("1972c5f8e2894239e2fd4f92aaf4c62a64e6b422536fa09b0934f8e819c83fd7"),
+    ("washington-2020", "1.0"): (
+        "88a54ed1f3018af4f7e1d06c23d1e22bf91d77727f60307693dfff05bd9af6c9"
+    ),
 }
 
 
@@ -31,7 +50,7 @@ def digests() -> None:
     """Print the pins for every shipped version (to paste above after a change)."""
     for pack in list_packs():
         for policy in pack.versions:
-            print(f'    ("{pack.id}", "{policy.version}"): "{_digest(policy)}",')
+            print(f'    ("{pack.id}", "{policy.version}"): (\n        "{_digest(policy)}"\n    ),')
 
 
 SHIPPED = [(pack.id, policy) for pack in list_packs() for policy in pack.versions]
@@ -59,7 +78,7 @@ def test_the_packs_differ_in_kind() -> None:
     assert "investigation" in maryland.bases
     assert [p.offences.rule for p in (massachusetts, commission, maryland)] == [
         "any",
-        "felony",
+        "classes",
         "listed",
     ]
     assert massachusetts.searchers.bodies is not None
@@ -76,6 +95,39 @@ def test_the_packs_differ_in_kind() -> None:
     assert massachusetts.reporting.period_start.month == 9
 
 
+def test_the_new_rule_kinds_are_in_the_packs_that_need_them() -> None:
+    """Each law's distinctive rule, as data: nothing in code names a state."""
+    utah = load_policy("utah-2021")
+    assert [body.id for body in utah.searchers.bodies or []] == ["utah-dps"]
+    assert [n.id for n in utah.narratives] == ["fair-probability"]
+    assert [c.id for c in utah.offences.classes] == ["felony", "violent_crime", "threat_to_life"]
+    maine = load_policy("maine-2021")
+    assert maine.intake.screening is not None and maine.intake.screening.id == "maine-state-police"
+    assert [body.id for body in maine.searchers.bodies or []] == ["maine-bmv", "fbi"]
+    virginia = load_pack("virginia-2022")
+    first, second = virginia.versions
+    assert first.purposes is not None and len(first.purposes) == 14
+    assert "purpose" in first.request_fields
+    assert second.bases == {} and first.effective_to == date(2026, 6, 30)
+    montana = load_policy("montana-2023")
+    assert "warrant" in montana.bases and "court_order" not in montana.bases
+    assert len(montana.offences.listed) == 26
+    bills = load_policy("massachusetts-bills")
+    follow_up = bills.bases["emergency"].follow_up
+    assert bills.status == "proposed" and follow_up is not None and follow_up.deadline_hours == 48
+    assert load_policy("washington-2020").disclosure.notify_defendants
+
+
+def test_a_proposed_pack_is_marked_wherever_it_is_explained() -> None:
+    for pack in list_packs():
+        proposed = pack.latest.status == "proposed"
+        assert proposed == any("PROPOSED LAW" in line for line in heading(pack.latest))
+    assert {p.id for p in list_policies() if p.status == "proposed"} == {
+        "ma-commission-2022",
+        "massachusetts-bills",
+    }
+
+
 @pytest.mark.parametrize(
     "hostile",
     ["../../etc/passwd", "", "MASSACHUSETTS", "massachusetts.yaml", "a" * 500, "mass\x00"],
@@ -86,5 +138,5 @@ def test_a_policy_id_is_never_a_path(hostile: str) -> None:
 
 
 def test_an_unknown_pack_lists_the_known_ones() -> None:
-    with pytest.raises(PolicyError, match="ma-commission-2022, maryland-2024, massachusetts"):
+    with pytest.raises(PolicyError, match="maryland-2024, massachusetts, massachusetts-bills"):
         load_policy("vermont")

@@ -97,7 +97,8 @@ def _set(value: Any, *path: str) -> Edit:
         ("massachusetts", _set(False, "jurisdiction"), "jurisdiction", "valid string"),
         ("massachusetts", _set("yes", "still_images_only"), "still_images_only", "valid boolean"),
         ("massachusetts", _set("2021-07-01", "effective_from"), "effective_from", "valid date"),
-        ("massachusetts", _set({}, "bases"), "bases", "at least 1 item"),
+        # No basis is a ban: valid, once its citation replaces the bases' own.
+        ("massachusetts", _set({}, "bases"), "sources", "no source for bases"),
         (
             "massachusetts",
             _set({"required_fields": []}, "bases", "warrnt"),
@@ -142,9 +143,44 @@ def _set(value: Any, *path: str) -> Edit:
         ),
         (
             "massachusetts",
-            _set({"rule": "listed", "listed": []}, "offences"),
+            _set({"rule": "listed", "classes": [], "listed": []}, "offences"),
             "offences",
-            "needs at least one offence",
+            "needs at least one entry in 'listed'",
+        ),
+        (
+            "massachusetts",
+            _set({"rule": "classes", "classes": [], "listed": []}, "offences"),
+            "offences",
+            "needs at least one entry in 'classes'",
+        ),
+        (
+            "massachusetts",
+            _set(
+                [
+                    {
+                        "id": "x",
+                        "label": "X",
+                        "standard": "s",
+                        "bases": ["warrant"],
+                        "min_length": 20,
+                    }
+                ],
+                "narratives",
+            ),
+            "narratives[0].bases",
+            "warrant is not a basis of this policy",
+        ),
+        (
+            "massachusetts",
+            _set({"screening": {"id": "rmv", "name": "Registry"}}, "intake"),
+            "intake.screening",
+            "the screening body and the searching bodies must be different bodies",
+        ),
+        (
+            "massachusetts",
+            _set([{"id": "a", "name": "A"}, {"id": "a", "name": "B"}], "purposes"),
+            "purposes",
+            "purpose listed twice: a",
         ),
         ("maryland-2024", _set("any", "offences", "rule"), "offences", "ignores 'listed'"),
         (

@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from facedocket.policy import BasisFacts, BasisKind, Policy, RequestField, check_basis, load_policy
+from facedocket.policy import BasisFacts, BasisKind, Policy, RequestField, check_basis, list_packs
 from facedocket.policy.model import normal_code
 
-POLICIES = [
-    load_policy(policy_id) for policy_id in ("massachusetts", "ma-commission-2022", "maryland-2024")
-]
+# Every version of every shipped pack.
+POLICIES = [policy for pack in list_packs() for policy in pack.versions]
+CLASSES = sorted({kind.id for p in POLICIES for kind in p.offences.classes} | {"misdemeanour"})
+PURPOSES = sorted({purpose.id for p in POLICIES for purpose in p.purposes or []})
+NARRATIVES = sorted({n.id for p in POLICIES for n in p.narratives})
 KINDS = list(typing.get_args(BasisKind))
 FIELDS = list(typing.get_args(RequestField))
 CODES = [offence.code for policy in POLICIES for offence in policy.offences.listed]
@@ -24,13 +26,19 @@ FACTS = st.builds(
     BasisFacts,
     basis=st.sampled_from(KINDS) | st.text(max_size=20),
     fields_present=st.frozensets(st.sampled_from(FIELDS) | st.text(max_size=10)),
-    offence_class=st.none() | st.sampled_from(["felony", "misdemeanour"]) | st.text(max_size=10),
+    offence_class=st.none() | st.sampled_from(CLASSES) | st.text(max_size=10),
     offence_code=st.none() | st.sampled_from(CODES) | st.text(max_size=10),
     basis_confirmed=st.booleans(),
     expires_at=MOMENTS,
     searches_done=st.integers(0, 20),
     searches_allowed=st.none() | st.integers(0, 20),
     first_search_at=MOMENTS,
+    purpose=st.none() | st.sampled_from(PURPOSES) | st.text(max_size=10),
+    statements=st.dictionaries(
+        st.sampled_from(NARRATIVES) | st.text(max_size=5),
+        st.sampled_from(["", "short", "A witness saw the robber's face; " * 4]),
+        max_size=3,
+    ),
 )
 
 
@@ -50,8 +58,13 @@ def test_an_allowed_decision_obeys_every_rule(policy: Policy, facts: BasisFacts)
     granted = rule.searches.default if facts.searches_allowed is None else facts.searches_allowed
     assert facts.searches_done < granted <= rule.searches.max
     assert facts.expires_at is None or facts.expires_at > NOW
-    if rule.offence_rule_applies and policy.offences.rule == "felony":
-        assert facts.offence_class == "felony"
+    if rule.offence_rule_applies and policy.offences.rule == "classes":
+        assert facts.offence_class in {kind.id for kind in policy.offences.classes}
+    if policy.purposes is not None:
+        assert facts.purpose in {purpose.id for purpose in policy.purposes}
+    for narrative in policy.narratives:
+        if facts.basis in narrative.bases:
+            assert len(" ".join(facts.statements[narrative.id].split())) >= narrative.min_length
     if rule.offence_rule_applies and policy.offences.rule == "listed":
         assert facts.offence_code is not None
         assert normal_code(facts.offence_code) in {
@@ -63,15 +76,21 @@ def test_an_allowed_decision_obeys_every_rule(policy: Policy, facts: BasisFacts)
 
 
 @settings(max_examples=300, deadline=None)
-@given(policy=st.sampled_from(POLICIES), basis=st.text())
+@given(policy=st.sampled_from(POLICIES), basis=st.sampled_from(KINDS) | st.text())
 def test_no_decision_allows_a_basis_the_policy_does_not_list(policy: Policy, basis: str) -> None:
+    """With every other fact in order, the basis alone decides."""
+    day = policy.effective_from + timedelta(days=1)
+    at = datetime(day.year, day.month, day.day, 15, 0, tzinfo=UTC)
+    offences = policy.offences
     facts = BasisFacts(
         basis=basis,
         fields_present=frozenset(FIELDS),
-        offence_class="felony",
-        offence_code=CODES[0],
+        offence_class=offences.classes[0].id if offences.classes else "felony",
+        offence_code=offences.listed[0].code if offences.listed else None,
+        purpose=policy.purposes[0].id if policy.purposes else None,
+        statements={n.id: "A witness saw the robber's face; " * 10 for n in policy.narratives},
         basis_confirmed=True,
-        expires_at=NOW + timedelta(days=1),
+        expires_at=at + timedelta(days=1),
     )
-    decision = check_basis(policy, facts, NOW)
-    assert decision.allowed == (basis in policy.bases)
+    decision = check_basis(policy, facts, at)
+    assert decision.allowed == (basis in policy.bases), decision.reasons

@@ -15,8 +15,8 @@ from facedocket.policy import (
     Decision,
     Policy,
     check_basis,
+    check_intake_body,
     check_searcher,
-    check_searching_body,
 )
 from facedocket.store.schema import LegalBasis, SearchRequest
 
@@ -36,6 +36,7 @@ def fields_present(request: SearchRequest) -> set[str]:
         "narrative": bool(request.narrative),
         "probe_image": bool(probes),
         "probe_source": bool(probes) and all(d.source for d in probes),
+        "purpose": bool(request.purpose),
     }
     if basis is not None:
         ordered = basis.order_document_id is not None
@@ -50,6 +51,7 @@ def fields_present(request: SearchRequest) -> set[str]:
             "order_scope": bool(basis.scope),
             "emergency_facts": basis.kind == "emergency" and bool(basis.facts),
             "death_record": basis.kind == "deceased" and bool(basis.facts),
+            "missing_person_report": basis.kind == "missing_person" and bool(basis.facts),
             "approving_supervisor": basis.supervisor_id is not None,
             "sworn_statement": basis.statement_document_id is not None,
         }
@@ -73,6 +75,8 @@ def basis_facts(request: SearchRequest, *, stage: str) -> BasisFacts:
         searches_done=0 if later else len(request.searches),
         searches_allowed=basis.searches_allowed,
         first_search_at=request.searches[0].run_at if request.searches else None,
+        purpose=request.purpose,
+        statements={str(k): str(v) for k, v in (request.statements or {}).items()},
     )
 
 
@@ -85,9 +89,10 @@ def require_basis(policy: Policy, request: SearchRequest, stage: str, at: dateti
     require(check_basis(policy, basis_facts(request, stage=stage), at))
 
 
-def require_searching_body(policy: Policy, actor: Actor) -> None:
-    """Intake and supervision belong to the bodies the policy lets search."""
-    require(check_searching_body(policy, actor.agency_code))
+def require_intake_body(policy: Policy, actor: Actor) -> None:
+    """Intake belongs to the screening body where the policy has two stages, else to the
+    bodies the policy lets search."""
+    require(check_intake_body(policy, actor.agency_code))
 
 
 def require_searcher(policy: Policy, actor: Actor, role: Role) -> None:

@@ -43,6 +43,21 @@ def chosen_body(session: Session, policy: Policy, actor: Actor, chosen: str | No
     return agency
 
 
+def screening_body(session: Session, policy: Policy) -> Agency | None:
+    """The agency that screens every request first, where intake has two stages."""
+    screening = policy.intake.screening
+    if screening is None:
+        return None
+    agency = session.scalar(select(Agency).where(Agency.code == screening.id))
+    if agency is None:
+        raise Refused(
+            f"the screening body {screening.id!r} ({screening.name}) is not registered here "
+            "as an agency",
+            code="unknown_body",
+        )
+    return agency
+
+
 def offered_bodies(session: Session, policy: Policy) -> list[SearchingBody]:
     """The policy's searching bodies that are registered here: the only ones a request
     form may offer, since a request to any other would be refused (``unknown_body``)."""

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.cases import clock
-from facedocket.cases.basis import legal_basis, require_basis, require_searching_body
-from facedocket.cases.bodies import chosen_body
+from facedocket.cases.basis import legal_basis, require_basis, require_intake_body
+from facedocket.cases.bodies import chosen_body, screening_body
 from facedocket.cases.documents import store_document
 from facedocket.cases.duties import require_separate_duties
 from facedocket.cases.errors import NotFound, Refused
@@ -77,6 +77,7 @@ def create_request(
         if not dates.allowed:
             raise Refused(list(dates.reasons), code="invalid_dates")
     body = chosen_body(session, policy, actor, data.searching_body)
+    screening = screening_body(session, policy)
     request = SearchRequest(
         agency_id=actor.agency_id,
         searching_body_id=body.id,
@@ -88,6 +89,9 @@ def create_request(
         offence_class=data.offence_class,
         offence_code=data.offence_code,
         narrative=data.narrative,
+        purpose=data.purpose,
+        statements=dict(data.statements) or None,
+        intake_body_id=screening.id if screening is not None else None,
         gallery_id=gallery.id,
         state=State.DRAFT,
         policy_id=policy.id,
@@ -115,6 +119,8 @@ def create_request(
         {
             "case_number": data.case_number,
             "offence": data.offence,
+            "purpose": data.purpose,
+            "statements": sorted(data.statements),
             "basis": data.basis.kind,
             "gallery": gallery.name,
             "searching_body": body.code,
@@ -178,12 +184,16 @@ def approve(
     """Intake confirms the basis covers the request; an emergency needs a supervisor."""
     request, to, role, policy, note = _decision(session, actor, request_id, "approve", note)
     basis = legal_basis(request)
-    if basis.kind == "emergency" and role != Role.SUPERVISOR:
-        raise Refused("an emergency request is approved by a supervisor", code="wrong_role")
+    # Where the basis asks for an approving supervisor (an emergency; Maryland's listed
+    # crimes), the approval is the supervisor's.
+    rule = policy.bases.get(basis.kind)  # type: ignore[call-overload]
+    supervised = rule is not None and "approving_supervisor" in rule.required_fields
+    if supervised and role != Role.SUPERVISOR:
+        raise Refused(f"a {basis.kind} request is approved by a supervisor", code="wrong_role")
     require_basis(policy, request, "approve", clock.now())
     emergency: tuple[DutyStep, ...] = ("emergency_approval",) if basis.kind == "emergency" else ()
     require_separate_duties(session, policy, request, actor, "approve", *emergency)
-    if basis.kind == "emergency":
+    if supervised:
         basis.supervisor_id, basis.supervisor_approved_at = actor.user_id, clock.now()
     basis.confirmed_by_id, basis.confirmed_at = actor.user_id, clock.now()
     return _decided(session, actor, request, to, role, policy, "request.approved", note)
@@ -204,7 +214,7 @@ def _decision(
     request, actor = locked_case(session, actor, request_id)
     to, role = next_state(request.state, action, actor)
     policy = load_policy(request.policy_id, at=clock.now())
-    require_searching_body(policy, actor)
+    require_intake_body(policy, actor)
     if len(why.strip()) < 10:
         raise Refused(f"to {action} a request, say why in a sentence", code="missing_reason")
     return request, to, role, policy, why.strip()

@@ -72,9 +72,26 @@ class DeceasedCreate(_Strict):
     facts: LongText
 
 
+class InvestigationCreate(_Strict):
+    """A criminal investigation the law lets search without an order (Maryland's listed
+    crimes, Utah's felonies): the facts are the request's narrative and statements."""
+
+    kind: Literal["investigation"]
+    facts: LongText
+
+
+class MissingPersonCreate(_Strict):
+    """A missing, endangered or incapacitated person: the report's facts."""
+
+    kind: Literal["missing_person"]
+    facts: LongText
+
+
 BasisCreate = Annotated[
-    CourtOrderCreate | EmergencyCreate | DeceasedCreate, Field(discriminator="kind")
+    CourtOrderCreate | EmergencyCreate | DeceasedCreate | InvestigationCreate | MissingPersonCreate,
+    Field(discriminator="kind"),
 ]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
 
 class RequestCreate(_Strict):
@@ -85,11 +102,13 @@ class RequestCreate(_Strict):
     narrative: LongText
     gallery: Annotated[str, line(limits.GALLERY_NAME), PLAIN]
     basis: BasisCreate
+    # The authorised use, where the policy has a closed list (``purposes``).
+    purpose: Slug | None = None
+    # The statements the policy asks for (``narratives``), by their id.
+    statements: dict[Slug, LongText] = Field(default_factory=dict, max_length=10)
     # The body the request is made to (its agency code); optional only where the policy
     # leaves one choice (see ``cases.bodies``).
-    searching_body: (
-        Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")] | None
-    ) = None
+    searching_body: Slug | None = None
 
 
 # Unicode's Bidi_Control characters: a right-to-left override turns "photo\u202egpj.exe"

@@ -3,7 +3,8 @@ asks (through ``requests.get_request`` and ``requests.list_requests``).
 
 A person sees a request only if they wrote it, work for the searching body it was made to
 in a role that body's work needs (intake, examination, supervision; never a draft), or
-hold an oversight role (auditor, administrator) for the agency that wrote it or the body
+screens it first (where intake has two stages: intake and supervision only), or hold an
+oversight role (auditor, administrator) for the agency that wrote it or the body
 it was made to. What they may do with it follows from the same rule: the actor a case
 function works with holds only the roles that rule grants on this request, so a Boston
 detective who also holds the examiner role reads their own request as its requester and
@@ -19,6 +20,7 @@ from facedocket.cases.states import State
 from facedocket.store.schema import SearchRequest
 
 BODY_ROLES = (Role.INTAKE_REVIEWER, Role.EXAMINER, Role.SUPERVISOR)
+INTAKE_ROLES = (Role.INTAKE_REVIEWER, Role.SUPERVISOR)
 OVERSIGHT_ROLES = (Role.AUDITOR, Role.ADMINISTRATOR)
 
 
@@ -30,6 +32,10 @@ def case_roles(actor: Actor, request: SearchRequest) -> frozenset[str]:
     sent_to_them = request.searching_body_id == actor.agency_id
     if sent_to_them and request.state != State.DRAFT:
         roles |= {role for role in BODY_ROLES if actor.has(role)}
+    # Where intake has two stages, the screening body decides the request (never searches).
+    screens_it = request.intake_body_id is not None and request.intake_body_id == actor.agency_id
+    if screens_it and request.state != State.DRAFT:
+        roles |= {role for role in INTAKE_ROLES if actor.has(role)}
     if actor.agency_id in (request.agency_id, request.searching_body_id):
         roles |= {role for role in OVERSIGHT_ROLES if actor.has(role)}
     return frozenset(role.value for role in roles)

@@ -22,7 +22,8 @@ from facedocket.policy.model import Policy
 from facedocket.policy.pack import HEADER, VERSION, Pack, PackFile, version_key
 
 Path = tuple[str | int, ...]
-_LOCATED = re.compile(r"([a-z_][a-z0-9_.]*): (.+)", re.DOTALL)
+_LOCATED = re.compile(r"([a-z_][a-z0-9_.\[\]]*): (.+)", re.DOTALL)
+_PART = re.compile(r"([a-z0-9_]+)|\[([0-9]+)\]")
 
 
 class Lines:
@@ -174,7 +175,8 @@ def problem(error: Any) -> tuple[Path, str]:
     located = _LOCATED.fullmatch(message)
     if not path and located:
         # A check across fields names the field it is about at the start of its message.
-        path, message = tuple(located.group(1).split(".")), located.group(2)
+        path = tuple(int(index) if index else key for key, index in _PART.findall(located.group(1)))
+        message = located.group(2)
     if error["type"] == "extra_forbidden":
         message = "unknown field (not part of the policy schema)"
     elif error["type"] == "missing":

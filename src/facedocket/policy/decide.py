@@ -11,12 +11,13 @@ reasons, never trusted. Times must be timezone-aware; a naive one is a programmi
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
 from facedocket.policy.dates import order_date_reasons
-from facedocket.policy.model import DutyStep, Policy, normal_code
+from facedocket.policy.grounds import narrative_reasons, offence_reasons, purpose_reasons, show
+from facedocket.policy.model import DutyStep, Policy
 
 ProbeKind = Literal["photo", "video_still", "live_video"]
 RecordType = Literal["probe_images", "candidate_lists", "documents", "request_records"]
@@ -54,6 +55,9 @@ class BasisFacts:
     # Searches the authorisation grants; None: the policy's default for the basis.
     searches_allowed: int | None = None
     first_search_at: datetime | None = None
+    purpose: str | None = None
+    # The request's written statements, by the policy's narrative id.
+    statements: Mapping[str, str] = field(default_factory=dict)
 
 
 def check_basis(policy: Policy, facts: BasisFacts, now: datetime) -> Decision:
@@ -76,9 +80,12 @@ def check_basis(policy: Policy, facts: BasisFacts, now: datetime) -> Decision:
         )
     # The basis is a person's text: whether it is a BasisKind at all is the question.
     rule = policy.bases.get(facts.basis)  # type: ignore[call-overload]
+    if rule is None and not policy.bases:
+        reasons.append(f"policy {policy.id} {policy.version} allows no search on any basis")
+        return _decide(policy, reasons)
     if rule is None:
         allowed = ", ".join(policy.bases)
-        reasons.append(f"legal basis {_show(facts.basis)} is not allowed; allowed: {allowed}")
+        reasons.append(f"legal basis {show(facts.basis)} is not allowed; allowed: {allowed}")
         return _decide(policy, reasons)
     missing = [
         field
@@ -90,7 +97,9 @@ def check_basis(policy: Policy, facts: BasisFacts, now: datetime) -> Decision:
     if rule.reviewer_confirms and not facts.basis_confirmed:
         reasons.append(f"a reviewer has not confirmed that the {facts.basis} covers the request")
     if rule.offence_rule_applies:
-        reasons += _offence_reasons(policy, facts)
+        reasons += offence_reasons(policy, facts.offence_class, facts.offence_code)
+    reasons += purpose_reasons(policy, facts.purpose)
+    reasons += narrative_reasons(policy, facts.basis, facts.statements)
     reasons += _expiry_reasons(facts, "expires_on" in rule.required_fields, now)
     reasons += order_date_reasons(policy, facts.basis, facts.issued_on, facts.expires_at, now)
     granted = rule.searches.default if facts.searches_allowed is None else facts.searches_allowed
@@ -112,20 +121,6 @@ def check_basis(policy: Policy, facts: BasisFacts, now: datetime) -> Decision:
                 f"{due.isoformat()} is overdue"
             )
     return _decide(policy, reasons)
-
-
-def _offence_reasons(policy: Policy, facts: BasisFacts) -> list[str]:
-    offences = policy.offences
-    if offences.rule == "felony" and facts.offence_class != "felony":
-        return [f"only a felony may be investigated; the offence is {_show(facts.offence_class)}"]
-    if offences.rule == "listed":
-        codes = {normal_code(offence.code) for offence in offences.listed}
-        if facts.offence_code is None or normal_code(facts.offence_code) not in codes:
-            return [
-                f"offence {_show(facts.offence_code)} is not one of the "
-                f"{len(codes)} offences policy {policy.id} lists"
-            ]
-    return []
 
 
 def _expiry_reasons(facts: BasisFacts, expiry_required: bool, now: datetime) -> list[str]:
@@ -152,7 +147,21 @@ def check_searching_body(policy: Policy, body: str) -> Decision:
         return _decide(policy, [])
     names = ", ".join(allowed.name for allowed in bodies)
     return _decide(
-        policy, [f"{_show(body)} is not a searching body; it sends a written request to: {names}"]
+        policy, [f"{show(body)} is not a searching body; it sends a written request to: {names}"]
+    )
+
+
+def check_intake_body(policy: Policy, body: str) -> Decision:
+    """May this body take requests in (approve or reject them)? The screening body where
+    the policy has one (two stages, two bodies), else a body that searches."""
+    screening = policy.intake.screening
+    if screening is None:
+        return check_searching_body(policy, body)
+    if body == screening.id:
+        return _decide(policy, [])
+    return _decide(
+        policy,
+        [f"{show(body)} does not take requests in; {screening.name} screens every request"],
     )
 
 
@@ -161,7 +170,7 @@ def check_searcher(policy: Policy, body: str, role: str) -> Decision:
     reasons = list(check_searching_body(policy, body).reasons)
     if role not in policy.searchers.roles:
         reasons.append(
-            f"role {_show(role)} may not search; searching roles: "
+            f"role {show(role)} may not search; searching roles: "
             f"{', '.join(policy.searchers.roles)}"
         )
     return _decide(policy, reasons)
@@ -171,14 +180,14 @@ def check_gallery(policy: Policy, gallery: str) -> Decision:
     if gallery in policy.galleries:
         return _decide(policy, [])
     allowed = ", ".join(policy.galleries)
-    return _decide(policy, [f"gallery {_show(gallery)} may not be searched; allowed: {allowed}"])
+    return _decide(policy, [f"gallery {show(gallery)} may not be searched; allowed: {allowed}"])
 
 
 def check_probe(policy: Policy, kind: str) -> Decision:
     """Still images only, where the policy says so: no live video."""
     known: tuple[ProbeKind, ...] = ("photo", "video_still", "live_video")
     if kind not in known:
-        return _decide(policy, [f"unknown probe kind {_show(kind)}; one of {', '.join(known)}"])
+        return _decide(policy, [f"unknown probe kind {show(kind)}; one of {', '.join(known)}"])
     if kind == "live_video" and policy.still_images_only:
         return _decide(policy, ["only still images may be searched, not live video"])
     return _decide(policy, [])
@@ -305,10 +314,3 @@ def _aware(moment: datetime, name: str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} is a naive datetime; rules compare only aware times")
     return moment
-
-
-def _show(value: str | None, limit: int = 60) -> str:
-    """A person's text in a reason: quoted, and short enough to record."""
-    if value is None:
-        return "not given"
-    return repr(value if len(value) <= limit else value[:limit] + "…")

@@ -94,6 +94,8 @@ def differences(first: Policy, second: Policy) -> list[Difference]:
 
 
 def _text(policy: Policy, name: str) -> str:
+    if name == "bases":
+        return "no basis allows a search: this version of the law forbids face searches"
     if name.startswith("bases."):
         kind = name.removeprefix("bases.")
         return _basis(kind, policy.bases[kind])  # type: ignore[index]
@@ -131,8 +133,9 @@ def _offences(policy: Policy) -> str:
     rule = policy.offences
     if rule.rule == "any":
         return "any offence may be investigated"
-    if rule.rule == "felony":
-        return "only a felony may be investigated"
+    if rule.rule == "classes":
+        kinds = "; ".join(f"{kind.name} ({kind.id})" for kind in rule.classes)
+        return f"only these kinds of offence may be investigated: {kinds}"
     listed = "; ".join(f"{o.code} {o.name} ({o.statute})" for o in rule.listed)
     return f"only these offences may be investigated: {listed}"
 
@@ -145,6 +148,33 @@ def _searchers(policy: Policy) -> str:
     names = ", ".join(body.name for body in bodies)
     alone = "alone searches" if len(bodies) == 1 else "are the only bodies that search"
     return f"{names} {alone}, by their {roles}s; every other agency sends a written request"
+
+
+def _purposes(policy: Policy) -> str:
+    if policy.purposes is None:
+        return "the law lists no closed set of purposes"
+    listed = "; ".join(f"{p.name} ({p.id})" for p in policy.purposes)
+    return f"a request names one authorised use, and only these: {listed}"
+
+
+def _narratives(policy: Policy) -> str:
+    if not policy.narratives:
+        return "no written statement beyond the narrative"
+    return "; ".join(
+        f"a {', '.join(WORDS.get(b, b) for b in n.bases)} request holds the statement "
+        f"'{n.label}' ({n.id}), which must show {n.standard}"
+        for n in policy.narratives
+    )
+
+
+def _intake(policy: Policy) -> str:
+    screening = policy.intake.screening
+    if screening is None:
+        return "the searching body takes the request in and decides it"
+    return (
+        f"two stages: {screening.name} screens and decides every request first; only then "
+        "does the searching body search"
+    )
 
 
 def _retention(policy: Policy) -> str:
@@ -177,6 +207,9 @@ def _reporting(policy: Policy) -> str:
 TEXTS: dict[str, Callable[[Policy], str]] = {
     "request_fields": lambda p: "every request holds " + _fields(p.request_fields),
     "offences": _offences,
+    "purposes": _purposes,
+    "narratives": _narratives,
+    "intake": _intake,
     "searchers": _searchers,
     "galleries": lambda p: "only these galleries may be searched: " + ", ".join(p.galleries),
     "candidates": lambda p: (

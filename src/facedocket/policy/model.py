@@ -44,6 +44,7 @@ RequestField = Literal[
     "sworn_statement",
     "death_record",
     "missing_person_report",
+    "purpose",
 ]
 OffenceClass = Literal["felony", "misdemeanour"]
 # The steps of one request a policy can require different people for. Approving an
@@ -119,20 +120,59 @@ class Offence(_Strict):
     statute: Text
 
 
-class OffenceRule(_Strict):
-    """``any`` offence, only a ``felony``, or only the ``listed`` offences."""
+class OffenceClassRule(_Strict):
+    """A class of offence the law names (felony, violent crime, serious crime ...); the
+    request's ``offence_class`` must be one of the allowed ids."""
 
-    rule: Literal["any", "felony", "listed"]
+    id: str = Field(pattern=r"^[a-z_]{3,50}$")
+    name: Text
+
+
+class OffenceRule(_Strict):
+    """``any`` offence, only offences of the listed ``classes``, or only the ``listed``
+    offences (by code)."""
+
+    rule: Literal["any", "classes", "listed"]
+    classes: list[OffenceClassRule]
     listed: list[Offence]
 
     @model_validator(mode="after")
     def _list_matches_rule(self) -> OffenceRule:
-        if self.rule == "listed" and not self.listed:
-            raise ValueError("rule 'listed' needs at least one offence in 'listed'")
-        if self.rule != "listed" and self.listed:
-            raise ValueError(f"rule {self.rule!r} ignores 'listed'; leave it empty")
+        for rule, entries in (("classes", self.classes), ("listed", self.listed)):
+            if self.rule == rule and not entries:
+                raise ValueError(f"rule {rule!r} needs at least one entry in {rule!r}")
+            if self.rule != rule and entries:
+                raise ValueError(f"rule {self.rule!r} ignores {rule!r}; leave it empty")
         _unique([normal_code(offence.code) for offence in self.listed], "offence code")
+        _unique([kind.id for kind in self.classes], "offence class")
         return self
+
+
+class Purpose(_Strict):
+    """One use the law authorises, from a closed list (e.g. Va. Code § 15.2-1723.2 A)."""
+
+    id: Slug
+    name: Text
+
+
+class Narrative(_Strict):
+    """A written statement a request must hold, and the legal standard it must meet
+    (e.g. Utah's "fair probability" that the subject is connected to the crime)."""
+
+    id: Slug
+    label: Text
+    standard: Text
+    # The bases whose requests need it (an investigation, not a deceased person).
+    bases: list[BasisKind] = Field(min_length=1)
+    min_length: int = Field(ge=10, le=5000)
+
+
+class Intake(_Strict):
+    """Who takes a request in: the searching body itself (``screening: null``), or first a
+    screening body of its own, then the searching body searches (two bodies, two stages:
+    Maine's State Police screen, then the BMV or the FBI searches)."""
+
+    screening: SearchingBody | None
 
 
 class SearchingBody(_Strict):
@@ -276,8 +316,13 @@ class Policy(_Strict):
     timezone: str
     statute: Text
     request_fields: list[RequestField]
-    bases: dict[BasisKind, BasisRule] = Field(min_length=1)
+    # No basis at all: the law of this version allows no search (a ban).
+    bases: dict[BasisKind, BasisRule]
     offences: OffenceRule
+    # The closed list of uses the law authorises; null: the law lists none.
+    purposes: Annotated[list[Purpose], Field(min_length=1)] | None
+    narratives: list[Narrative]
+    intake: Intake
     searchers: Searchers
     galleries: list[Slug] = Field(min_length=1)
     candidates: Candidates
@@ -314,6 +359,18 @@ class Policy(_Strict):
     def _no_repeated_galleries(cls, value: list[str]) -> list[str]:
         return _unique(value, "gallery")
 
+    @field_validator("purposes")
+    @classmethod
+    def _no_repeated_purposes(cls, value: list[Purpose] | None) -> list[Purpose] | None:
+        _unique([purpose.id for purpose in value or []], "purpose")
+        return value
+
+    @field_validator("narratives")
+    @classmethod
+    def _no_repeated_narratives(cls, value: list[Narrative]) -> list[Narrative]:
+        _unique([narrative.id for narrative in value], "narrative")
+        return value
+
     @field_validator("separate_duties")
     @classmethod
     def _no_repeated_rules(cls, value: list[SeparateDuties]) -> list[SeparateDuties]:
@@ -329,6 +386,28 @@ class Policy(_Strict):
                     f"bases.{kind}: the offence rule applies but no request field 'offence' "
                     "is required"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _rules_agree(self) -> Policy:
+        for index, narrative in enumerate(self.narratives):
+            unknown = [kind for kind in narrative.bases if kind not in self.bases]
+            if unknown:
+                raise ValueError(
+                    f"narratives[{index}].bases: {', '.join(unknown)} is not a basis of this policy"
+                )
+        screening = self.intake.screening
+        searchers = [body.id for body in self.searchers.bodies or []]
+        if screening is not None and not searchers:
+            raise ValueError(
+                "intake.screening: a screening body needs named searching bodies "
+                "(searchers.bodies), so that the two stages are two different bodies"
+            )
+        if screening is not None and screening.id in searchers:
+            raise ValueError(
+                f"intake.screening: {screening.id} also searches; the screening body and the "
+                "searching bodies must be different bodies"
+            )
         return self
 
     @model_validator(mode="after")
@@ -357,6 +436,9 @@ RULES = (
     "request_fields",
     "bases",
     "offences",
+    "purposes",
+    "narratives",
+    "intake",
     "searchers",
     "galleries",
     "candidates",
@@ -372,10 +454,14 @@ RULES = (
 
 
 def rule_names(policy: Policy) -> list[str]:
-    """Every rule name ``sources`` must cite: ``bases`` stands for ``bases.<kind>``."""
+    """Every rule name ``sources`` must cite: ``bases`` stands for ``bases.<kind>`` (and
+    for itself where there is no basis: the citation of the ban)."""
     names = []
     for name in RULES:
-        names += [f"bases.{kind}" for kind in policy.bases] if name == "bases" else [name]
+        if name == "bases" and policy.bases:
+            names += [f"bases.{kind}" for kind in policy.bases]
+        else:
+            names.append(name)
     return names
 
 

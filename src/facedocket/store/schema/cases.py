@@ -37,6 +37,14 @@ class SearchRequest(Base):
     offence_class: Mapped[str] = mapped_column(String(50))
     offence_code: Mapped[str | None] = mapped_column(String(limits.OFFENCE_CODE))
     narrative: Mapped[str] = mapped_column(Text)
+    # The authorised use it names, where the policy has a closed list (migration 0011).
+    purpose: Mapped[str | None] = mapped_column(String(63))
+    # The written statements the policy asks for, by narrative id (e.g. Utah's "fair
+    # probability" narrative); empty where it asks none.
+    statements: Mapped[dict[str, Any] | None]
+    # The body that screens and decides it first where the policy has two stages of intake
+    # (Maine's State Police); None: the searching body decides it.
+    intake_body_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     gallery_id: Mapped[int] = mapped_column(ForeignKey("galleries.id"))
     state: Mapped[str] = mapped_column(String(30), index=True)
     outcome: Mapped[str | None] = mapped_column(String(30))

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.responses import Response
 
 from facedocket.cases import requests
@@ -36,7 +36,16 @@ from facedocket.web.uploads import is_empty, received
 router = APIRouter()
 
 Upload = Annotated[UploadFile | None, File()]
-FORM_BASES = ("court_order", "warrant", "emergency", "deceased")  # what RequestCreate takes
+# What RequestCreate takes.
+FORM_BASES = (
+    "court_order",
+    "warrant",
+    "investigation",
+    "emergency",
+    "deceased",
+    "missing_person",
+)
+Texts = Annotated[list[str], Form()]
 
 
 @router.get("/requests")
@@ -62,6 +71,10 @@ def new(request: Request, app: ServicesDep, me: Requester) -> Response:
         bodies=bodies,
         bases=[kind for kind in FORM_BASES if kind in policy.bases],
         timezone=policy.timezone,
+        purposes=policy.purposes or [],
+        narratives=policy.narratives,
+        classes=[(c.id, c.name) for c in policy.offences.classes]
+        or [("felony", "felony"), ("misdemeanour", "misdemeanour")],
     )
 
 
@@ -89,6 +102,9 @@ def create(
     facts: Paragraph = "",
     order: Upload = None,
     searching_body: Short = "",
+    purpose: Short = "",
+    statement_id: Texts = [],  # noqa: B006 (FastAPI copies a form default)
+    statement: Texts = [],  # noqa: B006
 ) -> Response:
     """The written request from the form, with its probe and order; draft or submitted."""
     fields: dict[str, Any] = {"kind": basis}
@@ -114,6 +130,11 @@ def create(
             "gallery": gallery,
             "searching_body": searching_body or None,
             "basis": fields,
+            "purpose": purpose or None,
+            # One textarea per narrative the policy asks for, each beside its id.
+            "statements": {
+                key: text for key, text in zip(statement_id, statement, strict=False) if text
+            },
         }
     )
     photo = received(probe, app.settings.max_image_bytes, probe_source)
