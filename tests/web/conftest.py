@@ -74,7 +74,11 @@ class Web:
         return client
 
     def request_form(self, **basis: Any) -> dict[str, Any]:
-        return json.loads(self.world.form(**basis).model_dump_json())
+        """The request as sent: the policy's optional grounds only where the form set them
+        (a page form posts them as fields of their own)."""
+        data = self.world.form(**basis)
+        grounds = {"purpose", "statements"} - data.model_fields_set
+        return json.loads(data.model_dump_json(exclude=grounds))
 
     def create(
         self, username: str = "officer", submit: bool = True, **basis: Any
