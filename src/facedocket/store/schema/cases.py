@@ -37,7 +37,7 @@ class SearchRequest(Base):
     offence_class: Mapped[str] = mapped_column(String(50))
     offence_code: Mapped[str | None] = mapped_column(String(limits.OFFENCE_CODE))
     narrative: Mapped[str] = mapped_column(Text)
-    # The authorised use it names, where the policy has a closed list (migration 0015).
+    # The authorised use it names, where the policy has a closed list (migration 0018).
     purpose: Mapped[str | None] = mapped_column(String(63))
     # The written statements the policy asks for, by narrative id (e.g. Utah's "fair
     # probability" narrative); empty where it asks none.
