@@ -61,9 +61,14 @@ lint: install
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
+# Two test processes (pytest-xdist; the race tests share one, see tests/conftest.py), branch
+# coverage with its floor ([tool.coverage]), and the slowest tests at the end.
+TEST_PROCESSES ?= 2
 test: lint audit-deps assets browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadgroup --durations=25 \
+	  --cov --cov-report=term:skip-covered
 
 bench: install
 	$(BIN)/python bench/accuracy.py --faces $(FACES)

@@ -1,27 +1,33 @@
 """Shared fixtures: a migrated database on SQLite, and on PostgreSQL when configured.
 
-Every test that takes ``engine`` runs once per database, so the suite proves both. On
-PostgreSQL each test gets a schema of its own, dropped afterwards.
+Every test that takes ``engine`` runs once per database, so the suite proves both. Each
+test gets a database of its own, copied from one migrated once per process
+(tests/databases.py). A test that uses a fixture named in ``SEEDS`` (the workflow tests'
+``world``: staff and an enrolled gallery) starts from a copy of a database seeded once,
+instead of enrolling the photos again.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from tests.databases import (  # noqa: F401 (DATABASES, migrated: tests import them from here)
+    DATABASES,
+    POSTGRES_URL,
+    SEEDS,
+    TEMPLATES,
+    Templates,
+    migrated,
+)
 from tests.races import Racers
 from tests.races import racers as racing
 
-from facedocket.store.db import make_engine, session_factory
-from facedocket.store.migrate import upgrade
-
-POSTGRES_URL = os.environ.get("FACEDOCKET_TEST_DATABASE_URL")
-DATABASES = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+from facedocket.store.db import session_factory
 
 
 def faces_dir() -> Path:
@@ -51,34 +57,21 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ["FACEDOCKET_MODEL_DIR"] = previous
 
 
-def migrated(database: str, folder: Path) -> Iterator[Engine]:
-    """A migrated, empty database of kind ``database`` ("sqlite" in ``folder``, or a
-    schema of its own on the configured PostgreSQL), dropped when the generator ends."""
-    if database == "sqlite":
-        eng = make_engine(f"sqlite:///{folder / 'test.db'}")
-        upgrade(eng)
-        yield eng
-        eng.dispose()
-        return
-    assert POSTGRES_URL is not None
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        upgrade(eng)
-        yield eng
-    finally:
-        eng.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+@pytest.fixture(scope="session", autouse=True)
+def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    """The templates ``migrated`` copies, made on first use; PostgreSQL's dropped at the end."""
+    templates = Templates(tmp_path_factory.mktemp("templates"))
+    TEMPLATES.append(templates)
+    yield templates
+    TEMPLATES.remove(templates)
+    templates.close()
 
 
 @pytest.fixture(params=DATABASES)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    yield from migrated(request.param, tmp_path)
+    seeds = {SEEDS[name] for name in request.fixturenames if name in SEEDS}
+    assert len(seeds) <= 1, f"a test starts from one seeded database, not {seeds}"
+    yield from migrated(request.param, tmp_path, next(iter(seeds), None), request)
 
 
 @pytest.fixture
@@ -91,3 +84,17 @@ def racers(model_cache: Path) -> Iterator[Racers]:
     """Eight spawned worker processes for the race tests, started once per run (after
     ``model_cache`` has set the model folder they inherit)."""
     yield from racing()
+
+
+# Fixtures that start many processes of their own, and the xdist group of their tests.
+CROWDS = {"racers": "races", "ray_instance": "ray"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``, as ``make test`` runs) the tests of each
+    fixture in ``CROWDS`` share one test process: a run starts one pool of eight racers and
+    one Ray instance, not one per test process, on a machine of two cores."""
+    for item in items:
+        for fixture, group in CROWDS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(group))

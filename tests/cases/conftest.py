@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,8 +11,9 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.databases import SEEDS, Seed
 from tests.records import BENCH
 
 from facedocket.cases import clock, requests
@@ -29,7 +29,7 @@ from facedocket.governance.register import approve_model, register_model
 from facedocket.governance.training import record_training
 from facedocket.policy import load_policy
 from facedocket.settings import Settings
-from facedocket.store.db import transaction
+from facedocket.store.db import session_factory, transaction
 from facedocket.store.schema import FaceModelRecord, User
 
 GALLERY = "rmv"
@@ -154,6 +154,24 @@ def add_staff(session: Session) -> None:
         )
 
 
+def seed_world(engine: Engine, folder: Path, request: pytest.FixtureRequest) -> None:
+    """The world's staff and enrolled gallery, written once into a template (tests/conftest)
+    on the clock each ``world`` starts at."""
+    with pytest.MonkeyPatch.context() as patch:
+        fake_time = Clock()
+        patch.setattr(clock, "now", fake_time)
+        make_world(
+            session_factory(engine),
+            folder,
+            request.getfixturevalue("faces"),
+            request.getfixturevalue("pipeline"),
+            fake_time,
+        )
+
+
+SEEDS["world"] = Seed("world", seed_world)
+
+
 @pytest.fixture
 def world(
     sessions: sessionmaker[Session],
@@ -161,10 +179,12 @@ def world(
     faces: Path,
     pipeline: FacePipeline,
     monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[World]:
+) -> World:
+    """The staff and the enrolled gallery: the test's database and data folder are copies
+    of those ``seed_world`` made (``SEEDS``), so only the clock is set here."""
     fake_time = Clock()
     monkeypatch.setattr(clock, "now", fake_time)
-    return make_world(sessions, tmp_path, faces, pipeline, fake_time)
+    return World(Settings(data_dir=tmp_path / "data"), sessions, pipeline, faces, fake_time)
 
 
 def make_world(
@@ -182,7 +202,7 @@ def make_world(
         EnrolmentItem(name, name.replace("_", " "), faces / "lfw" / name / f"{name}_0001.jpg")
         for name in PEOPLE
     ]
-    enrol(settings, sessions, GALLERY, items, workers=1)
+    enrol(settings, sessions, GALLERY, items, workers=1, pipeline=pipeline)
     return World(settings, sessions, pipeline, faces, fake_time)
 
 

@@ -192,7 +192,7 @@ def under_maryland_rules(world: World) -> World:
     for examiner in ("examiner", "examiner2"):
         train(world, examiner)
     items = [EnrolmentItem(name, name.replace("_", " "), world.photo(name)) for name in PEOPLE]
-    enrol(world.settings, world.sessions, "mva", items, workers=1)
+    enrol(world.settings, world.sessions, "mva", items, workers=1, pipeline=world.pipeline)
     return world
 
 

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +19,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.photos import blank, side_by_side
 
+from facedocket.faces.models import OnnxEmbedder
+from facedocket.faces.pipeline import FacePipeline
+from facedocket.faces.registry import DLIB_RESNET, build_pipeline
 from facedocket.gallery.enrol import EnrolmentReport, enrol
 from facedocket.gallery.indexes import open_index
-from facedocket.gallery.records import gallery_stats, get_gallery
+from facedocket.gallery.records import GalleryNotFoundError, gallery_stats, get_gallery
 from facedocket.gallery.sources import EnrolmentItem, from_folder, photo_path
 from facedocket.settings import EnrolEngine, Settings
 from facedocket.store.db import make_engine, session_factory
@@ -395,3 +399,27 @@ def test_kill_9_ends_the_workers_and_the_rerun_lists_every_refusal(
     rows = report_rows(report)
     assert sorted(row[0] for row in rows) == sorted(broken)
     assert {row[2] for row in rows} == {"not_an_image"}
+
+
+def test_a_pipeline_built_before_is_used_and_must_be_of_the_model(
+    settings: Settings, sessions: sessionmaker[Session], faces: Path, tmp_path: Path
+) -> None:
+    pipeline = build_pipeline(settings)
+    items = from_folder(gallery_folder(faces, tmp_path / "photos", PEOPLE[:2], 1))
+    report = enrol(settings, sessions, "g", items, workers=1, pipeline=pipeline)
+    assert report.enrolled == 2
+    assert report.stage_seconds["embed"] > 0
+
+    other = FacePipeline(
+        pipeline.detector,
+        OnnxEmbedder(replace(DLIB_RESNET, name="another-model"), tmp_path / "another.onnx"),
+        pipeline.limits,
+    )
+    with sessions() as session:
+        entries = session.scalar(select(func.count()).select_from(AuditEntry))
+    with pytest.raises(ValueError, match="runs another-model, the settings name dlib-resnet-v1"):
+        enrol(settings, sessions, "h", items, workers=1, pipeline=other)
+    with sessions() as session:
+        with pytest.raises(GalleryNotFoundError):
+            get_gallery(session, "h")
+        assert session.scalar(select(func.count()).select_from(AuditEntry)) == entries

@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from facedocket.faces.pipeline import FacePipeline
 from facedocket.faces.registry import build_pipeline, load_embedder
 from facedocket.faces.runtime import uses_gpu
 from facedocket.gallery import worker
@@ -75,12 +76,21 @@ def enrol(
     commit_every: int | None = None,
     progress: Progress | None = None,
     by: Enroller | None = None,
+    pipeline: FacePipeline | None = None,
 ) -> EnrolmentReport:
     """Enrol ``items`` into the gallery; refusals are recorded, never fatal.
 
     The gallery's creation and the run (started; finished or interrupted, with counts) go
     on the audit record here, whoever calls: ``by``, else the operating-system account.
+    A run in this process (one worker) uses ``pipeline`` when given, a pipeline of
+    ``settings.model`` with its models already loaded, rather than loading them again (a
+    second or more); worker processes and Ray actors always build their own.
     """
+    if pipeline is not None and pipeline.embedder.card.name != settings.model:
+        raise ValueError(
+            f"the pipeline given runs {pipeline.embedder.card.name}, the settings name "
+            f"{settings.model}"
+        )
     who = Enroller.default(by)
     with transaction(sessions) as session:
         ensure_gallery(session, gallery_name, by=who)
@@ -97,6 +107,7 @@ def enrol(
             batch_size,
             commit_every,
             progress,
+            pipeline,
         )
     return report
 
@@ -112,10 +123,12 @@ def _enrol(
     batch_size: int | None,
     commit_every: int | None,
     progress: Progress | None,
+    pipeline: FacePipeline | None,
 ) -> None:
     began = time.perf_counter()
     gallery_name = report.gallery
-    embedder = load_embedder(settings.model, settings.models_dir)
+    # The templates are recorded as the model that makes them.
+    embedder = pipeline.embedder if pipeline else load_embedder(settings.model, settings.models_dir)
     with transaction(sessions) as session:
         gallery_id = ensure_gallery(session, gallery_name).id
         model_id = ensure_model_record(session, embedder).id
@@ -141,7 +154,7 @@ def _enrol(
 
         results = ray_engine.run(settings, items, known, workers, size)
     else:
-        results = _run(settings, _batches(_jobs(items, known, writer), size), workers)
+        results = _run(settings, _batches(_jobs(items, known, writer), size), workers, pipeline)
     pending: list[Outcome] = []
     for outcomes, seconds in results:
         for stage, spent in seconds.items():
@@ -192,14 +205,17 @@ def _batches(jobs: Iterable[Job], size: int) -> Iterator[list[Job]]:
 
 
 def _run(
-    settings: Settings, batches: Iterator[list[Job]], workers: int | None
+    settings: Settings,
+    batches: Iterator[list[Job]],
+    workers: int | None,
+    pipeline: FacePipeline | None,
 ) -> Iterator[tuple[list[Outcome], StageSeconds]]:
     """Process batches in worker processes, keeping only a few in flight (bounded memory)."""
     count = workers or settings.workers or os.cpu_count() or 1
     if count == 1:
-        pipeline = build_pipeline(settings)
+        here = pipeline or build_pipeline(settings)
         for batch in batches:
-            yield worker.process_with(pipeline, batch)
+            yield worker.process_with(here, batch)
         return
     # Spawned, not forked: the parent may hold threads (ONNX Runtime, OpenMP) that a fork
     # would copy in a locked state.
