@@ -22,6 +22,7 @@ from tests.databases import (  # noqa: F401 (DATABASES, migrated: tests import t
     SEEDS,
     TEMPLATES,
     Templates,
+    for_test,
     migrated,
 )
 from tests.races import Racers
@@ -69,9 +70,7 @@ def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tem
 
 @pytest.fixture(params=DATABASES)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    seeds = {SEEDS[name] for name in request.fixturenames if name in SEEDS}
-    assert len(seeds) <= 1, f"a test starts from one seeded database, not {seeds}"
-    yield from migrated(request.param, tmp_path, next(iter(seeds), None), request)
+    yield from for_test(request.param, request, tmp_path)
 
 
 @pytest.fixture

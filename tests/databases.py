@@ -170,3 +170,11 @@ def migrated(
     finally:
         eng.dispose()
         server.drop(name)
+
+
+def for_test(database: str, request: pytest.FixtureRequest, folder: Path) -> Iterator[Engine]:
+    """The database of a test (``request``) of kind ``database`` in ``folder``: seeded when
+    the test uses a fixture named in ``SEEDS``, else migrated and empty."""
+    seeds = {SEEDS[name] for name in request.fixturenames if name in SEEDS}
+    assert len(seeds) <= 1, f"a test starts from one seeded database, not {seeds}"
+    yield from migrated(database, folder, next(iter(seeds), None), request)

@@ -15,9 +15,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine
-
-from facedocket.store.db import make_engine
-from facedocket.store.migrate import upgrade
+from tests.databases import for_test
 
 
 def free_port() -> int:
@@ -45,9 +43,6 @@ def served(app: FastAPI, port: int) -> Iterator[None]:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """SQLite only: a browser test runs once."""
-    eng = make_engine(f"sqlite:///{tmp_path / 'browser.db'}")
-    upgrade(eng)
-    yield eng
-    eng.dispose()
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """SQLite only: a browser test runs once (from the seeded world when it uses one)."""
+    yield from for_test("sqlite", request, tmp_path)
