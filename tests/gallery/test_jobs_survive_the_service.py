@@ -30,7 +30,8 @@ from facedocket.store.schema import Photo, Template, User
 from facedocket.store.schema.base import utcnow
 
 CLI = "from facedocket.cli import app; app(__import__('sys').argv[1:])"
-PHOTOS = 40
+# Enough photos that the job is still running after its first heartbeats report a rate.
+PHOTOS = 120
 
 
 def free_port() -> int:
@@ -136,8 +137,15 @@ def test_kill_9_of_the_service_and_the_worker_then_a_restart_finishes_the_job_on
         )
         assert queued.status_code == 202, queued.text
         job_id = queued.json()["id"]
-        wait_for(lambda: photos() >= 8, 180, "the job to enrol 8 photos")
-        job()  # its progress while running, from the service about to be killed
+
+        # Its progress while running, from the service about to be killed: the job's
+        # counters follow the photos by a batch, so wait until they show a rate.
+        def running_with_a_rate() -> bool:
+            current = job()
+            assert current["state"] in ("queued", "running"), f"it ended unkilled: {current}"
+            return photos() >= 8 and current["state"] == "running" and current["per_second"] > 0
+
+        wait_for(running_with_a_rate, 180, "the job to enrol 8 photos and report its rate")
         for process in (service, worker):
             assert process.poll() is None, "a process ended before it could be killed"
             process.send_signal(signal.SIGKILL)
