@@ -350,7 +350,7 @@ def _run(world: World, where: dict[str, str], pack_id: str, row: Row) -> None:
         assert (search.policy_id, search.policy_version) == (pack_id, in_force.version)
         logged = session.scalars(
             select(AuditEntry).where(
-                AuditEntry.action == "search.run", AuditEntry.subject_id == number
+                AuditEntry.action == "search.run", AuditEntry.subject_id == str(number)
             )
         ).one()
         assert (logged.policy_id, logged.policy_version) == (pack_id, in_force.version)
