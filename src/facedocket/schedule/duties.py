@@ -156,7 +156,7 @@ def mark_statements(context: Context) -> dict[str, Any]:
             subject_type="request",
             subject_id=request.id,
             details={"due_at": due},
-            policy=load_policy(request.policy_id),
+            policy=load_policy(request.policy_id, at),
         )
         notices.statement(session, request, "statement.overdue")
         marked.append(request.id)
@@ -171,7 +171,7 @@ def past_quarter(policy: Policy, at: datetime) -> str:
 
 def quarter_start_after(settings: Settings, at: datetime) -> datetime:
     """The next first day of a quarter, at ``DUTY_QUARTERLY_HOUR`` local time."""
-    local = at.astimezone(load_policy(settings.policy).zone)
+    local = at.astimezone(load_policy(settings.policy, at).zone)
     month = 3 * ((local.month - 1) // 3) + 1
     start = local.replace(month=month, day=1, hour=settings.duty_quarterly_hour, minute=0)
     start = start.replace(second=0, microsecond=0)
@@ -187,7 +187,7 @@ def quarterly_reports(context: Context) -> dict[str, Any]:
     here, stored under ``DATA_DIR/reports/quarterly`` (each production on the record)."""
     session, settings = context.session, context.settings
     actor = duty_actor(session, settings)
-    policy = load_policy(settings.policy)
+    policy = load_policy(settings.policy, context.at)
     label = past_quarter(policy, context.at)
     stamp = context.at.strftime("%Y%m%dT%H%M%SZ")
     folders = private_folder(settings.data_dir / "reports" / "quarterly")
