@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from tests.cases.conftest import World, order_pdf
+from tests.web.browser import CHROMIUM, FLAGS, Accessibility
 from tests.web.conftest import PASSWORD
 from tests.web.live import engine, free_port, served  # noqa: F401 (engine is a fixture)
 
@@ -26,16 +27,6 @@ from facedocket.store.db import transaction
 from facedocket.store.schema import User
 from facedocket.web.app import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 USWDS = Path("node_modules/@uswds/uswds/dist").resolve()
 # For a reviewer to look at after a run (build/ is not committed).
 SCREENSHOTS = Path("build/screenshots").resolve()
@@ -84,10 +75,12 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
     order = tmp_path / "order.pdf"
     order.write_bytes(order_pdf().content)
     errors: list[str] = []
+    axe = Accessibility()
 
     def sign_in(page: Page, username: str) -> None:
         """With the keyboard only: the form must work without a mouse."""
         page.goto(f"{server}/login")
+        axe.check(page)
         # The username field takes the focus by itself; on a busy machine, after the page loads.
         expect(page.locator("#username")).to_be_focused()
         page.keyboard.type(username)
@@ -95,6 +88,11 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
         page.keyboard.type(PASSWORD)
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+        axe.check(page)
+
+    def screenshot(page: Page, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     def choose(scope: Page | Locator, label: str) -> None:
         """Click a radio's label, as a person does: USWDS draws the label as the control."""
@@ -104,15 +102,17 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
     def sign_out(page: Page) -> None:
         page.get_by_role("button", name="Sign out").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to FaceDocket")
+        axe.check(page)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        page = browser.new_page()
+        page = axe.watch(browser.new_page())
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
         # The requester writes and submits a court-ordered request.
         sign_in(page, "officer")
         page.get_by_role("link", name="Write a request").first.click()
+        axe.check(page)
         at = world.clock.at
         page.get_by_label("Case number").fill("BPD-2026-900")
         page.get_by_label("Offence", exact=True).fill("Armed robbery")
@@ -130,26 +130,34 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
         page.locator("#order").set_input_files(str(order))
         page.get_by_role("button", name="Submit the request").click()
         expect(page.locator("#state")).to_have_text("submitted")
+        axe.check(page)
         number = page.url.split("/requests/")[1].split("?")[0]
         sign_out(page)
 
         # Intake reads the order beside the request and approves.
         sign_in(page, "intake")
         page.goto(f"{server}/requests?state=submitted")
+        axe.check(page)
         page.get_by_role("link", name=f"Request {number}").click()
         expect(page.locator("iframe[title='The signed order']")).to_be_visible()
+        axe.check(page)
+        screenshot(page, "intake")
         page.get_by_label("Why the basis covers this request").fill(
             "The order names this still image and an RMV search; it is in force."
         )
         page.get_by_role("button", name="Approve for search").click()
         expect(page.locator("#state")).to_have_text("approved")
+        axe.check(page)
         sign_out(page)
 
         # The examiner searches, compares the probe with each candidate, concludes.
         sign_in(page, "examiner")
         page.goto(f"{server}/requests/{number}")
+        axe.check(page)
         page.get_by_role("button", name="Run the search").click()
         expect(page.get_by_role("status")).to_contain_text("review every candidate")
+        axe.check(page)
+        screenshot(page, "examiner")
         while (form := page.locator("form[action$='/review']").first).count():
             rank = form.locator("legend").inner_text()
             section = page.locator("section", has=form)
@@ -158,39 +166,49 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
             form.get_by_label("Reasons").fill("Compared the eyes, nose, mouth and ears.")
             form.get_by_role("button").click()
             expect(page.get_by_role("status")).to_contain_text("conclusion was recorded")
+            axe.check(page)
             assert page.locator("legend", has_text=rank).count() == 0
         choose(page, "At least one possible lead")
         page.get_by_role("button", name="Conclude").click()
         expect(page.locator("#state")).to_have_text("concluded")
+        axe.check(page)
         sign_out(page)
 
         # The requester reads the released lead, under the investigative-lead notice.
         sign_in(page, "officer")
         page.goto(f"{server}/requests/{number}")
+        axe.check(page)
+        screenshot(page, "officer")
         page.get_by_role("link", name="Read the result").click()
         expect(page.locator("#lead-notice")).to_have_text(LEAD_NOTICE)
         expect(page.get_by_role("heading", name="Possible lead: Abdullah Gul")).to_be_visible()
         photo = page.get_by_role("img", name="Licence photo of Abdullah Gul")
         expect(photo).to_be_visible()
         assert photo.evaluate("image => image.naturalWidth") > 0
+        axe.check(page)
         sign_out(page)
 
         # The auditor verifies the record.
         sign_in(page, "auditor")
         page.goto(f"{server}/record/verify")
         expect(page.locator("#verdict")).to_have_text("The record is intact")
+        axe.check(page)
         # The filter form as a person uses it: one field typed, the others left empty.
         page.get_by_role("link", name="Back to the record").click()
+        axe.check(page)
         page.get_by_label("Action, or its start").fill("search.")
         page.get_by_role("button", name="Filter").click()
         ran = page.get_by_text("examiner (examiner) ran the face search")
         expect(ran).to_be_visible()
+        axe.check(page)
         raw = page.locator("li", has=ran).locator("pre")
         expect(raw).to_be_hidden()
         page.locator("li", has=ran).get_by_text("Raw entry").click()
         expect(raw).to_contain_text('"action": "search.run"')
         page.get_by_role("link", name=f"The whole timeline of request {number}").click()
         expect(page.get_by_text("intake (intake reviewer) approved the request")).to_be_visible()
+        axe.check(page)
+        screenshot(page, "auditor")
         # Reading the results changed nothing: folded under the views, shown on a click.
         read = page.get_by_text("officer (requester) read the results").first
         expect(read).to_be_hidden()
@@ -199,13 +217,14 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
 
         # Each role's pages on a 390 px phone: the government banner, a header that folds
         # into a menu (kept by an error page), and nothing that scrolls sideways.
-        phone = browser.new_page(viewport={"width": 390, "height": 844})
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        phone = axe.watch(browser.new_page(viewport={"width": 390, "height": 844}))
         for user, paths in PHONE_PAGES.items():
             sign_in(phone, user)
-            phone.screenshot(path=str(SCREENSHOTS / f"{user}.png"), full_page=True)
             for path in paths:
                 phone.goto(server + path.format(number=number))
+                axe.check(phone)
+                if path == paths[0]:  # the role's main page
+                    screenshot(phone, f"{user}-phone")
                 width = phone.evaluate("document.documentElement.scrollWidth")
                 wide = phone.evaluate(WIDE) if width > 390 else []
                 assert width <= 390, f"{path} as {user} is {width} px wide: {wide}"
@@ -215,4 +234,5 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
             sign_out(phone)
         browser.close()
 
+    axe.all_checked()
     assert errors == [], f"the browser reported errors: {errors}"

@@ -17,9 +17,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
+from tests.web.browser import CHROMIUM, FLAGS, Accessibility
 from tests.web.conftest import PASSWORD, Web
 from tests.web.live import engine, free_port, served  # noqa: F401 (engine is a fixture)
-from tests.web.test_browser import CHROMIUM, FLAGS
 
 from facedocket.accounts.passwords import set_password
 from facedocket.store.db import transaction
@@ -71,22 +71,27 @@ def foreign_credential() -> dict[str, object]:
 def test_passkeys_in_a_real_browser(server: str, light: Web) -> None:
     from playwright.sync_api import Page, expect, sync_playwright
 
+    axe = Accessibility()
+
     def welcome(page: Page) -> None:
         expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+        axe.check(page)
 
     def sign_out(page: Page) -> None:
         page.get_by_role("button", name="Sign out").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to FaceDocket")
+        axe.check(page)
 
     def with_password(page: Page) -> None:
         page.goto(f"{server}/login")
+        axe.check(page)
         page.get_by_label("Username").fill("officer")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in", exact=True).click()
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        page = browser.new_page()
+        page = axe.watch(browser.new_page())
         devtools = page.context.new_cdp_session(page)
         devtools.send("WebAuthn.enable")
         added = devtools.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})
@@ -96,10 +101,12 @@ def test_passkeys_in_a_real_browser(server: str, light: Web) -> None:
         with_password(page)
         welcome(page)
         page.goto(f"{server}/account")
+        axe.check(page)
         page.get_by_label("Name of the new passkey").fill("laptop")
         page.get_by_role("button", name="Add a passkey").click()
         expect(page.get_by_role("status").first).to_contain_text("The passkey was added")
         expect(page.locator("#passkeys")).to_contain_text("laptop")
+        axe.check(page)
         held = devtools.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
         assert len(held["credentials"]) == 1 and held["credentials"][0]["rpId"] == "localhost"
         sign_out(page)
@@ -107,6 +114,7 @@ def test_passkeys_in_a_real_browser(server: str, light: Web) -> None:
         # The password, then the passkey as the second factor.
         with_password(page)
         expect(page.get_by_role("heading", level=1)).to_have_text("Confirm with your passkey")
+        axe.check(page)
         page.get_by_role("button", name="Use my passkey").click()
         welcome(page)
         sign_out(page)
@@ -118,7 +126,7 @@ def test_passkeys_in_a_real_browser(server: str, light: Web) -> None:
 
         # A wrong credential: another browser whose authenticator holds a key for this
         # site's name that was never registered here.
-        other = browser.new_context().new_page()
+        other = axe.watch(browser.new_context().new_page())
         other_tools = other.context.new_cdp_session(other)
         other_tools.send("WebAuthn.enable")
         second = other_tools.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})
@@ -127,22 +135,31 @@ def test_passkeys_in_a_real_browser(server: str, light: Web) -> None:
             {"authenticatorId": second["authenticatorId"], "credential": foreign_credential()},
         )
         other.goto(f"{server}/login")
+        axe.check(other)
         other.get_by_role("button", name="Sign in with a passkey").click()
         expect(other.locator("#login-error")).to_have_text(WRONG)
+        axe.check(other)
         other.goto(f"{server}/account")
         expect(other.get_by_role("heading", level=1)).to_have_text("Sign in to FaceDocket")
+        axe.check(other)
 
         # A removed key: still in the authenticator, no longer accepted.
         with_password(page)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Confirm with your passkey")
+        axe.check(page)
         page.get_by_role("button", name="Use my passkey").click()
         welcome(page)
         page.goto(f"{server}/account")
+        axe.check(page)
         page.get_by_role("button", name="Remove laptop").click()
         expect(page.get_by_role("status").first).to_contain_text("no longer signs you in")
+        axe.check(page)
         sign_out(page)
         page.get_by_role("button", name="Sign in with a passkey").click()
         expect(page.locator("#login-error")).to_have_text(WRONG)
+        axe.check(page)
         browser.close()
+    axe.all_checked()
 
     with light.world.sessions() as session:
         signed = session.scalars(

@@ -1,0 +1,68 @@
+"""What the tests that drive Chromium share: Debian's browser as installed (``make
+browser``; Playwright never downloads one), and axe-core (``make assets``) run inside
+every page such a test visits.
+
+``Accessibility`` watches a page's navigations: each page that loads must be checked
+(``check``) before the next one loads, so a test cannot visit a page that axe-core never
+looked at; a page with a violation fails the test with the list of what axe-core found.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Frame, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = Path("node_modules/axe-core/axe.min.js").resolve()
+# Evaluated through DevTools, which the pages' Content-Security-Policy (no inline script)
+# does not govern; a script tag would be refused, as it should be.
+LOAD_AXE = "() => {{ if (!window.axe) {{ {source}\n }} }}"
+RUN_AXE = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+  .map(v => `${v.id} (${v.impact}): ${v.help}; at ${v.nodes.map(n => n.target.join(' '))
+  .slice(0, 5).join(', ')}`)"""
+
+
+class Accessibility:
+    """axe-core over every page a test's browser loads; see the module's docstring."""
+
+    def __init__(self) -> None:
+        self.source = AXE.read_text(encoding="utf-8")
+        self.waiting: dict[int, str] = {}  # a page's id: the address it loaded, unchecked
+        self.unchecked: list[str] = []
+        self.checked = 0
+
+    def watch(self, page: Page) -> Page:
+        def loaded(frame: Frame) -> None:
+            if frame is page.main_frame:
+                if id(page) in self.waiting:
+                    self.unchecked.append(self.waiting[id(page)])
+                self.waiting[id(page)] = frame.url
+
+        page.on("framenavigated", loaded)
+        return page
+
+    def check(self, page: Page) -> None:
+        """axe-core over the page as it is now; fails with every violation it finds."""
+        page.wait_for_load_state()
+        page.evaluate(LOAD_AXE.format(source=self.source))
+        found: list[Any] = page.evaluate(RUN_AXE)
+        assert found == [], f"axe-core on {page.url}:\n" + "\n".join(found)
+        self.waiting.pop(id(page), None)
+        self.checked += 1
+
+    def all_checked(self) -> None:
+        """Every page that loaded was checked (the test's last page too)."""
+        left = self.unchecked + list(self.waiting.values())
+        assert left == [], f"pages axe-core did not check: {left}"
