@@ -25,6 +25,7 @@ from facedocket.cases.directory import add_agency, add_user
 from facedocket.cases.schemas import FileUpload, RequestCreate
 from facedocket.gallery.enrol import enrol
 from facedocket.gallery.sources import EnrolmentItem
+from facedocket.kernel.actors import load_actor
 from facedocket.settings import Settings
 from facedocket.store.db import make_engine, session_factory, transaction
 from facedocket.store.migrate import upgrade
@@ -82,7 +83,7 @@ def seed(url: str, data_dir: Path, faces: Path, count: int) -> SeedWorld:
     probe = (lfw / "Abdullah_Gul" / "Abdullah_Gul_0002.jpg").read_bytes()
     for n in range(2 * count + 2):
         with transaction(sessions) as session:
-            officer = requests.load_actor(session, "officer")
+            officer = load_actor(session, "officer")
             made = requests.create_request(
                 session,
                 settings,
@@ -93,7 +94,7 @@ def seed(url: str, data_dir: Path, faces: Path, count: int) -> SeedWorld:
             )
             requests.submit(session, settings, officer, made.id)
             if n >= count:
-                intake = requests.load_actor(session, "intake")
+                intake = load_actor(session, "intake")
                 requests.approve(session, settings, intake, made.id, WHY)
         group = world.submitted if n < count else world.approved
         (group if n < 2 * count else world.warm_up).append(made.id)

@@ -24,8 +24,8 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from facedocket.audit import verify
-from facedocket.cases.errors import NotFound, Refused
 from facedocket.faces.pipeline import FacePipeline
+from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.settings import Settings
 from facedocket.store.db import make_engine, session_factory, transaction
 from facedocket.store.schema.base import Base

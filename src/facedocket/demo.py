@@ -32,6 +32,7 @@ from facedocket.faces.pipeline import FacePipeline
 from facedocket.faces.registry import build_pipeline
 from facedocket.gallery.enrol import enrol
 from facedocket.gallery.sources import EnrolmentItem
+from facedocket.kernel.actors import load_actor
 from facedocket.policy import Policy, load_policy
 from facedocket.settings import Settings
 from facedocket.store.db import make_engine, session_factory, transaction
@@ -119,13 +120,13 @@ def run_demo(faces: Path, settings: Settings, say: Say, gallery_size: int = 1000
     say(f"   request {number} submitted.")
 
     with transaction(sessions) as session:
-        intake = requests.load_actor(session, "intake.chen")
+        intake = load_actor(session, "intake.chen")
         note = "The order names this store camera image and an RMV search; it is in force."
         requests.approve(session, settings, intake, number, note)
     say("4. Intake (State Police) confirms the order covers the request and approves it.")
 
     with transaction(sessions) as session:
-        examiner = requests.load_actor(session, "exam.okafor")
+        examiner = load_actor(session, "exam.okafor")
         search = gate.run_search(session, settings, examiner, number, pipeline)
         say(
             f"5. Examiner Okafor searches: {search.candidates_returned} candidate(s) "
@@ -136,7 +137,7 @@ def run_demo(faces: Path, settings: Settings, say: Say, gallery_size: int = 1000
     say("6. Both examiners conclude each candidate (the second review is blind).")
 
     with transaction(sessions) as session:
-        officer = requests.load_actor(session, "det.rivera")
+        officer = load_actor(session, "det.rivera")
         released = review.released_results(session, officer, number)
     say(f"7. The detective reads the result: {released.outcome}.")
     say(f"   {released.notice}")
@@ -196,7 +197,7 @@ def _write_request(settings: Settings, sessions: sessionmaker[Session], probe: P
         source="Store camera, 12 Main St, still frame",
     )
     with transaction(sessions) as session:
-        officer = requests.load_actor(session, "det.rivera")
+        officer = load_actor(session, "det.rivera")
         request = requests.create_request(
             session, settings, officer, form, [photo], _order_pdf(form)
         )
@@ -208,7 +209,7 @@ def _review(sessions: sessionmaker[Session], number: int, truth: str) -> None:
     """Both examiners conclude every candidate; the script knows who the probe shows."""
     for username, review_round in (("exam.okafor", 1), ("exam.lindqvist", 2)):
         with transaction(sessions) as session:
-            actor = requests.load_actor(session, username)
+            actor = load_actor(session, username)
             for row in review.review_sheet(session, actor, number):
                 same = row.record_id == truth
                 review.record_conclusion(
@@ -223,7 +224,7 @@ def _review(sessions: sessionmaker[Session], number: int, truth: str) -> None:
                     review_round,
                 )
     with transaction(sessions) as session:
-        examiner = requests.load_actor(session, "exam.okafor")
+        examiner = load_actor(session, "exam.okafor")
         rows = review.review_sheet(session, examiner, number)
         outcome = "lead" if any(r.record_id == truth for r in rows) else "no_lead"
         review.conclude(session, examiner, number, outcome)

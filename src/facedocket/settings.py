@@ -15,8 +15,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from facedocket.cases.roles import CASE_ROLES, Role
 from facedocket.entropy import MIN_SECRET_BITS, estimated_bits, text_bits
+from facedocket.kernel.roles import CASE_ROLES, Role
 
 IndexBackend = Literal["faiss-flat", "faiss-sq8-exact", "faiss-hnsw", "milvus-flat", "milvus-hnsw"]
 EnrolEngine = Literal["local", "ray"]

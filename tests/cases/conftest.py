@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.databases import SEEDS, Seed
 from tests.records import BENCH
 
-from facedocket.cases import clock, requests
+from facedocket.cases import requests
 from facedocket.cases.directory import add_agency, add_user
-from facedocket.cases.roles import Actor
 from facedocket.cases.schemas import FileUpload, RequestCreate
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.faces.registry import build_pipeline
@@ -27,6 +26,8 @@ from facedocket.gallery.sources import EnrolmentItem
 from facedocket.governance.accuracy import read_accuracy
 from facedocket.governance.register import approve_model, register_model
 from facedocket.governance.training import record_training
+from facedocket.kernel import clock
+from facedocket.kernel.actors import Actor, load_actor
 from facedocket.policy import load_policy
 from facedocket.settings import Settings
 from facedocket.store.db import session_factory, transaction
@@ -69,7 +70,7 @@ class World:
 
     def actor(self, username: str) -> Actor:
         with self.sessions() as session:
-            return requests.load_actor(session, username)
+            return load_actor(session, username)
 
     def photo(self, name: str, number: int = 1) -> Path:
         return self.faces / "lfw" / name / f"{name}_{number:04d}.jpg"

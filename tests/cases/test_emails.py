@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from facedocket.cases.directory import add_agency, add_user, checked_email, update_user
-from facedocket.cases.errors import Refused
+from facedocket.kernel.refusals import Refused
 from facedocket.store.db import transaction
 from facedocket.store.schema import AuditEntry, User
 

@@ -14,11 +14,11 @@ from sqlalchemy import select, update
 from tests.cases.conftest import World, order_pdf
 from tests.cases.test_workflow import act, approved, searches
 
-from facedocket.cases.errors import Refused
 from facedocket.cases.files import read_document
 from facedocket.cases.followup import attach_statement
-from facedocket.cases.requests import load_actor
 from facedocket.disclosure.packet import export_packet
+from facedocket.kernel.actors import load_actor
+from facedocket.kernel.refusals import Refused
 from facedocket.reports.files import sha256
 from facedocket.store.db import transaction
 from facedocket.store.schema import Document

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from tests.cases.conftest import World, approve_the_model, train, under_commission_rules
 from tests.cases.test_workflow import act
 
-from facedocket.cases.errors import Refused
+from facedocket.kernel.refusals import Refused
 from facedocket.store.schema import Search
 
 

@@ -27,7 +27,7 @@ from tests.cases.conftest import STAFF, World
 from tests.cases.test_pack_scenarios import FAIR, Row, setting_up, write
 from tests.cases.test_workflow import act
 
-from facedocket.cases.errors import NotFound, Refused
+from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.policy import Policy, check_intake_body, check_searcher, list_packs, load_pack
 from facedocket.store.schema import Search, SearchRequest, User
 

@@ -12,8 +12,9 @@ from tests.cases.conftest import World, order_pdf
 
 from facedocket.audit import EntryFilter, find_entries
 from facedocket.cases import gate, requests
-from facedocket.cases.errors import Refused
 from facedocket.cases.schemas import FileUpload
+from facedocket.kernel.actors import load_actor
+from facedocket.kernel.refusals import Refused
 from facedocket.store.db import transaction
 from facedocket.store.schema import Search
 
@@ -29,21 +30,21 @@ def small_probe(world: World) -> bytes:
 def approved_small(world: World) -> int:
     probe = FileUpload(filename="small.jpg", content=small_probe(world), source="Store camera")
     with transaction(world.sessions) as session:
-        officer = requests.load_actor(session, "officer")
+        officer = load_actor(session, "officer")
         made = requests.create_request(
             session, world.settings, officer, world.form(), [probe], order_pdf()
         )
         requests.submit(session, world.settings, officer, made.id)
         number = made.id
     with transaction(world.sessions) as session:
-        intake = requests.load_actor(session, "intake")
+        intake = load_actor(session, "intake")
         requests.approve(session, world.settings, intake, number, "The order covers this image.")
     return number
 
 
 def search(world: World, number: int, override: str | None) -> Search:
     with transaction(world.sessions) as session:
-        examiner = requests.load_actor(session, "examiner")
+        examiner = load_actor(session, "examiner")
         return gate.run_search(
             session, world.settings, examiner, number, world.pipeline, quality_override=override
         )

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from tests.cases.conftest import World
 
-from facedocket.cases.errors import Refused
+from facedocket.kernel.refusals import Refused
 from facedocket.store.schema import SearchRequest
 
 

@@ -21,11 +21,11 @@ from tests.cases.test_workflow import act
 
 from facedocket.cases import requests
 from facedocket.cases.directory import add_agency, add_user
-from facedocket.cases.errors import Refused
 from facedocket.cases.schemas import FileUpload, RequestCreate
 from facedocket.gallery.enrol import enrol
 from facedocket.gallery.sources import EnrolmentItem
 from facedocket.governance.training import record_training
+from facedocket.kernel.refusals import Refused
 from facedocket.policy import Policy, load_pack
 from facedocket.store.db import transaction
 from facedocket.store.schema import AuditEntry, Search, SearchRequest

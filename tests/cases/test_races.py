@@ -30,12 +30,13 @@ from tests.races import (
 )
 
 from facedocket.cases import gate, requests, review
-from facedocket.cases.errors import Refused
+from facedocket.cases.retention import purge
 from facedocket.cases.review import Conclusion
 from facedocket.cases.schemas import FileUpload
 from facedocket.gallery.enrol import enrol
 from facedocket.gallery.sources import EnrolmentItem
-from facedocket.governance.retention import purge
+from facedocket.kernel.actors import load_actor
+from facedocket.kernel.refusals import Refused
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
 from facedocket.store.schema import AuditEntry, Purge, Review, Search, SearchRequest
@@ -47,20 +48,20 @@ pytestmark = pytest.mark.slow
 
 
 def search_as(session: Session, settings: Settings, username: str, request_id: int) -> int:
-    actor = requests.load_actor(session, username)
+    actor = load_actor(session, username)
     return gate.run_search(session, settings, actor, request_id, pipeline()).id
 
 
 def decide_as(
     session: Session, settings: Settings, username: str, action: str, request_id: int
 ) -> str:
-    actor = requests.load_actor(session, username)
+    actor = load_actor(session, username)
     decide = requests.approve if action == "approve" else requests.reject
     return decide(session, settings, actor, request_id, WHY).state
 
 
 def conclude_as(session: Session, username: str, request_id: int, candidate_id: int) -> int:
-    actor = requests.load_actor(session, username)
+    actor = load_actor(session, username)
     return review.record_conclusion(
         session,
         actor,
@@ -72,7 +73,7 @@ def conclude_as(session: Session, username: str, request_id: int, candidate_id: 
 
 
 def purge_as(session: Session, username: str, at: datetime) -> int:
-    return len(purge(session, requests.load_actor(session, username), at))
+    return len(purge(session, load_actor(session, username), at))
 
 
 def submitted(world: World) -> int:

@@ -15,8 +15,8 @@ from tests.cases.test_workflow import act, approved, searches
 from facedocket.audit import Problem, VerifyResult, existing_signing_key, signing_key, verify
 from facedocket.audit.keys import replace_key_file
 from facedocket.audit.rotation import rotate
-from facedocket.cases.errors import Refused
 from facedocket.cases.oversight import sign_checkpoint
+from facedocket.kernel.refusals import Refused
 from facedocket.store.db import transaction
 
 

@@ -17,10 +17,11 @@ from tests.cases.conftest import (
 
 from facedocket.cases import gate, requests, review
 from facedocket.cases.directory import add_agency, add_user
-from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.followup import attach_statement, overdue
 from facedocket.cases.review import LEAD_NOTICE, Conclusion
 from facedocket.cases.schemas import FileUpload
+from facedocket.kernel.actors import load_actor
+from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.store.db import transaction
 from facedocket.store.schema import Search, SearchRequest
 
@@ -46,7 +47,7 @@ def act(world: World, username: str, step: str, request_id: int, *args: object, 
         "close": lambda s, a: requests.close(s, a, request_id),
     }
     with transaction(world.sessions) as session:
-        return functions[step](session, requests.load_actor(session, username))
+        return functions[step](session, load_actor(session, username))
 
 
 def approved(world: World, **basis: object) -> int:
@@ -101,7 +102,7 @@ def test_only_a_requester_writes_and_only_the_owner_submits(world: World) -> Non
 def test_requester_never_sees_another_officers_case(world: World) -> None:
     number = approved(world)
     with pytest.raises(NotFound), world.sessions() as session:
-        requests.get_request(session, requests.load_actor(session, "other.officer"), number)
+        requests.get_request(session, load_actor(session, "other.officer"), number)
 
 
 def test_draft_and_submitted_requests_cannot_be_searched(world: World) -> None:

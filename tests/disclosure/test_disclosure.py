@@ -17,10 +17,10 @@ from tests.records import BENCH
 
 from facedocket.audit import checkpoint, signing_key, verify
 from facedocket.audit.canonical import entry_hash
-from facedocket.cases.errors import Refused
-from facedocket.cases.requests import load_actor
 from facedocket.disclosure.packet import export_packet
 from facedocket.disclosure.verify import verify_packet
+from facedocket.kernel.actors import load_actor
+from facedocket.kernel.refusals import Refused
 from facedocket.reports.files import read_zip, with_manifest, zip_bytes
 from facedocket.store.schema import AuditEntry, Candidate, Search
 

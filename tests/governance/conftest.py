@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from tests.records import Seeder
 
-from facedocket.cases.requests import load_actor
-from facedocket.cases.roles import Actor
+from facedocket.kernel.actors import Actor, load_actor
 
 
 class Staff:

@@ -10,8 +10,6 @@ from sqlalchemy import select
 from tests.governance.conftest import Staff
 from tests.records import BENCH, utc
 
-from facedocket.cases import clock
-from facedocket.cases.errors import NotFound, Refused
 from facedocket.governance.accuracy import read_accuracy
 from facedocket.governance.register import (
     approve_model,
@@ -19,6 +17,8 @@ from facedocket.governance.register import (
     is_approved,
     register_model,
 )
+from facedocket.kernel import clock
+from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.store.schema import AuditEntry, FaceModelRecord
 
 

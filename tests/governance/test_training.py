@@ -9,9 +9,9 @@ from sqlalchemy import select
 from tests.governance.conftest import Staff
 from tests.records import utc
 
-from facedocket.cases import clock
-from facedocket.cases.errors import NotFound, Refused
 from facedocket.governance.training import record_training, training_decision, training_records
+from facedocket.kernel import clock
+from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.policy import load_policy
 from facedocket.store.schema import AuditEntry, User
 

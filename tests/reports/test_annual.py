@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 import pytest
 from tests.reports.conftest import Seeded
 
-from facedocket.cases.errors import Refused
+from facedocket.kernel.refusals import Refused
 from facedocket.policy import load_policy
 from facedocket.reports.annual import annual_report
 from facedocket.reports.files import check_manifest

@@ -10,7 +10,7 @@ import pytest
 from tests.records import utc
 from tests.reports.conftest import Seeded
 
-from facedocket.cases.errors import Refused
+from facedocket.kernel.refusals import Refused
 from facedocket.reports.compliance import compliance_export, findings
 from facedocket.reports.files import check_manifest
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from tests.reports.conftest import Seeded
 
-from facedocket.cases.errors import Refused
+from facedocket.kernel.refusals import Refused
 from facedocket.reports.files import check_manifest
 from facedocket.reports.quarterly import COLUMNS, quarterly_export
 from facedocket.settings import Settings

@@ -31,10 +31,10 @@ from tests.cases.conftest import (  # noqa: F401 (pipeline and world are fixture
 from facedocket.accounts import passwords
 from facedocket.accounts.passwords import set_password
 from facedocket.accounts.tokens import create_token
-from facedocket.cases import clock
 from facedocket.cases.directory import add_user
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.gallery.records import ensure_gallery
+from facedocket.kernel import clock
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
 from facedocket.store.schema import User

@@ -37,9 +37,9 @@ from tests.conftest import DATABASES, migrated
 from tests.web.conftest import Web, serve
 from tests.web.test_routes_refuse import ROUTES
 
-from facedocket.cases import clock
 from facedocket.cases.directory import add_agency, add_user
 from facedocket.faces.pipeline import FacePipeline
+from facedocket.kernel import clock
 from facedocket.store.db import session_factory, transaction
 from facedocket.store.schema import AuditEntry, Candidate, Document
 

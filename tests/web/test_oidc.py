@@ -22,7 +22,7 @@ from tests.web.live import engine, served  # noqa: F401 (engine is a fixture)
 from tests.web.test_browser import CHROMIUM, FLAGS
 
 from facedocket.accounts import oidc
-from facedocket.cases.errors import Refused
+from facedocket.kernel.refusals import Refused
 from facedocket.store.schema import AuditEntry, FederatedIdentity, User
 from facedocket.store.schema.base import utcnow
 from facedocket.web.app import create_app

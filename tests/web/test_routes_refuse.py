@@ -17,7 +17,7 @@ from tests.web.blank_app import blank_app
 
 from facedocket.accounts.tokens import create_token
 from facedocket.cases.directory import add_agency, add_user
-from facedocket.cases.roles import Role
+from facedocket.kernel.roles import Role
 from facedocket.settings import Settings
 from facedocket.store.db import make_engine, session_factory, transaction
 from facedocket.store.migrate import upgrade

@@ -26,11 +26,12 @@ from tests.web.blank_app import blank_app
 from facedocket.accounts.tokens import create_token
 from facedocket.cases import requests
 from facedocket.cases.directory import add_agency, add_user
-from facedocket.cases.roles import Role
 from facedocket.cases.schemas import FileUpload, RequestCreate
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.gallery.enrol import enrol
 from facedocket.gallery.sources import EnrolmentItem
+from facedocket.kernel.actors import load_actor
+from facedocket.kernel.roles import Role
 from facedocket.settings import Settings
 from facedocket.store.db import make_engine, session_factory, transaction
 from facedocket.store.migrate import upgrade
@@ -96,7 +97,7 @@ def seeded(
     )
     probe = (faces / "lfw" / "Abdullah_Gul" / "Abdullah_Gul_0002.jpg").read_bytes()
     with transaction(sessions) as session:
-        officer = requests.load_actor(session, "officer")
+        officer = load_actor(session, "officer")
         made = requests.create_request(
             session,
             config,
@@ -106,7 +107,7 @@ def seeded(
             order_pdf(),
         )
         requests.submit(session, config, officer, made.id)
-        intake = requests.load_actor(session, "intake")
+        intake = load_actor(session, "intake")
         requests.approve(session, config, intake, made.id, "The order covers this request.")
     yield create_app(config, sessions, pipeline), sessions
     engine.dispose()

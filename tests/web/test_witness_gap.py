@@ -14,7 +14,7 @@ from tests.witness.process import free_port, witness_process
 from facedocket.audit import signing_key
 from facedocket.audit.gaps import gaps
 from facedocket.audit.witnesses import configured, submit_all
-from facedocket.cases.requests import load_actor
+from facedocket.kernel.actors import load_actor
 from facedocket.reports.compliance import compliance_export
 from facedocket.settings import WitnessSetting
 

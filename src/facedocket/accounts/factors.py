@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from facedocket.accounts.passkeys import has_passkey
 from facedocket.accounts.totp import totp_enabled
-from facedocket.cases.roles import Actor
+from facedocket.kernel.actors import Actor
 from facedocket.settings import Settings
 
 

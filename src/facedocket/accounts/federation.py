@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from facedocket.accounts.record import SELF, log_account
 from facedocket.audit import append
 from facedocket.cases.directory import add_user, checked_username, get_user, update_user
-from facedocket.cases.errors import NotFound, Refused
-from facedocket.cases.roles import Role
+from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.roles import Role
 from facedocket.store.locks import lock_name
 from facedocket.store.schema import Agency, FederatedIdentity, OidcMapping, User
 

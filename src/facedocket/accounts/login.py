@@ -24,7 +24,7 @@ from facedocket.accounts.throttle import WINDOW, record_attempt, throttle_key, t
 from facedocket.accounts.totp import check_totp, totp_enabled
 from facedocket.audit import append
 from facedocket.cases.directory import checked_username
-from facedocket.cases.errors import Refused
+from facedocket.kernel.refusals import Refused
 from facedocket.store.locks import lock_name
 from facedocket.store.schema import User
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from facedocket.cases.errors import Refused
+from facedocket.kernel.refusals import Refused
 from facedocket.settings import OidcProvider
 
 LIFE = timedelta(minutes=10)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from facedocket import limits
 from facedocket.accounts.record import SELF, log_account
-from facedocket.cases.errors import NotFound, Refused
+from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.store.locks import lock_row
 from facedocket.store.schema import Passkey, User, WebAuthnChallenge
 

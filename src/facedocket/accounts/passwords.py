@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from facedocket.accounts.record import SELF, log_account
-from facedocket.cases.errors import Refused
+from facedocket.kernel.refusals import Refused
 from facedocket.store.schema import PasswordHash, User
 from facedocket.store.schema.base import utcnow
 

@@ -20,8 +20,8 @@ from facedocket.accounts.passwords import set_password
 from facedocket.accounts.record import log_account
 from facedocket.accounts.web_sessions import close_all_web_sessions
 from facedocket.cases.directory import get_user, update_user
-from facedocket.cases.errors import NotFound
-from facedocket.cases.roles import Role
+from facedocket.kernel.refusals import NotFound
+from facedocket.kernel.roles import Role
 from facedocket.store.schema import ApiToken, User
 
 ADMINISTRATOR = Role.ADMINISTRATOR.value

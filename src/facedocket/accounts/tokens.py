@@ -20,9 +20,8 @@ from sqlalchemy.orm import Session
 
 from facedocket import limits
 from facedocket.accounts.record import SELF, log_account
-from facedocket.cases.errors import NotFound, Refused
-from facedocket.cases.requests import load_actor
-from facedocket.cases.roles import Actor
+from facedocket.kernel.actors import Actor, load_actor
+from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.store.schema import ApiToken, User
 
 PREFIX = "fdk_"

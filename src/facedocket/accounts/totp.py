@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from facedocket.accounts.record import SELF, log_account
 from facedocket.accounts.seeds import SeedCipher
-from facedocket.cases.errors import Refused
+from facedocket.kernel.refusals import Refused
 from facedocket.store.locks import lock_name
 from facedocket.store.schema import TotpSecret, User
 from facedocket.store.schema.base import utcnow

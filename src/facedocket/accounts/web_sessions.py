@@ -16,8 +16,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from facedocket.cases.requests import load_actor
-from facedocket.cases.roles import Actor
+from facedocket.kernel.actors import Actor, load_actor
 from facedocket.settings import Settings
 from facedocket.store.schema import User, WebSession
 

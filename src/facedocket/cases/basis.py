@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from facedocket.cases.errors import Refused
-from facedocket.cases.roles import Actor, Role
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.refusals import Refused
+from facedocket.kernel.roles import Role
 from facedocket.policy import (
     BasisFacts,
     Decision,

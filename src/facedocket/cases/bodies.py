@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.cases.basis import require
-from facedocket.cases.errors import Refused
-from facedocket.cases.roles import Actor
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.refusals import Refused
 from facedocket.policy import Policy, SearchingBody, check_searching_body
 from facedocket.store.schema import Agency
 

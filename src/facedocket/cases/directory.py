@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from facedocket import limits
 from facedocket.audit import append
-from facedocket.cases.errors import NotFound, Refused
-from facedocket.cases.roles import Role
+from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.roles import Role
 from facedocket.store.locks import lock_name
 from facedocket.store.schema import Agency, User, UserRole
 

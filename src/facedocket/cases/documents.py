@@ -11,11 +11,11 @@ import threading
 
 from sqlalchemy.orm import Session
 
-from facedocket.cases.errors import Refused
-from facedocket.cases.roles import Actor
 from facedocket.cases.schemas import FileUpload
 from facedocket.faces.errors import ImageError
 from facedocket.faces.images import DecodeLimits, decode_image
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.refusals import Refused
 from facedocket.settings import Settings
 from facedocket.store.schema import Document, SearchRequest
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facedocket.cases.errors import Refused
-from facedocket.cases.roles import Actor
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.refusals import Refused
 from facedocket.policy import DutyStep, Policy, check_separate_duties
 from facedocket.store.schema import Review, Search, SearchRequest
 

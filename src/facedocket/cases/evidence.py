@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.audit.canonical import canonical_json
-from facedocket.cases.errors import Refused
+from facedocket.kernel.refusals import Refused
 from facedocket.store.schema import AuditEntry, Candidate, Document, Person
 
 # The entries that record a document's hash when it is stored.

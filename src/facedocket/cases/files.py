@@ -14,15 +14,16 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from facedocket.cases.documents import media_type_of
-from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.evidence import verified_content
-from facedocket.cases.record import log
 from facedocket.cases.requests import open_case
 from facedocket.cases.review import released_lead_ids
-from facedocket.cases.roles import Actor, Role
 from facedocket.faces.errors import ImageError
 from facedocket.faces.images import DecodeLimits, decode_image
 from facedocket.gallery.sources import photo_path
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.audit_entry import log
+from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.roles import Role
 from facedocket.settings import Settings
 from facedocket.store.schema import Candidate, Document, Photo
 

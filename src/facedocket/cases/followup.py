@@ -11,14 +11,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facedocket.cases import clock
 from facedocket.cases.basis import legal_basis
 from facedocket.cases.documents import store_document
-from facedocket.cases.errors import Refused
-from facedocket.cases.record import log
 from facedocket.cases.requests import locked_case
-from facedocket.cases.roles import Actor, Role
 from facedocket.cases.schemas import FileUpload
+from facedocket.kernel import clock
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.audit_entry import log
+from facedocket.kernel.refusals import Refused
+from facedocket.kernel.roles import Role
 from facedocket.settings import Settings
 from facedocket.store.schema import LegalBasis, SearchRequest
 

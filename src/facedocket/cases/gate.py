@@ -15,15 +15,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facedocket.cases import clock
 from facedocket.cases.basis import require, require_basis, require_searcher
 from facedocket.cases.configuration import gate_settings, record_gate_settings
 from facedocket.cases.duties import require_separate_duties
-from facedocket.cases.errors import Refused
 from facedocket.cases.evidence import candidate_fact, candidate_list_sha256, verified_content
-from facedocket.cases.record import log, sign_after_search
 from facedocket.cases.requests import locked_case
-from facedocket.cases.roles import Actor
+from facedocket.cases.signing import sign_after_search
 from facedocket.cases.states import next_state
 from facedocket.faces.errors import FaceError
 from facedocket.faces.pipeline import FacePipeline
@@ -32,6 +29,10 @@ from facedocket.gallery.opened import opened_index
 from facedocket.gallery.records import ensure_model_record
 from facedocket.governance.register import is_approved
 from facedocket.governance.training import training_decision
+from facedocket.kernel import clock
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.audit_entry import log
+from facedocket.kernel.refusals import Refused
 from facedocket.policy import (
     candidate_list_size,
     check_algorithm,

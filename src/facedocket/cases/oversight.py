@@ -19,9 +19,10 @@ from facedocket.audit import (
     find_entries,
     verify,
 )
-from facedocket.cases.errors import Refused
-from facedocket.cases.record import sign_record
-from facedocket.cases.roles import Actor, Role
+from facedocket.cases.signing import sign_record
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.refusals import Refused
+from facedocket.kernel.roles import Role
 from facedocket.settings import Settings
 from facedocket.store.schema import AuditCheckpoint, AuditEntry
 

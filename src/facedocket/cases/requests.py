@@ -11,39 +11,25 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facedocket.cases import clock
 from facedocket.cases.basis import legal_basis, require_basis, require_intake_body
 from facedocket.cases.bodies import chosen_body, screening_body
 from facedocket.cases.documents import store_document
 from facedocket.cases.duties import require_separate_duties
-from facedocket.cases.errors import NotFound, Refused
 from facedocket.cases.evidence import stored_document
-from facedocket.cases.record import log
-from facedocket.cases.roles import Actor, Role
 from facedocket.cases.schemas import CourtOrderCreate, FileUpload, RequestCreate
 from facedocket.cases.states import State, next_state
 from facedocket.cases.visibility import may_see, on_case
 from facedocket.gallery.records import GalleryNotFoundError, get_gallery
+from facedocket.kernel import clock
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.audit_entry import log
+from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.roles import Role
 from facedocket.notify import notices
 from facedocket.policy import DutyStep, Policy, check_order_dates, load_policy
 from facedocket.settings import Settings
 from facedocket.store.locks import lock_row
-from facedocket.store.schema import LegalBasis, SearchRequest, User
-
-
-def load_actor(session: Session, username: str) -> Actor:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active:
-        raise NotFound(f"no active user called {username!r}")
-    return Actor(
-        user_id=user.id,
-        username=user.username,
-        full_name=user.full_name,
-        rank=user.rank,
-        agency_id=user.agency_id,
-        agency_code=user.agency.code,
-        roles=user.roles,
-    )
+from facedocket.store.schema import LegalBasis, SearchRequest
 
 
 def create_request(

@@ -15,14 +15,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facedocket.cases import clock
 from facedocket.cases.basis import require_searcher
 from facedocket.cases.duties import REVIEW_STEPS, require_separate_duties
-from facedocket.cases.errors import Refused
-from facedocket.cases.record import log
 from facedocket.cases.requests import locked_case, open_case
-from facedocket.cases.roles import Actor, Role
 from facedocket.cases.states import State, next_state
+from facedocket.kernel import clock
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.audit_entry import log
+from facedocket.kernel.refusals import Refused
+from facedocket.kernel.roles import Role
 from facedocket.notify import notices
 from facedocket.policy import load_policy
 from facedocket.store.schema import Candidate, Person, Review, Search, SearchRequest, Template

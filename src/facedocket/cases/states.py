@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from facedocket.cases.errors import Refused
-from facedocket.cases.roles import Actor, Role
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.refusals import Refused
+from facedocket.kernel.roles import Role
 
 
 class State(StrEnum):

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from facedocket.cases.roles import Actor, Role
 from facedocket.cases.states import State
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.roles import Role
 from facedocket.store.schema import SearchRequest
 
 BODY_ROLES = (Role.INTAKE_REVIEWER, Role.EXAMINER, Role.SUPERVISOR)

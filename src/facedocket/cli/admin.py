@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from facedocket.accounts.standing import end_sessions, reset_password
 from facedocket.accounts.web_sessions import open_web_sessions
 from facedocket.cases.directory import add_agency, add_user, update_user
-from facedocket.cases.errors import NotFound, Refused
 from facedocket.cli.context import console, fail, refusals, sessions, settings
+from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.operator import operator
 from facedocket.store.db import transaction
 from facedocket.store.schema import User

@@ -16,8 +16,6 @@ import typer
 
 from facedocket.audit import AuditKeyError, public_key_from_text
 from facedocket.audit.note import NoteError, parse_witness_vkey
-from facedocket.cases.errors import NotFound, Refused
-from facedocket.cases.requests import load_actor
 from facedocket.cli.context import (
     console,
     errors,
@@ -30,6 +28,8 @@ from facedocket.cli.context import (
 from facedocket.disclosure.online import RecordCheck, check_against_record
 from facedocket.disclosure.packet import export_packet
 from facedocket.disclosure.verify import verify_packet
+from facedocket.kernel.actors import load_actor
+from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.reports.files import read_zip, sha256
 from facedocket.store.db import transaction
 

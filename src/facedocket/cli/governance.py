@@ -12,14 +12,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from facedocket.cases import clock
-from facedocket.cases.errors import NotFound, Refused
-from facedocket.cases.requests import load_actor
+from facedocket.cases.holds import release_hold, set_hold
+from facedocket.cases.retention import purge
 from facedocket.cli.context import console, errors, refusals, sessions, settings
 from facedocket.faces.registry import UnknownModelError, load_embedder
 from facedocket.gallery.records import ensure_model_record
 from facedocket.governance.accuracy import MeasuredAccuracy, read_accuracy
-from facedocket.governance.holds import release_hold, set_hold
 from facedocket.governance.register import (
     approve_model,
     attach_accuracy,
@@ -27,8 +25,10 @@ from facedocket.governance.register import (
     register_model,
     registration_of,
 )
-from facedocket.governance.retention import purge
 from facedocket.governance.training import record_training, training_records
+from facedocket.kernel import clock
+from facedocket.kernel.actors import load_actor
+from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.store.db import transaction
 
 retention = typer.Typer(help="Retention purges and legal holds.", no_args_is_help=True)

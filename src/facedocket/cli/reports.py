@@ -14,10 +14,10 @@ from typing import Annotated
 import typer
 
 from facedocket.audit.witnesses import configured
-from facedocket.cases import clock
-from facedocket.cases.errors import NotFound, Refused
-from facedocket.cases.requests import load_actor
 from facedocket.cli.context import console, fail, refusals, sessions, settings
+from facedocket.kernel import clock
+from facedocket.kernel.actors import load_actor
+from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.reports.compliance import compliance_export
 from facedocket.reports.exports import productions
 from facedocket.reports.files import (

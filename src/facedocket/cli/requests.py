@@ -17,13 +17,13 @@ from rich.table import Table
 
 from facedocket.audit.witnesses import submit_after_search
 from facedocket.cases import followup, gate, requests, review
-from facedocket.cases.errors import NotFound, Refused
-from facedocket.cases.refusals import APPROVAL_REFUSED, SEARCH_REFUSED, refusal_recorded
+from facedocket.cases.recorded_refusals import APPROVAL_REFUSED, SEARCH_REFUSED, refusal_recorded
 from facedocket.cases.review import Conclusion
-from facedocket.cases.roles import Actor
 from facedocket.cases.schemas import FileUpload, RequestCreate
 from facedocket.cli.context import console, fail, refusals, sessions, settings
 from facedocket.faces.registry import build_pipeline
+from facedocket.kernel.actors import Actor, load_actor
+from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.store.db import transaction
 from facedocket.store.schema import SearchRequest
 
@@ -37,7 +37,7 @@ File = Annotated[Path, typer.Option(exists=True, dir_okay=False, readable=True)]
 def _actor(username: str) -> Actor:
     """Who acts, read before the act's own transaction, so that a refusal can name them."""
     with sessions()() as session:
-        return requests.load_actor(session, username)
+        return load_actor(session, username)
 
 
 def upload(path: Path, source: str = "") -> FileUpload:
@@ -59,7 +59,7 @@ def create(
     except (yaml.YAMLError, ValidationError) as error:
         fail(f"{form} is not a valid request:\n{error}")
     with refusals(Refused, NotFound), transaction(sessions()) as session:
-        actor = requests.load_actor(session, user)
+        actor = load_actor(session, user)
         created = requests.create_request(
             session,
             settings(),
@@ -77,7 +77,7 @@ def create(
 def submit(user: As, request_id: RequestId) -> None:
     """Send a draft request to the searching body."""
     with refusals(Refused, NotFound), transaction(sessions()) as session:
-        requests.submit(session, settings(), requests.load_actor(session, user), request_id)
+        requests.submit(session, settings(), load_actor(session, user), request_id)
     console.print(f"request {request_id} submitted")
 
 
@@ -101,7 +101,7 @@ def reject(
 ) -> None:
     """Refuse a request, with the reason the requester will read."""
     with refusals(Refused, NotFound), transaction(sessions()) as session:
-        actor = requests.load_actor(session, user)
+        actor = load_actor(session, user)
         requests.reject(session, settings(), actor, request_id, reason)
     console.print(f"request {request_id} rejected")
 
@@ -140,7 +140,7 @@ def sheet(user: As, request_id: RequestId) -> None:
     """The candidates to review, with the conclusions this examiner may see (another
     examiner's only once this one's are final)."""
     with refusals(Refused, NotFound), transaction(sessions()) as session:
-        actor = requests.load_actor(session, user)
+        actor = load_actor(session, user)
         rows = review.review_sheet(session, actor, request_id)
     table = Table(title=f"request {request_id}: candidates (investigative leads only)")
     for column in ("candidate", "rank", "score", "name", "record", "round 1", "round 2"):
@@ -169,7 +169,7 @@ def record_review(
 ) -> None:
     """Record a conclusion on one candidate."""
     with refusals(Refused, NotFound), transaction(sessions()) as session:
-        actor = requests.load_actor(session, user)
+        actor = load_actor(session, user)
         review.record_conclusion(
             session, actor, request_id, candidate, conclusion, reasons, review_round
         )
@@ -184,7 +184,7 @@ def conclude(
 ) -> None:
     """End the examination once every candidate has its conclusions."""
     with refusals(Refused, NotFound), transaction(sessions()) as session:
-        review.conclude(session, requests.load_actor(session, user), request_id, outcome)
+        review.conclude(session, load_actor(session, user), request_id, outcome)
     console.print(f"request {request_id} concluded: {outcome}")
 
 
@@ -192,7 +192,7 @@ def conclude(
 def results(user: As, request_id: RequestId) -> None:
     """The released results of a concluded request, as the requester reads them."""
     with refusals(Refused, NotFound), transaction(sessions()) as session:
-        released = review.released_results(session, requests.load_actor(session, user), request_id)
+        released = review.released_results(session, load_actor(session, user), request_id)
     console.print(f"[bold]{released.notice}[/]")
     console.print(f"outcome: {released.outcome}")
     for lead in released.leads:
@@ -203,7 +203,7 @@ def results(user: As, request_id: RequestId) -> None:
 def statement(user: As, request_id: RequestId, document: File) -> None:
     """File the sworn statement that follows an emergency search."""
     with refusals(Refused, NotFound), transaction(sessions()) as session:
-        actor = requests.load_actor(session, user)
+        actor = load_actor(session, user)
         followup.attach_statement(session, settings(), actor, request_id, upload(document))
     console.print(f"sworn statement filed for request {request_id}")
 
@@ -212,7 +212,7 @@ def statement(user: As, request_id: RequestId, document: File) -> None:
 def show(user: As, request_id: RequestId) -> None:
     """A request as this user may see it: its state, basis, files and searches."""
     with refusals(Refused, NotFound), sessions()() as session:
-        request = requests.get_request(session, requests.load_actor(session, user), request_id)
+        request = requests.get_request(session, load_actor(session, user), request_id)
         lines = describe(request)
     for line in lines:
         console.print(line, markup=False)
@@ -247,7 +247,7 @@ def describe(request: SearchRequest) -> list[str]:
 def close(user: As, request_id: RequestId) -> None:
     """Close a concluded or rejected request."""
     with refusals(Refused, NotFound), transaction(sessions()) as session:
-        requests.close(session, requests.load_actor(session, user), request_id)
+        requests.close(session, load_actor(session, user), request_id)
     console.print(f"request {request_id} closed")
 
 
@@ -255,7 +255,7 @@ def close(user: As, request_id: RequestId) -> None:
 def list_requests(user: As) -> None:
     """The requests this user may see."""
     with refusals(Refused, NotFound), sessions()() as session:
-        actor = requests.load_actor(session, user)
+        actor = load_actor(session, user)
         rows = [
             (
                 r.id,

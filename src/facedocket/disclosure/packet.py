@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from facedocket.cases.evidence import verified_content
 from facedocket.cases.requests import open_case
-from facedocket.cases.roles import Actor
 from facedocket.disclosure.case import (
     basis_view,
     document_path,
@@ -36,6 +35,7 @@ from facedocket.disclosure.case import (
 from facedocket.disclosure.proof import record_proof
 from facedocket.governance.access import acting_role
 from facedocket.governance.accuracy import read_accuracy
+from facedocket.kernel.actors import Actor
 from facedocket.reports.exports import CONFIDENTIAL_ROLES, record_export
 from facedocket.reports.files import json_bytes, sha256, with_manifest, zip_bytes
 from facedocket.settings import Settings

@@ -33,9 +33,10 @@ from facedocket.audit.canonical import canonical_json, entry_line
 from facedocket.audit.log import checkpoint_record, stored_entries
 from facedocket.audit.proofs import encode_hashes
 from facedocket.audit.tree import inclusion_proof
-from facedocket.cases.errors import Refused
-from facedocket.cases.record import log
-from facedocket.cases.roles import Actor, Role
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.audit_entry import log
+from facedocket.kernel.refusals import Refused
+from facedocket.kernel.roles import Role
 from facedocket.settings import Settings
 from facedocket.store.schema import AuditCheckpoint, AuditEntry
 

@@ -1,1 +1,2 @@
-"""Governance: training, the algorithm register, legal holds and retention."""
+"""Governance: the algorithm register and its accuracy figures, and examiners' training.
+The search gate consults it, so it knows nothing of cases (an import contract)."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from facedocket.cases.errors import Refused
-from facedocket.cases.roles import Actor, Role
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.refusals import Refused
+from facedocket.kernel.roles import Role
 
 
 def acting_role(actor: Actor, roles: tuple[Role, ...], act: str) -> Role:

@@ -17,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.audit import append
-from facedocket.cases import clock
-from facedocket.cases.errors import NotFound, Refused
-from facedocket.cases.roles import Actor, Role
 from facedocket.governance.access import acting_role, sentence
 from facedocket.governance.accuracy import MeasuredAccuracy
+from facedocket.kernel import clock
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.roles import Role
 from facedocket.store.locks import lock_row
 from facedocket.store.schema import FaceModelRecord, ModelRegistration
 

@@ -34,11 +34,11 @@ from facedocket.audit.gaps import Gap, gaps
 from facedocket.audit.witnesses import Witness
 from facedocket.cases.basis import fields_present
 from facedocket.cases.followup import overdue
-from facedocket.cases.roles import Actor
 from facedocket.cases.states import State
 from facedocket.governance.access import acting_role
 from facedocket.governance.register import is_approved
 from facedocket.governance.training import training_decision
+from facedocket.kernel.actors import Actor
 from facedocket.policy import BasisFacts, Pack, Policy, PolicyError, check_basis, load_pack
 from facedocket.reports.exports import CONFIDENTIAL_ROLES, record_export
 from facedocket.reports.files import Files, csv_bytes, json_bytes, with_manifest

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.audit import append
-from facedocket.cases.roles import Actor, Role
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.roles import Role
 from facedocket.reports.files import MANIFEST, Files, sha256
 from facedocket.store.schema import AuditEntry
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from facedocket.cases.errors import Refused
+from facedocket.kernel.refusals import Refused
 from facedocket.policy import Policy, report_period
 
 QUARTER = re.compile(r"([0-9]{4})Q([1-4])")

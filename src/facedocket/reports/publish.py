@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from facedocket.cases.errors import Refused
-from facedocket.cases.roles import Actor
 from facedocket.governance.access import acting_role
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.refusals import Refused
 from facedocket.policy import load_policy
 from facedocket.reports.annual import annual_report
 from facedocket.reports.annual_html import render_html

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.cases.basis import require
-from facedocket.cases.errors import Refused
-from facedocket.cases.roles import Actor
 from facedocket.governance.access import acting_role
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.refusals import Refused
 from facedocket.policy import check_searching_body, load_policy
 from facedocket.reports.exports import CONFIDENTIAL_ROLES, record_export
 from facedocket.reports.files import Files, csv_bytes, json_bytes, with_manifest

@@ -19,11 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from facedocket.audit import append, checkpoint_if_due, signing_key
 from facedocket.audit.witnesses import configured, submit_all
 from facedocket.cases.basis import legal_basis
-from facedocket.cases.errors import NotFound
 from facedocket.cases.followup import overdue
-from facedocket.cases.requests import load_actor
-from facedocket.cases.roles import Actor
-from facedocket.governance.retention import purge
+from facedocket.cases.retention import purge
+from facedocket.kernel.actors import Actor, load_actor
+from facedocket.kernel.refusals import NotFound
 from facedocket.notify import notices
 from facedocket.policy import Policy, check_searching_body, load_policy
 from facedocket.private_files import private_folder

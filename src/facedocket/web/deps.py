@@ -21,8 +21,9 @@ from facedocket.accounts.tokens import token_caller
 from facedocket.accounts.web_sessions import find_web_session
 from facedocket.audit.witnesses import submit_after_search
 from facedocket.cases import gate
-from facedocket.cases.refusals import SEARCH_REFUSED, refusal_recorded
-from facedocket.cases.roles import CASE_ROLES, Actor, Role
+from facedocket.cases.recorded_refusals import SEARCH_REFUSED, refusal_recorded
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.roles import CASE_ROLES, Role
 from facedocket.reports.exports import PUBLIC_REPORT_ROLES
 from facedocket.store.db import transaction
 from facedocket.store.schema import Search

@@ -18,7 +18,6 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from facedocket.audit import AuditFormatError
-from facedocket.cases.errors import NotFound, Refused
 from facedocket.gallery.jobs import JobNotFoundError, JobStateError
 from facedocket.gallery.records import (
     GalleryExistsError,
@@ -26,6 +25,7 @@ from facedocket.gallery.records import (
     InvalidGalleryError,
 )
 from facedocket.gallery.sources import ManifestError
+from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.policy import PolicyError
 from facedocket.web.deps import (
     CsrfError,

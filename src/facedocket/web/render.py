@@ -11,8 +11,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.responses import Response
 
 from facedocket.cases.review import LEAD_NOTICE
-from facedocket.cases.roles import Role
 from facedocket.gallery.progress import duration
+from facedocket.kernel.roles import Role
 from facedocket.settings import Settings
 from facedocket.web.deps import Caller
 

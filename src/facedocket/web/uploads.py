@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from fastapi import UploadFile
 
-from facedocket.cases.errors import Refused
 from facedocket.cases.schemas import FileUpload
+from facedocket.kernel.refusals import Refused
 
 FILENAME_LENGTH = 200
 

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from facedocket.cases import clock
+from facedocket.kernel import clock
 from facedocket.policy import load_policy
 from facedocket.reports.charts import Chart
 from facedocket.reports.compliance import compliance_export

@@ -14,7 +14,7 @@ from facedocket.cases.basis import legal_basis
 from facedocket.cases.documents import MAX_DOCUMENT_BYTES
 from facedocket.cases.files import FileContent, read_document
 from facedocket.cases.followup import attach_statement
-from facedocket.cases.refusals import APPROVAL_REFUSED, refusal_recorded
+from facedocket.cases.recorded_refusals import APPROVAL_REFUSED, refusal_recorded
 from facedocket.cases.schemas import RequestCreate
 from facedocket.cases.states import State
 from facedocket.store.db import transaction

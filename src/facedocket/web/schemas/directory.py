@@ -9,8 +9,8 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from facedocket import limits
 from facedocket.cases.directory import AGENCY_CODE, USERNAME_RULE, checked_username
-from facedocket.cases.roles import Role
 from facedocket.cases.schemas import PLAIN, line
+from facedocket.kernel.roles import Role
 from facedocket.web.schemas.common import FullName, Public, Rank, Strict
 
 Username = Annotated[

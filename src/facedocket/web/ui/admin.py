@@ -22,8 +22,6 @@ from facedocket.cases.directory import (
     list_agencies,
     list_users,
 )
-from facedocket.cases.errors import NotFound
-from facedocket.cases.roles import Role
 from facedocket.gallery.jobs import ask, get_job, list_jobs, progress_of, submit
 from facedocket.gallery.progress import duration
 from facedocket.gallery.record import Enroller
@@ -33,6 +31,8 @@ from facedocket.gallery.records import (
     list_galleries,
     list_models,
 )
+from facedocket.kernel.refusals import NotFound
+from facedocket.kernel.roles import Role
 from facedocket.notify.deliver import outbox
 from facedocket.policy import PolicyError, list_packs, load_pack
 from facedocket.policy.explain import explain, heading

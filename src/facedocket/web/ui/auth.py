@@ -29,7 +29,7 @@ from facedocket.accounts.web_sessions import (
 from facedocket.cases.directory import get_user
 from facedocket.cases.followup import overdue
 from facedocket.cases.requests import list_requests
-from facedocket.cases.roles import CASE_ROLES, Role
+from facedocket.kernel.roles import CASE_ROLES, Role
 from facedocket.notify.notices import notices_for
 from facedocket.settings import Settings
 from facedocket.store.db import transaction

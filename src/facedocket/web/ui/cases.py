@@ -14,7 +14,7 @@ from facedocket.cases import requests
 from facedocket.cases.bodies import offered_bodies
 from facedocket.cases.documents import MAX_DOCUMENT_BYTES
 from facedocket.cases.followup import attach_statement
-from facedocket.cases.refusals import APPROVAL_REFUSED, refusal_recorded
+from facedocket.cases.recorded_refusals import APPROVAL_REFUSED, refusal_recorded
 from facedocket.cases.schemas import RequestCreate
 from facedocket.cases.states import State
 from facedocket.gallery.records import list_galleries

@@ -11,8 +11,8 @@ from fastapi import Form
 from fastapi.responses import RedirectResponse
 from pydantic import AfterValidator, StringConstraints
 
-from facedocket.cases.errors import Refused
 from facedocket.cases.schemas import plain_text
+from facedocket.kernel.refusals import Refused
 
 Paragraph = Annotated[
     str,

@@ -12,7 +12,7 @@ from facedocket.accounts import oidc
 from facedocket.accounts.federation import federated_user
 from facedocket.accounts.login import LoginOutcome
 from facedocket.accounts.web_sessions import open_web_session
-from facedocket.cases.errors import NotFound, Refused
+from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.settings import OidcProvider, Settings
 from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow

@@ -16,8 +16,8 @@ from fastapi import APIRouter, Form, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
-from facedocket.cases import clock
 from facedocket.cases.bodies import offered_bodies
+from facedocket.kernel import clock
 from facedocket.policy import load_policy
 from facedocket.reports.charts import svg
 from facedocket.reports.compliance import CHECKS, compliance_export

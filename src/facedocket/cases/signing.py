@@ -1,39 +1,13 @@
-"""Writing a request's actions on the audit record, in the caller's transaction, and
-signing the record after a search."""
+"""Signing the audit record: after every search, and when oversight asks for a checkpoint."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
-from facedocket.audit import AuditError, AuditKeyError, append, checkpoint, signing_key
-from facedocket.cases.errors import Refused
-from facedocket.cases.roles import Actor, Role
-from facedocket.policy import Policy
+from facedocket.audit import AuditError, AuditKeyError, checkpoint, signing_key
+from facedocket.kernel.refusals import Refused
 from facedocket.settings import Settings
-from facedocket.store.schema import AuditCheckpoint, AuditEntry
-
-
-def log(
-    session: Session,
-    actor: Actor,
-    role: Role | str,
-    action: str,
-    request_id: int,
-    details: dict[str, Any] | None = None,
-    policy: Policy | None = None,
-) -> AuditEntry:
-    return append(
-        session,
-        actor=actor.username,
-        role=str(role),
-        action=action,
-        subject_type="request",
-        subject_id=request_id,
-        details={"agency": actor.agency_code, **(details or {})},
-        policy=policy,
-    )
+from facedocket.store.schema import AuditCheckpoint
 
 
 def sign_after_search(session: Session, settings: Settings) -> AuditCheckpoint:

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.records import Seeder, utc
 
 from facedocket.audit import verify
-from facedocket.cases.errors import NotFound, Refused
-from facedocket.cases.requests import load_actor
-from facedocket.governance.holds import release_hold, set_hold
-from facedocket.governance.retention import candidate_list_bytes, purge
+from facedocket.cases.holds import release_hold, set_hold
+from facedocket.cases.retention import candidate_list_bytes, purge
+from facedocket.kernel.actors import load_actor
+from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.store.schema import (
     AuditEntry,
     Candidate,

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from facedocket.cases.errors import Refused
-from facedocket.cases.record import log
-from facedocket.cases.roles import Actor, Role
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.audit_entry import log
+from facedocket.kernel.refusals import Refused
+from facedocket.kernel.roles import Role
 from facedocket.store.db import transaction
 
 SEARCH_REFUSED = "search.refused"

@@ -10,12 +10,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facedocket.cases import clock
-from facedocket.cases.errors import Refused
-from facedocket.cases.record import log
 from facedocket.cases.requests import locked_case
-from facedocket.cases.roles import Actor, Role
 from facedocket.governance.access import acting_role, sentence
+from facedocket.kernel import clock
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.audit_entry import log
+from facedocket.kernel.refusals import Refused
+from facedocket.kernel.roles import Role
 from facedocket.store.schema import LegalHold
 
 HOLD_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR)

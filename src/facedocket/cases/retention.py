@@ -28,10 +28,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from facedocket.audit.canonical import canonical_json
-from facedocket.cases.record import log
-from facedocket.cases.roles import Actor, Role
+from facedocket.cases.holds import held_requests
 from facedocket.governance.access import acting_role
-from facedocket.governance.holds import held_requests
+from facedocket.kernel.actors import Actor
+from facedocket.kernel.audit_entry import log
+from facedocket.kernel.roles import Role
 from facedocket.policy import Policy, RecordType, load_policy, retention_until
 from facedocket.store.locks import lock_rows
 from facedocket.store.schema import Candidate, Document, Person, Purge, Review, Search
