@@ -6,6 +6,7 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 from PIL import Image
@@ -131,6 +132,16 @@ def test_a_case_from_the_command_line(tmp_path: Path, faces: Path) -> None:
     shown = run("requests", "show", "--as", "det", rid)
     assert f"request {rid}: concluded lead" in shown
     assert "docket 26CR1" in shown
+    today = now.astimezone(ZoneInfo("America/New_York")).date().isoformat()
+    assert "not a date" in run(
+        "requests", "outcome", "--as", "det", rid, "--kind", "arrest", "--on", "soon", code=1
+    )
+    assert "requesting officer or a supervisor" in run(
+        "requests", "outcome", "--as", "exam", rid, "--kind", "arrest", "--on", today, code=1
+    )
+    recorded = run("requests", "outcome", "--as", "det", rid, "--kind", "arrest", "--on", today)
+    assert f"request {rid}: {today}: arrest" in recorded
+    assert "none overdue" in run("requests", "overdue-outcomes", "--as", "sup")
     assert "intact" in run("audit", "verify")
 
 

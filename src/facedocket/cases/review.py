@@ -209,7 +209,7 @@ def conclude(session: Session, actor: Actor, request_id: int, outcome: str) -> S
             "in every review made",
             code="outcome_mismatch",
         )
-    request.state, request.outcome = to, outcome
+    request.state, request.outcome, request.concluded_at = to, outcome, clock.now()
     log(session, actor, role, "request.concluded", request.id, {"outcome": outcome}, policy)
     notices.released(session, request)
     return request

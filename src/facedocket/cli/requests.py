@@ -7,6 +7,7 @@ and exit non-zero; nothing is written then.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from facedocket.audit.witnesses import submit_after_search
-from facedocket.cases import followup, gate, requests, review
+from facedocket.cases import followup, gate, outcomes, requests, review
 from facedocket.cases.recorded_refusals import APPROVAL_REFUSED, SEARCH_REFUSED, refusal_recorded
 from facedocket.cases.review import Conclusion
 from facedocket.cases.schemas import FileUpload, RequestCreate
@@ -206,6 +207,40 @@ def statement(user: As, request_id: RequestId, document: File) -> None:
         actor = load_actor(session, user)
         followup.attach_statement(session, settings(), actor, request_id, upload(document))
     console.print(f"sworn statement filed for request {request_id}")
+
+
+@app.command()
+def outcome(
+    user: As,
+    request_id: RequestId,
+    kind: Annotated[str, typer.Option(help="arrest, charge, conviction or none")],
+    on: Annotated[str, typer.Option(help="The local day it happened, e.g. 2026-11-30.")],
+    note: Annotated[str, typer.Option(help="What the record should say of it.")] = "",
+) -> None:
+    """Record what followed a request's lead (its requester or a supervisor)."""
+    try:
+        day = date.fromisoformat(on)
+    except ValueError:
+        fail(f"--on {on[:30]!r} is not a date like 2026-11-30")
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        actor = load_actor(session, user)
+        outcomes.record_outcome(session, actor, request_id, kind, day, note)
+        recorded = [f"{o.occurred_on}: {o.kind}" for o in outcomes.outcomes_of(session, request_id)]
+    console.print(f"request {request_id}: " + "; ".join(recorded))
+
+
+@app.command("overdue-outcomes")
+def overdue_outcomes(user: As) -> None:
+    """Leads whose law counts what followed them and that have none recorded in time."""
+    with refusals(Refused, NotFound), sessions()() as session:
+        late = outcomes.overdue_outcomes(session, load_actor(session, user))
+    for found in late:
+        console.print(
+            f"request {found.request_id} ({found.case_number}): lead "
+            f"{found.lead_at:%Y-%m-%d}, outcome due {found.due_at:%Y-%m-%d} UTC"
+        )
+    if not late:
+        console.print("none overdue")
 
 
 @app.command()

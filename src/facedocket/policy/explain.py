@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from facedocket.policy.afterwards import explain_outcomes
 from facedocket.policy.model import BasisRule, Policy, Source, rule_names
 
 WORDS = {
@@ -254,4 +255,5 @@ TEXTS: dict[str, Callable[[Policy], str]] = {
         if p.disclosure.notify_defendants
         else "no notice to defendants is required"
     ),
+    "outcomes": lambda p: explain_outcomes(p.outcomes),
 }

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from facedocket.policy.afterwards import OutcomeTracking
+
 # The legal bases a request can rest on. ``investigation``: a criminal investigation with
 # no judicial authorisation (e.g. Maryland, for listed crimes); ``missing_person``: a
 # missing person, or one unable to identify themselves.
@@ -337,6 +339,9 @@ class Policy(_Strict):
     retention_days: Retention
     reporting: Reporting
     disclosure: Disclosure
+    # The rules only some laws have; absent (null): this law has no such rule, and then
+    # it needs no citation. Present, it is cited like every other rule.
+    outcomes: OutcomeTracking | None = None
     # Each rule's citation, by rule name (``rule_names``): every rule has one.
     sources: dict[str, Source]
 
@@ -450,7 +455,10 @@ RULES = (
     "retention_days",
     "reporting",
     "disclosure",
+    "outcomes",
 )
+# The rules a law may not have (``None``): cited only where the pack states them.
+OPTIONAL_RULES = ("outcomes",)
 
 
 def rule_names(policy: Policy) -> list[str]:
@@ -460,6 +468,8 @@ def rule_names(policy: Policy) -> list[str]:
     for name in RULES:
         if name == "bases" and policy.bases:
             names += [f"bases.{kind}" for kind in policy.bases]
+        elif name in OPTIONAL_RULES and getattr(policy, name) is None:
+            continue
         else:
             names.append(name)
     return names

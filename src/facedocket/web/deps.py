@@ -151,6 +151,7 @@ LeadReader = Annotated[
     Depends(RoleGate(Role.REQUESTER, Role.EXAMINER, Role.SUPERVISOR, Role.AUDITOR)),
 ]
 StatementFiler = Annotated[Caller, Depends(RoleGate(Role.REQUESTER, Role.SUPERVISOR))]
+OutcomeRecorder = Annotated[Caller, Depends(RoleGate(Role.REQUESTER, Role.SUPERVISOR))]
 Closer = Annotated[Caller, Depends(RoleGate(Role.SUPERVISOR, Role.INTAKE_REVIEWER))]
 Supervision = Annotated[Caller, Depends(RoleGate(Role.SUPERVISOR, Role.AUDITOR))]
 Auditor = Annotated[Caller, Depends(RoleGate(Role.AUDITOR))]

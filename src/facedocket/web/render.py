@@ -38,6 +38,7 @@ NOTICES = {
     "concluded": "The examination was concluded; the requester can read the result.",
     "closed": "The request was closed.",
     "statement": "The sworn statement was filed.",
+    "outcome": "What followed the lead is on the record.",
     "password": "Your password was changed.",
     "token": "The token was revoked.",
     "totp_on": "The second factor is on; you will be asked for a code when you sign in.",

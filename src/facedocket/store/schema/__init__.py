@@ -24,6 +24,7 @@ from facedocket.store.schema.base import Base
 from facedocket.store.schema.cases import (
     Candidate,
     Document,
+    LeadOutcome,
     LegalBasis,
     Review,
     Search,
@@ -65,6 +66,7 @@ __all__ = [
     "FaceModelRecord",
     "FederatedIdentity",
     "Gallery",
+    "LeadOutcome",
     "LegalBasis",
     "LegalHold",
     "LoginAttempt",

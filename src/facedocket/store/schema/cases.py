@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from facedocket import limits
@@ -55,6 +55,8 @@ class SearchRequest(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
+    # When the examiners concluded it (migration 0019; None for requests concluded before).
+    concluded_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
     # Loaded when read, not joined: a joined load would put an outer join into the
@@ -176,3 +178,20 @@ class Review(Base):
     conclusion: Mapped[str] = mapped_column(String(30))
     reasons: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LeadOutcome(Base):
+    """What followed a lead (an arrest, a charge, a conviction, or none), as its requester
+    or a supervisor recorded it. A lead can have several over time; none is ever changed,
+    and each is on the record (``audit_seq``)."""
+
+    __tablename__ = "lead_outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    occurred_on: Mapped[date]
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+    audit_seq: Mapped[int] = mapped_column(BigInteger)

@@ -12,10 +12,11 @@ from pydantic import AwareDatetime
 
 from facedocket.audit import EntryFilter, export_checkpoints, export_entries
 from facedocket.cases.followup import overdue
+from facedocket.cases.outcomes import overdue_outcomes
 from facedocket.cases.oversight import export_record, read_record, sign_checkpoint, verify_record
 from facedocket.store.db import transaction
 from facedocket.web.deps import Auditor, ServicesDep, Supervision
-from facedocket.web.schemas.cases import OverduePublic
+from facedocket.web.schemas.cases import OverdueOutcomePublic, OverduePublic
 from facedocket.web.schemas.common import MAX_ID, Name
 from facedocket.web.schemas.record import CheckpointPublic, EntryPublic, VerificationPublic
 from facedocket.web.services import Services
@@ -98,6 +99,16 @@ def overdue_statements(app: ServicesDep, me: Supervision) -> list[OverduePublic]
                 statement_due_at=r.basis.statement_due_at if r.basis else None,
             )
             for r in overdue(session)
+        ]
+
+
+@router.get("/followup/overdue-outcomes")
+def overdue_lead_outcomes(app: ServicesDep, me: Supervision) -> list[OverdueOutcomePublic]:
+    """Leads whose law counts what followed them, with nothing recorded past the pack's days."""
+    with app.sessions() as session:
+        return [
+            OverdueOutcomePublic.model_validate(late, from_attributes=True)
+            for late in overdue_outcomes(session, me.actor)
         ]
 
 

@@ -14,15 +14,26 @@ from facedocket.cases.basis import legal_basis
 from facedocket.cases.documents import MAX_DOCUMENT_BYTES
 from facedocket.cases.files import FileContent, read_document
 from facedocket.cases.followup import attach_statement
+from facedocket.cases.outcomes import outcomes_of, record_outcome
 from facedocket.cases.recorded_refusals import APPROVAL_REFUSED, refusal_recorded
 from facedocket.cases.schemas import RequestCreate
 from facedocket.cases.states import State
 from facedocket.store.db import transaction
-from facedocket.web.deps import CaseWorker, Closer, Intake, Requester, ServicesDep, StatementFiler
+from facedocket.web.deps import (
+    CaseWorker,
+    Closer,
+    Intake,
+    OutcomeRecorder,
+    Requester,
+    ServicesDep,
+    StatementFiler,
+)
 from facedocket.web.schemas.cases import (
     Approval,
     BasisPublic,
     DocumentPublic,
+    OutcomeCreate,
+    OutcomePublic,
     Rejection,
     RequestPublic,
     RequestSummary,
@@ -145,6 +156,26 @@ def statement(
     with transaction(app.sessions) as session:
         request = attach_statement(session, app.settings, me.actor, request_id, upload)
         return RequestPublic.model_validate(request)
+
+
+@router.get("/{request_id}/outcomes")
+def outcomes(app: ServicesDep, me: CaseWorker, request_id: Id) -> list[OutcomePublic]:
+    """What followed the request's lead (arrests, charges, convictions, or none)."""
+    with app.sessions() as session:
+        requests.get_request(session, me.actor, request_id)
+        return [OutcomePublic.model_validate(o) for o in outcomes_of(session, request_id)]
+
+
+@router.post("/{request_id}/outcomes", status_code=201)
+def add_outcome(
+    app: ServicesDep, me: OutcomeRecorder, request_id: Id, body: OutcomeCreate
+) -> OutcomePublic:
+    """Record what followed a lead (its requester, or a supervisor of the searching body)."""
+    with transaction(app.sessions) as session:
+        outcome = record_outcome(
+            session, me.actor, request_id, body.kind, body.occurred_on, body.note
+        )
+        return OutcomePublic.model_validate(outcome)
 
 
 def file_response(found: FileContent) -> Response:

@@ -12,7 +12,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AliasPath, Field, StringConstraints
 
 from facedocket.cases.review import Conclusion
-from facedocket.cases.schemas import plain_text
+from facedocket.cases.schemas import PLAIN, line, plain_text
+from facedocket.policy.afterwards import OutcomeKind
 from facedocket.web.schemas.common import Public, Reason, Strict
 
 
@@ -65,6 +66,7 @@ class RequestPublic(Public):
     created_at: datetime
     submitted_at: datetime | None
     decided_at: datetime | None
+    concluded_at: datetime | None
     closed_at: datetime | None
     basis: BasisPublic | None
     documents: list[DocumentPublic]
@@ -165,3 +167,26 @@ class OverduePublic(Public):
     case_number: str
     officer_name: str
     statement_due_at: datetime | None
+
+
+class OutcomeCreate(Strict):
+    """What followed a lead: ``kind`` on the local day ``occurred_on``."""
+
+    kind: OutcomeKind
+    occurred_on: date
+    note: Annotated[str, line(2000, 0), PLAIN] = ""
+
+
+class OutcomePublic(Public):
+    id: int
+    kind: str
+    occurred_on: date
+    note: str | None
+    recorded_at: datetime
+
+
+class OverdueOutcomePublic(Public):
+    request_id: int
+    case_number: str
+    lead_at: datetime
+    due_at: datetime

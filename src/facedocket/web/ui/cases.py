@@ -3,7 +3,7 @@ the queue, read the order beside the request and decide it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from facedocket.cases import requests
 from facedocket.cases.bodies import offered_bodies
 from facedocket.cases.documents import MAX_DOCUMENT_BYTES
 from facedocket.cases.followup import attach_statement
+from facedocket.cases.outcomes import outcomes_of, record_outcome
 from facedocket.cases.recorded_refusals import APPROVAL_REFUSED, refusal_recorded
 from facedocket.cases.schemas import RequestCreate
 from facedocket.cases.states import State
@@ -24,6 +25,7 @@ from facedocket.web.deps import (
     CaseWorker,
     Closer,
     Intake,
+    OutcomeRecorder,
     Requester,
     ServicesDep,
     StatementFiler,
@@ -163,6 +165,7 @@ def detail(request: Request, app: ServicesDep, me: CaseWorker, request_id: Id) -
             order=next((d for d in documents if d.kind == "order"), None),
             searches=searches,
             mine=found.officer_id == me.actor.user_id,
+            outcomes=outcomes_of(session, found.id),
         )
 
 
@@ -205,6 +208,20 @@ def statement(
     with transaction(app.sessions) as session:
         attach_statement(session, app.settings, me.actor, request_id, upload)
     return done(f"/requests/{request_id}", "statement")
+
+
+@router.post("/requests/{request_id}/outcomes")
+def outcome(
+    app: ServicesDep,
+    me: OutcomeRecorder,
+    request_id: Id,
+    kind: Short,
+    occurred_on: Annotated[date, Form()],
+    note: Paragraph = "",
+) -> Response:
+    with transaction(app.sessions) as session:
+        record_outcome(session, me.actor, request_id, kind, occurred_on, note)
+    return done(f"/requests/{request_id}", "outcome")
 
 
 def _aware(local: str, zone: str) -> str:

@@ -12,6 +12,7 @@ from facedocket.audit import EntryFilter
 from facedocket.audit.gaps import gaps
 from facedocket.audit.witnesses import configured
 from facedocket.cases.followup import overdue
+from facedocket.cases.outcomes import overdue_outcomes
 from facedocket.cases.oversight import read_record, sign_checkpoint, verify_record
 from facedocket.cases.requests import list_requests
 from facedocket.cases.schemas import PLAIN, line
@@ -83,4 +84,7 @@ def supervision(request: Request, app: ServicesDep, me: Supervision) -> Response
             for r in list_requests(session, me.actor, State.SUBMITTED)
             if r.basis is not None and r.basis.kind == "emergency"
         ]
-        return page(request, "supervision.html", me, overdue=late, waiting=waiting)
+        outcomes = overdue_outcomes(session, me.actor)
+        return page(
+            request, "supervision.html", me, overdue=late, waiting=waiting, outcomes=outcomes
+        )

@@ -1,0 +1,51 @@
+"""What a law asks of the record after a search: what followed a lead.
+
+Pure rules over data, as the rest of ``policy``: the cases layer records the facts and
+asks these functions what is due.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# What followed a lead: an arrest, a charge, a conviction, or nothing (said so on purpose,
+# so that "none" is a recorded fact and not a missing one).
+OutcomeKind = Literal["arrest", "charge", "conviction", "none"]
+OUTCOME_KINDS: tuple[OutcomeKind, ...] = ("arrest", "charge", "conviction", "none")
+
+
+class OutcomeTracking(BaseModel):
+    """The law counts what resulted from the searches (Montana: "the number of arrests and
+    convictions that resulted from the searches"); the requester records it after a lead."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    # The outcomes the law's reports count.
+    counted: list[OutcomeKind] = Field(min_length=1)
+    # Days after a lead within which a first outcome is recorded; then it is overdue.
+    due_days: int = Field(ge=1, le=3650)
+
+    @field_validator("counted")
+    @classmethod
+    def _no_repeats(cls, value: list[OutcomeKind]) -> list[OutcomeKind]:
+        if len(set(value)) != len(value):
+            raise ValueError("an outcome is listed twice")
+        return value
+
+
+def outcome_due(rule: OutcomeTracking | None, lead_at: datetime) -> datetime | None:
+    """When a lead's first outcome is due; None where the law asks for none."""
+    return None if rule is None else lead_at + timedelta(days=rule.due_days)
+
+
+def explain_outcomes(rule: OutcomeTracking | None) -> str:
+    if rule is None:
+        return "the law asks for no record of what followed a lead (one may still be kept)"
+    counted = ", ".join(f"{kind}s" if kind != "none" else "none" for kind in rule.counted)
+    return (
+        f"after a lead, its requester records what followed (arrest, charge, conviction or "
+        f"none) within {rule.due_days} days; the reports count {counted}"
+    )
