@@ -172,6 +172,14 @@ def migrated(
         server.drop(name)
 
 
+def migrated_file(path: Path) -> Path:
+    """An SQLite database at ``path`` at the current schema, as ``facedocket db upgrade``
+    leaves it: a copy of the template, for tests that run commands on a data folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(TEMPLATES[-1].of("sqlite", None, None).name, path)
+    return path
+
+
 def for_test(database: str, request: pytest.FixtureRequest, folder: Path) -> Iterator[Engine]:
     """The database of a test (``request``) of kind ``database`` in ``folder``: seeded when
     the test uses a fixture named in ``SEEDS``, else migrated and empty."""

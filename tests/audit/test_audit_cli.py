@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from tests.databases import migrated_file
 from typer.testing import CliRunner
 
 from facedocket.audit import append
@@ -24,6 +25,7 @@ runner = CliRunner()
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("FACEDOCKET_DATA_DIR", str(tmp_path))
+    migrated_file(tmp_path / "facedocket.db")
     monkeypatch.delenv("FACEDOCKET_DATABASE_URL", raising=False)
     monkeypatch.delenv("FACEDOCKET_AUDIT_SIGNING_KEY", raising=False)
     get_settings.cache_clear()

@@ -10,9 +10,14 @@ from facedocket.cli import context
 from facedocket.settings import get_settings
 
 
-def test_a_missing_sqlite_database_is_not_reachable_and_not_made(data_dir: Path) -> None:
+def test_a_missing_sqlite_database_is_not_reachable_and_not_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "no-database"
+    monkeypatch.setenv("FACEDOCKET_DATA_DIR", str(elsewhere))
+    get_settings.cache_clear()
     assert context.reachable_sessions() is None
-    assert not data_dir.exists() or not any(data_dir.rglob("*.db"))
+    assert not elsewhere.exists() or not any(elsewhere.rglob("*.db"))
 
 
 def test_an_existing_database_is_reachable(data_dir: Path) -> None:

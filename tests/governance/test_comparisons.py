@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.databases import migrated_file
 from tests.photos import blank, lfw
 from typer.testing import CliRunner
 
@@ -59,6 +60,7 @@ def test_faces_compare_on_the_command_line_is_recorded(
     faces: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FACEDOCKET_DATA_DIR", str(tmp_path / "data"))
+    migrated_file(tmp_path / "data" / "facedocket.db")
     monkeypatch.delenv("FACEDOCKET_DATABASE_URL", raising=False)
     get_settings.cache_clear()
     context.sessions.cache_clear()

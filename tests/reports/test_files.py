@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.databases import migrated_file
 from typer.testing import CliRunner
 
 from facedocket.cli import app, context
@@ -65,6 +66,7 @@ def test_csv_cells_that_would_run_as_formulas_are_defused() -> None:
 @pytest.fixture
 def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("FACEDOCKET_DATA_DIR", str(tmp_path / "data"))
+    migrated_file(tmp_path / "data" / "facedocket.db")
     monkeypatch.delenv("FACEDOCKET_DATABASE_URL", raising=False)
     get_settings.cache_clear()
     context.sessions.cache_clear()

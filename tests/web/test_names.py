@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from tests.databases import migrated_file
 from tests.web.conftest import PASSWORD, Web, csrf_of, sign_in
 from typer.testing import CliRunner
 
@@ -104,6 +105,7 @@ def test_the_cli_refuses_the_same_gallery_names(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FACEDOCKET_DATA_DIR", str(tmp_path / "data"))
+    migrated_file(tmp_path / "data" / "facedocket.db")
     get_settings.cache_clear()
     context.sessions.cache_clear()
     try:

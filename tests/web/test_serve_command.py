@@ -6,21 +6,24 @@ the browser test runs a real server.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+from alembic import command
 from fastapi import FastAPI
 from sqlalchemy import select
+from tests.databases import migrated_file
 from typer.testing import CliRunner
 
 from facedocket.accounts.passwords import check_password
 from facedocket.cli import app, context
 from facedocket.settings import get_settings
 from facedocket.store.db import make_engine, session_factory
+from facedocket.store.migrate import alembic_config
 from facedocket.store.schema import User
 
 runner = CliRunner()
@@ -28,8 +31,10 @@ runner = CliRunner()
 
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[dict[str, Any]]]:
-    """A data folder of its own, and uvicorn replaced by a note of what it was asked."""
+    """A data folder of its own with a database at the current schema, and uvicorn
+    replaced by a note of what it was asked."""
     monkeypatch.setenv("FACEDOCKET_DATA_DIR", str(tmp_path / "data"))
+    migrated_file(tmp_path / "data" / "facedocket.db")
     get_settings.cache_clear()
     context.sessions.cache_clear()
     served: list[dict[str, Any]] = []
@@ -50,6 +55,19 @@ def test_serve_starts_uvicorn_with_the_app(environment: list[dict[str, Any]]) ->
     [call] = environment
     assert isinstance(call["app"], FastAPI)
     assert (call["host"], call["port"]) == ("127.0.0.1", 8123)
+
+
+def test_serve_refuses_a_database_behind_this_version(
+    environment: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'facedocket.db'}")
+    command.downgrade(alembic_config(engine), "0017")
+    refused = runner.invoke(app, ["serve"])
+    assert refused.exit_code == 1 and environment == []
+    assert "at revision 0017, behind" in refused.output
+    assert "run `facedocket db upgrade`" in refused.output and "Traceback" not in refused.output
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["serve"]).exit_code == 0 and len(environment) == 1
 
 
 def test_serve_refuses_insecure_production_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,7 +131,7 @@ def test_make_demo_does_not_serve(
     itself is replaced here; the test above runs it)."""
     cases: list[Path] = []
     monkeypatch.setattr(
-        sys.modules["facedocket.cli.demo"], "run_demo", lambda folder, *_: cases.append(folder)
+        import_module("facedocket.cli.demo"), "run_demo", lambda folder, *_: cases.append(folder)
     )
     result = runner.invoke(app, ["demo", "--faces", str(faces), "--no-serve"])
     assert result.exit_code == 0, result.output

@@ -15,6 +15,7 @@ from facedocket.cli.lazy import Lazy, LazyGroup
 class Commands(LazyGroup):
     SUBCOMMANDS = {  # noqa: RUF012
         "audit": Lazy("audit:app", "Verify, sign, export and read the audit record."),
+        "db": Lazy("db:app", "The database's schema: its revision, and upgrading it."),
         "faces": Lazy("faces:app", "Detect faces in a photo and compare two photos."),
         "gallery": Lazy("gallery:app", "Enrol photos into galleries and inspect them."),
         "jobs": Lazy("jobs:app", "Enrolment jobs kept in the database."),

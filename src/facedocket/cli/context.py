@@ -1,4 +1,4 @@
-"""What every command needs: settings, a migrated database, and a clean way to fail."""
+"""What every command needs: settings, a database at the current schema, and a clean way to fail."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from facedocket.settings import Settings, get_settings
 from facedocket.store.db import make_engine, session_factory
-from facedocket.store.migrate import upgrade
+from facedocket.store.migrate import SchemaNotCurrentError, require_current
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -24,10 +24,12 @@ errors = Console(stderr=True, soft_wrap=True)
 
 @cache
 def sessions() -> sessionmaker[Session]:
-    """Sessions on the configured database, brought to the current schema first."""
+    """Sessions on the configured database, refused unless it is at the current schema
+    (``facedocket db upgrade`` brings it there)."""
     settings = get_settings()
     engine = make_engine(settings.db_url)
-    upgrade(engine)
+    with refusals(SchemaNotCurrentError):
+        require_current(engine)
     return session_factory(engine)
 
 

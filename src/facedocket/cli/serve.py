@@ -37,13 +37,11 @@ def run(config: Settings, host: str, port: int, worker: bool = True) -> None:
 
     from facedocket.schedule import worker as running  # noqa: PLC0415
     from facedocket.store.db import make_engine, session_factory  # noqa: PLC0415
-    from facedocket.store.migrate import upgrade  # noqa: PLC0415
+    from facedocket.store.migrate import SchemaNotCurrentError  # noqa: PLC0415
     from facedocket.web.app import create_app  # noqa: PLC0415
 
-    engine = make_engine(config.db_url)
-    upgrade(engine)
-    sessions = session_factory(engine)
-    with refusals(SeedKeyError):
+    sessions = session_factory(make_engine(config.db_url))
+    with refusals(SeedKeyError, SchemaNotCurrentError):
         app = create_app(config, sessions)
     stop = threading.Event()
     if worker:

@@ -17,7 +17,7 @@ from facedocket import __version__
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.settings import Settings, get_settings
 from facedocket.store.db import make_engine, session_factory
-from facedocket.store.migrate import upgrade
+from facedocket.store.migrate import require_current
 from facedocket.web import errors
 from facedocket.web.api import (
     account,
@@ -47,12 +47,12 @@ def create_app(
     sessions: sessionmaker[Session] | None = None,
     pipeline: FacePipeline | None = None,
 ) -> FastAPI:
-    """The app for ``settings`` (the environment's when None), on a migrated database."""
+    """The app for ``settings`` (the environment's when None). A database that is not at
+    the current schema is refused (``SchemaNotCurrentError``, naming ``facedocket db upgrade``)."""
     settings = settings or get_settings()
     if sessions is None:
-        engine = make_engine(settings.db_url)
-        upgrade(engine)
-        sessions = session_factory(engine)
+        sessions = session_factory(make_engine(settings.db_url))
+    require_current(sessions.kw["bind"].engine)
     app = FastAPI(
         title="FaceDocket",
         version=__version__,
