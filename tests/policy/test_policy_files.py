@@ -241,6 +241,18 @@ def _set(value: Any, *path: str) -> Edit:
             "'arrest'",
         ),
         ("montana-2023", _set(0, "outcomes", "due_days"), "outcomes.due_days", "greater than"),
+        (
+            "massachusetts",
+            _set({"results": "deleted"}, "unlawful_searches"),
+            "sources",
+            "no source for unlawful_searches",
+        ),
+        (
+            "maine-2021",
+            _set("kept", "unlawful_searches", "results"),
+            "unlawful_searches.results",
+            "'deleted'",
+        ),
     ],
 )
 def test_a_bad_field_is_named(

@@ -51,7 +51,14 @@ def test_the_export_is_confidential_complete_and_recorded(seeded: Seeded) -> Non
     with seeded.sessions.begin() as session:
         files = compliance_export(session, seeded.actor("auditor"), AT)
     report = json.loads(files["compliance.json"])
-    assert report["counts"] == {"basis": 2, "statement": 2, "review": 1, "training": 1, "model": 1}
+    assert report["counts"] == {
+        "basis": 2,
+        "statement": 2,
+        "review": 1,
+        "training": 1,
+        "model": 1,
+        "unlawful": 0,
+    }
     assert report["as_of"] == "2026-03-01T00:00:00+00:00"
     rows = list(csv.DictReader(io.StringIO(files["compliance.csv"].decode())))
     assert len(rows) == 7

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from facedocket.audit.witnesses import submit_after_search
-from facedocket.cases import followup, gate, outcomes, requests, review
+from facedocket.cases import followup, gate, outcomes, requests, review, unlawful
 from facedocket.cases.recorded_refusals import APPROVAL_REFUSED, SEARCH_REFUSED, refusal_recorded
 from facedocket.cases.review import Conclusion
 from facedocket.cases.schemas import FileUpload, RequestCreate
@@ -227,6 +227,24 @@ def outcome(
         outcomes.record_outcome(session, actor, request_id, kind, day, note)
         recorded = [f"{o.occurred_on}: {o.kind}" for o in outcomes.outcomes_of(session, request_id)]
     console.print(f"request {request_id}: " + "; ".join(recorded))
+
+
+@app.command()
+def unlawful_search(
+    user: As,
+    request_id: RequestId,
+    search: Annotated[int, typer.Option(help="The search's number.")],
+    reason: Annotated[str, typer.Option(help="Why the search was unlawful.")],
+) -> None:
+    """Declare a search unlawful: where the law says so, its results are deleted."""
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        actor = load_actor(session, user)
+        tombstone = unlawful.declare_unlawful(session, actor, request_id, search, reason)
+        seq, count = tombstone.audit_seq, tombstone.candidates
+    console.print(
+        f"search {search} of request {request_id} declared unlawful: {count} candidate(s) "
+        f"and their conclusions deleted; tombstone on the record as entry {seq}"
+    )
 
 
 @app.command("overdue-outcomes")

@@ -1,4 +1,5 @@
-"""What a law asks of the record after a search: what followed a lead.
+"""What a law asks of the record after a search: what followed a lead, and what becomes
+of an unlawful search's results.
 
 Pure rules over data, as the rest of ``policy``: the cases layer records the facts and
 asks these functions what is due.
@@ -36,6 +37,15 @@ class OutcomeTracking(BaseModel):
         return value
 
 
+class UnlawfulSearches(BaseModel):
+    """What the law does with the results of a search found unlawful: deleted (Maine's
+    act, as summarised: deleted, and not used as evidence)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    results: Literal["deleted"]
+
+
 def outcome_due(rule: OutcomeTracking | None, lead_at: datetime) -> datetime | None:
     """When a lead's first outcome is due; None where the law asks for none."""
     return None if rule is None else lead_at + timedelta(days=rule.due_days)
@@ -48,4 +58,14 @@ def explain_outcomes(rule: OutcomeTracking | None) -> str:
     return (
         f"after a lead, its requester records what followed (arrest, charge, conviction or "
         f"none) within {rule.due_days} days; the reports count {counted}"
+    )
+
+
+def explain_unlawful(rule: UnlawfulSearches | None) -> str:
+    if rule is None:
+        return "the law has no rule deleting an unlawful search's results: they are kept"
+    return (
+        "a supervisor or an auditor who finds a search unlawful declares it, with the reason; "
+        "its results (candidates and conclusions) are deleted, and a tombstone keeps that it "
+        "ran, when, why and by whom its results went, and their SHA-256"
     )

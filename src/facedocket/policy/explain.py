@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from facedocket.policy.afterwards import explain_outcomes
+from facedocket.policy.afterwards import explain_outcomes, explain_unlawful
 from facedocket.policy.model import BasisRule, Policy, Source, rule_names
 
 WORDS = {
@@ -256,4 +256,5 @@ TEXTS: dict[str, Callable[[Policy], str]] = {
         else "no notice to defendants is required"
     ),
     "outcomes": lambda p: explain_outcomes(p.outcomes),
+    "unlawful_searches": lambda p: explain_unlawful(p.unlawful_searches),
 }

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from facedocket.policy.afterwards import OutcomeTracking
+from facedocket.policy.afterwards import OutcomeTracking, UnlawfulSearches
 
 # The legal bases a request can rest on. ``investigation``: a criminal investigation with
 # no judicial authorisation (e.g. Maryland, for listed crimes); ``missing_person``: a
@@ -342,6 +342,7 @@ class Policy(_Strict):
     # The rules only some laws have; absent (null): this law has no such rule, and then
     # it needs no citation. Present, it is cited like every other rule.
     outcomes: OutcomeTracking | None = None
+    unlawful_searches: UnlawfulSearches | None = None
     # Each rule's citation, by rule name (``rule_names``): every rule has one.
     sources: dict[str, Source]
 
@@ -456,9 +457,10 @@ RULES = (
     "reporting",
     "disclosure",
     "outcomes",
+    "unlawful_searches",
 )
 # The rules a law may not have (``None``): cited only where the pack states them.
-OPTIONAL_RULES = ("outcomes",)
+OPTIONAL_RULES = ("outcomes", "unlawful_searches")
 
 
 def rule_names(policy: Policy) -> list[str]:

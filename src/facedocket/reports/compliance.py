@@ -12,7 +12,9 @@ of its own request's policy, at the moment it ran:
 - ``training``: a search by an examiner whose training did not count, where the policy
   requires training;
 - ``model``: a search with a model the register had not approved, where the policy
-  requires approval.
+  requires approval;
+- ``unlawful``: a search a supervisor or an auditor declared unlawful, its results
+  deleted (``cases.unlawful``): the tombstone's date and reason.
 
 The gate refuses all of these; this report is the independent check that it did. Beside
 the checks, ``witnessing`` lists each configured witness with any gap in its
@@ -42,7 +44,15 @@ from facedocket.kernel.actors import Actor
 from facedocket.policy import BasisFacts, Pack, Policy, PolicyError, check_basis, load_pack
 from facedocket.reports.exports import CONFIDENTIAL_ROLES, record_export
 from facedocket.reports.files import Files, csv_bytes, json_bytes, with_manifest
-from facedocket.store.schema import Document, LegalBasis, Purge, Review, Search, SearchRequest
+from facedocket.store.schema import (
+    Document,
+    LegalBasis,
+    Purge,
+    Review,
+    Search,
+    SearchRequest,
+    UnlawfulDeletion,
+)
 
 CHECKS = {
     "basis": "requests and searches without a valid legal basis",
@@ -50,6 +60,7 @@ CHECKS = {
     "review": "searches whose candidates lack a required examiner conclusion",
     "training": "searches by examiners whose training did not count",
     "model": "searches with a model not approved at the time",
+    "unlawful": "searches declared unlawful, their results deleted as the law requires",
 }
 COLUMNS = ("check", "request_id", "case_number", "search_id", "at", "detail")
 
@@ -141,6 +152,7 @@ def findings(session: Session, at: datetime) -> list[Finding]:
         due = request.basis.statement_due_at if request.basis else None
         found.append(_finding("statement", request, None, due, "sworn statement missing"))
     found += _late_statements(session, at)
+    found += _unlawful(session, at)
     order = list(CHECKS)
     return sorted(
         found, key=lambda f: (order.index(f.check), f.request_id, f.search_id or 0, f.detail)
@@ -223,6 +235,25 @@ def _late_statements(session: Session, at: datetime) -> list[Finding]:
             detail = f"sworn statement filed {filed.isoformat(timespec='seconds')}, late"
             found.append(_finding("statement", request, None, basis.statement_due_at, detail))
     return found
+
+
+def _unlawful(session: Session, at: datetime) -> list[Finding]:
+    deleted = session.scalars(
+        select(UnlawfulDeletion)
+        .where(UnlawfulDeletion.declared_at <= at)
+        .order_by(UnlawfulDeletion.id)
+    )
+    return [
+        Finding(
+            check="unlawful",
+            request_id=tombstone.request_id,
+            case_number=session.get_one(SearchRequest, tombstone.request_id).case_number,
+            search_id=tombstone.search_id,
+            at=tombstone.declared_at.isoformat(timespec="seconds"),
+            detail=f"{tombstone.candidates} candidate(s) deleted: {tombstone.reason}",
+        )
+        for tombstone in deleted
+    ]
 
 
 def _pack(policy_id: str) -> Pack | None:

@@ -58,6 +58,7 @@ CONFLICT = {
     "exists",
     "document_altered",
     "record_not_signed",
+    "on_hold",
 }
 
 

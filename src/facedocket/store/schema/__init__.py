@@ -44,6 +44,7 @@ from facedocket.store.schema.governance import (
     ModelRegistration,
     Purge,
     TrainingRecord,
+    UnlawfulDeletion,
 )
 from facedocket.store.schema.jobs import EnrolmentJobRow
 from facedocket.store.schema.notices import Notice
@@ -85,6 +86,7 @@ __all__ = [
     "Template",
     "TotpSecret",
     "TrainingRecord",
+    "UnlawfulDeletion",
     "User",
     "UserRole",
     "WebAuthnChallenge",

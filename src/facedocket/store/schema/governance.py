@@ -88,3 +88,28 @@ class Purge(Base):
     purged_at: Mapped[datetime]
     purged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     audit_seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class UnlawfulDeletion(Base):
+    """A search declared unlawful, whose results (candidates and conclusions) the law had
+    deleted: the tombstone that says it ran, why and by whom its results went, and what
+    they hashed to. The search's own row stays."""
+
+    __tablename__ = "unlawful_deletions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    search_id: Mapped[int] = mapped_column(ForeignKey("searches.id"), unique=True)
+    search_run_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    declared_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(30))
+    declared_at: Mapped[datetime]
+    candidates: Mapped[int]
+    conclusions: Mapped[int]
+    # The candidate list's SHA-256 as the search.run entry recorded it (None: no entry).
+    candidates_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The SHA-256 of the deleted rows (retention.candidate_list_bytes), as a purge takes it.
+    deleted_sha256: Mapped[str] = mapped_column(String(64))
+    search_entry_seq: Mapped[int | None] = mapped_column(BigInteger)
+    audit_seq: Mapped[int] = mapped_column(BigInteger)
