@@ -27,6 +27,7 @@ from facedocket.cases import gate, requests, review
 from facedocket.cases.directory import add_agency, add_user
 from facedocket.cases.review import Conclusion
 from facedocket.cases.schemas import FileUpload, RequestCreate
+from facedocket.cases.sheet import review_sheet
 from facedocket.faces.errors import FaceError
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.faces.registry import build_pipeline
@@ -37,7 +38,7 @@ from facedocket.policy import Policy, load_policy
 from facedocket.settings import Settings
 from facedocket.store.db import make_engine, session_factory, transaction
 from facedocket.store.migrate import upgrade
-from facedocket.store.schema import User
+from facedocket.store.schema import Person, Photo, User
 
 Say = Callable[[str], None]
 
@@ -206,12 +207,21 @@ def _write_request(settings: Settings, sessions: sessionmaker[Session], probe: P
 
 
 def _review(sessions: sessionmaker[Session], number: int, truth: str) -> None:
-    """Both examiners conclude every candidate; the script knows who the probe shows."""
+    """Both examiners conclude every candidate; the script knows who the probe shows (the
+    sheet names nobody to an examiner before their conclusion: it knows the photos)."""
+    with sessions() as session:
+        photos_of_truth = set(
+            session.scalars(
+                select(Photo.id)
+                .join(Person, Person.id == Photo.person_id)
+                .where(Person.record_id == truth)
+            )
+        )
     for username, review_round in (("exam.okafor", 1), ("exam.lindqvist", 2)):
         with transaction(sessions) as session:
             actor = load_actor(session, username)
-            for row in review.review_sheet(session, actor, number):
-                same = row.record_id == truth
+            for row in review_sheet(session, actor, number):
+                same = row.photo_id in photos_of_truth
                 review.record_conclusion(
                     session,
                     actor,
@@ -225,8 +235,8 @@ def _review(sessions: sessionmaker[Session], number: int, truth: str) -> None:
                 )
     with transaction(sessions) as session:
         examiner = load_actor(session, "exam.okafor")
-        rows = review.review_sheet(session, examiner, number)
-        outcome = "lead" if any(r.record_id == truth for r in rows) else "no_lead"
+        rows = review_sheet(session, examiner, number)
+        outcome = "lead" if any(r.photo_id in photos_of_truth for r in rows) else "no_lead"
         review.conclude(session, examiner, number, outcome)
 
 

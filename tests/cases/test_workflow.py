@@ -20,6 +20,7 @@ from facedocket.cases.directory import add_agency, add_user
 from facedocket.cases.followup import attach_statement, overdue
 from facedocket.cases.review import LEAD_NOTICE, Conclusion
 from facedocket.cases.schemas import FileUpload
+from facedocket.cases.sheet import review_sheet
 from facedocket.kernel.actors import load_actor
 from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.store.db import transaction
@@ -41,7 +42,7 @@ def act(world: World, username: str, step: str, request_id: int, *args: object, 
             s, world.settings, a, request_id, world.pipeline, **kw
         ),
         "review": lambda s, a: review.record_conclusion(s, a, request_id, *args, **kw),
-        "sheet": lambda s, a: review.review_sheet(s, a, request_id),
+        "sheet": lambda s, a: review_sheet(s, a, request_id),
         "conclude": lambda s, a: review.conclude(s, a, request_id, *args),
         "results": lambda s, a: review.released_results(s, a, request_id),
         "close": lambda s, a: requests.close(s, a, request_id),
@@ -68,7 +69,8 @@ def test_court_order_from_request_to_released_lead(world: World) -> None:
     search = act(world, "examiner", "search", number)
     assert search.candidates_returned >= 1
     assert search.list_size >= search.candidates_returned
-    sheet = act(world, "examiner", "sheet", number)
+    assert all(row.record_id is None for row in act(world, "examiner", "sheet", number))
+    sheet = act(world, "supervisor", "sheet", number)
     assert sheet[0].record_id == "Abdullah_Gul", "the probe's person ranks first"
     for row in sheet:
         lead = row.record_id == "Abdullah_Gul"

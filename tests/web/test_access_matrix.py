@@ -84,6 +84,7 @@ OPENED_BY: dict[tuple[str, str], set[str]] = {
     ("GET", "/requests/{request_id}"): READERS,
     ("GET", "/requests/{request_id}/review"): CANDIDATE_VIEWERS,
     ("GET", "/requests/{request_id}/results"): CANDIDATE_VIEWERS | {REQUESTER},
+    ("GET", "/requests/{request_id}/lead-sheet"): CANDIDATE_VIEWERS | {REQUESTER},
     ("POST", "/api/v1/requests/{request_id}/submit"): {REQUESTER},
     ("POST", "/api/v1/requests/{request_id}/approve"): INTAKE_DESK,
     ("POST", "/api/v1/requests/{request_id}/reject"): INTAKE_DESK,
@@ -108,6 +109,7 @@ OPENED_BY: dict[tuple[str, str], set[str]] = {
 NOT_READY = {
     ("GET", "/api/v1/requests/{request_id}/results"),
     ("GET", "/requests/{request_id}/results"),
+    ("GET", "/requests/{request_id}/lead-sheet"),
 }
 CASE_ROUTES = [(m, p) for m, p, _ in ROUTES if "{request_id}" in p]
 READS = [route for route in OPENED_BY if route[0] == "GET"]

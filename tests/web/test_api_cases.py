@@ -63,7 +63,7 @@ def test_court_ordered_case_from_request_to_released_lead(web: Web) -> None:
     listed = web.call("supervisor", "GET", f"/api/v1/requests/{number}/searches").json()
     assert [s["id"] for s in listed] == [search.json()["id"]]
 
-    sheet = web.call("examiner", "GET", f"/api/v1/requests/{number}/candidates").json()
+    sheet = web.call("supervisor", "GET", f"/api/v1/requests/{number}/candidates").json()
     assert sheet[0]["record_id"] == "Abdullah_Gul"
     assert sheet[0]["quality"]["eye_distance"] > 0
     photo = web.call(

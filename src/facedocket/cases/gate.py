@@ -107,6 +107,8 @@ def run_search(
         probe_document_id=probe.id,
         probe_face=chosen.index,
         probe_box=chosen.detection.box.as_dict(),
+        probe_width=photo.width,
+        probe_height=photo.height,
         probe_quality=chosen.quality.as_dict(),
         quality_override=(quality_override or "").strip() or None,
         policy_id=policy.id,

@@ -1,5 +1,6 @@
 """Examiner review: a conclusion with reasons for every candidate, an optional blind second
-review, the case's conclusion, and what the requester is finally shown.
+review, the case's conclusion, and what the requester is finally shown (the sheet the
+examiners read is ``sheet``).
 
 A candidate list is an investigative lead, never an identification. The requester sees
 nothing until the examiners have concluded, and then only the candidates both reviews
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from facedocket.kernel.refusals import Refused
 from facedocket.kernel.roles import Role
 from facedocket.notify import notices
 from facedocket.policy import load_policy
-from facedocket.store.schema import Candidate, Person, Review, Search, SearchRequest, Template
+from facedocket.store.schema import Candidate, Person, Review, Search, SearchRequest
 
 LEAD_NOTICE = (
     "INVESTIGATIVE LEAD ONLY - NOT AN IDENTIFICATION. A face search result is not probable "
@@ -103,96 +103,14 @@ def record_conclusion(
     return review
 
 
-@dataclass(frozen=True)
-class CandidateView:
-    """One line of an examiner's review sheet."""
-
-    candidate_id: int
-    search_id: int
-    rank: int
-    score: float
-    person_name: str
-    record_id: str
-    photo_id: int
-    quality: dict[str, Any]
-    first_review: str | None
-    second_review: str | None
-
-
-def review_sheet(session: Session, actor: Actor, request_id: int) -> list[CandidateView]:
-    """The candidates of every search of a request, as this caller may see them.
-
-    What a caller may read is decided here, never by a parameter the caller chooses (see
-    ``readable``): an examiner reviews blind.
-    """
-    request, actor = open_case(session, actor, request_id)
-    role = actor.role_for(Role.EXAMINER, Role.SUPERVISOR, Role.AUDITOR)
-    if role is None:
-        raise Refused(
-            "only the searching body's examiners and supervisors, and auditors, see "
-            "candidate lists",
-            code="wrong_role",
-        )
-    rows = _candidates(session, request)
-    reviews = _reviews(session, [c.id for c, _ in rows])
-    shown = readable(request, role, actor.user_id, [c.id for c, _ in rows], reviews)
-    templates = [c.template_id for c, _ in rows]
-    quality: dict[int, dict[str, Any]] = {}
-    for template_id, measured in session.execute(
-        select(Template.id, Template.quality).where(Template.id.in_(templates))
-    ):
-        quality[template_id] = measured
-    log(session, actor, role, "results.viewed", request.id, {"conclusions_shown": len(shown)})
-    return [
-        CandidateView(
-            candidate_id=c.id,
-            search_id=c.search_id,
-            rank=c.rank,
-            score=c.score,
-            person_name=person.name,
-            record_id=person.record_id,
-            photo_id=c.photo_id,
-            quality=quality.get(c.template_id, {}),
-            first_review=_shown(reviews.get((c.id, 1)), (c.id, 1) in shown),
-            second_review=_shown(reviews.get((c.id, 2)), (c.id, 2) in shown),
-        )
-        for c, person in rows
-    ]
-
-
-def readable(
-    request: SearchRequest,
-    role: Role,
-    viewer_id: int,
-    candidate_ids: list[int],
-    reviews: dict[tuple[int, int], Review],
-) -> set[tuple[int, int]]:
-    """The conclusions (candidate, round) a viewer may read.
-
-    Supervisors and auditors, who review nothing, read them all, as does anyone once the
-    case is concluded. An examiner reads their own; another examiner's only once their own
-    are final (a conclusion on every candidate) and the other round is complete, so the
-    second examiner cannot learn the first's conclusions before making theirs, whatever
-    round they ask for, and the first cannot watch the second's as they are made.
-    """
-    if role != Role.EXAMINER or request.state in (State.CONCLUDED, State.CLOSED):
-        return set(reviews)
-    own = {key for key, review in reviews.items() if review.examiner_id == viewer_id}
-    done = {candidate for candidate, _ in own}
-    if not candidate_ids or done != set(candidate_ids):
-        return own
-    complete = {r for r in (1, 2) if all((c, r) in reviews for c in candidate_ids)}
-    return own | {key for key in reviews if key[1] in complete}
-
-
 def conclude(session: Session, actor: Actor, request_id: int, outcome: str) -> SearchRequest:
     """Close the examination as ``lead`` or ``no_lead``, once every candidate is reviewed."""
     request, actor = locked_case(session, actor, request_id)
     to, role = next_state(request.state, "conclude", actor)
     policy = load_policy(request.policy_id, at=clock.now())
     require_searcher(policy, actor, role)
-    rows = _candidates(session, request)
-    reviews = _reviews(session, [c.id for c, _ in rows])
+    rows = candidates_of(session, request)
+    reviews = reviews_of(session, [c.id for c, _ in rows])
     rounds = (1, 2) if policy.review.second_examiner == "required" else (1,)
     missing = [c.rank for c, _ in rows for r in rounds if (c.id, r) not in reviews]
     if missing:
@@ -235,7 +153,7 @@ def released_results(session: Session, actor: Actor, request_id: int) -> Release
     request, actor = open_case(session, actor, request_id)
     if request.state not in (State.CONCLUDED, State.CLOSED) or request.outcome is None:
         raise Refused("results are released only after the examiners conclude", code="not_ready")
-    rows = _candidates(session, request)
+    rows = candidates_of(session, request)
     released = released_lead_ids(session, request)
     leads = [
         ReleasedLead(c.id, person.name, person.record_id, c.photo_id)
@@ -251,8 +169,8 @@ def released_lead_ids(session: Session, request: SearchRequest) -> set[int]:
     """The candidates a requester may see: possible leads of a concluded examination."""
     if request.state not in (State.CONCLUDED, State.CLOSED) or request.outcome is None:
         return set()
-    rows = _candidates(session, request)
-    return _leads(rows, _reviews(session, [c.id for c, _ in rows]))
+    rows = candidates_of(session, request)
+    return _leads(rows, reviews_of(session, [c.id for c, _ in rows]))
 
 
 def _candidate(session: Session, request: SearchRequest, candidate_id: int) -> Candidate:
@@ -263,7 +181,7 @@ def _candidate(session: Session, request: SearchRequest, candidate_id: int) -> C
     return candidate
 
 
-def _candidates(session: Session, request: SearchRequest) -> list[tuple[Candidate, Person]]:
+def candidates_of(session: Session, request: SearchRequest) -> list[tuple[Candidate, Person]]:
     rows = session.execute(
         select(Candidate, Person)
         .join(Person, Person.id == Candidate.person_id)
@@ -274,7 +192,7 @@ def _candidates(session: Session, request: SearchRequest) -> list[tuple[Candidat
     return [(candidate, person) for candidate, person in rows]
 
 
-def _reviews(session: Session, candidate_ids: list[int]) -> dict[tuple[int, int], Review]:
+def reviews_of(session: Session, candidate_ids: list[int]) -> dict[tuple[int, int], Review]:
     rows = session.scalars(select(Review).where(Review.candidate_id.in_(candidate_ids)))
     return {(r.candidate_id, r.round): r for r in rows}
 
@@ -299,9 +217,3 @@ def _leads(
         )
         and (c.id, 1) in reviews
     }
-
-
-def _shown(review: Review | None, visible: bool) -> str | None:
-    if review is None:
-        return None
-    return f"{review.conclusion}: {review.reasons}" if visible else "(hidden until yours are final)"

@@ -21,6 +21,7 @@ from facedocket.cases import followup, gate, outcomes, requests, review, unlawfu
 from facedocket.cases.recorded_refusals import APPROVAL_REFUSED, SEARCH_REFUSED, refusal_recorded
 from facedocket.cases.review import Conclusion
 from facedocket.cases.schemas import FileUpload, RequestCreate
+from facedocket.cases.sheet import review_sheet
 from facedocket.cli.context import console, fail, refusals, sessions, settings
 from facedocket.faces.registry import build_pipeline
 from facedocket.kernel.actors import Actor, load_actor
@@ -142,7 +143,7 @@ def sheet(user: As, request_id: RequestId) -> None:
     examiner's only once this one's are final)."""
     with refusals(Refused, NotFound), transaction(sessions()) as session:
         actor = load_actor(session, user)
-        rows = review.review_sheet(session, actor, request_id)
+        rows = review_sheet(session, actor, request_id)
     table = Table(title=f"request {request_id}: candidates (investigative leads only)")
     for column in ("candidate", "rank", "score", "name", "record", "round 1", "round 2"):
         table.add_column(column)
@@ -151,8 +152,8 @@ def sheet(user: As, request_id: RequestId) -> None:
             str(row.candidate_id),
             str(row.rank),
             f"{row.score:.3f}",
-            row.person_name,
-            row.record_id,
+            row.person_name or "after your conclusion",
+            row.record_id or "",
             row.first_review or "",
             row.second_review or "",
         )

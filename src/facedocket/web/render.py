@@ -3,13 +3,16 @@ page gets (who is signed in, the CSRF token for its forms, whether USWDS is inst
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.responses import Response
 
+from facedocket.cases.progress import standing
 from facedocket.cases.review import LEAD_NOTICE
 from facedocket.gallery.progress import duration
 from facedocket.kernel.roles import Role
@@ -26,6 +29,17 @@ templates = Jinja2Templates(
     )
 )
 templates.env.filters["duration"] = duration
+
+
+def local_time(moment: datetime | None, zone: str) -> str:
+    """A stored time as the agency reads it: in its policy's time zone, the zone named."""
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+templates.env.filters["local"] = local_time
+templates.env.globals["standing"] = standing
 
 # What a page says after a form succeeded: fixed words, chosen by a short key in the URL.
 NOTICES = {

@@ -140,6 +140,10 @@ class Search(Base):
     probe_document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     probe_face: Mapped[int]
     probe_box: Mapped[dict[str, Any]] = mapped_column()
+    # The size of the image the box is measured in (the probe, or the probe scaled to the
+    # decode bound); None for searches run before migration 0020.
+    probe_width: Mapped[int | None]
+    probe_height: Mapped[int | None]
     probe_quality: Mapped[dict[str, Any]] = mapped_column()
     quality_override: Mapped[str | None] = mapped_column(Text)
     policy_id: Mapped[str] = mapped_column(String(100))

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from facedocket.cases import requests, review
 from facedocket.cases.files import candidate_photo
+from facedocket.cases.sheet import review_sheet
 from facedocket.store.db import transaction
 from facedocket.web.api.requests import file_response
 from facedocket.web.deps import CandidateViewer, Examiner, LeadReader, SearchGate, ServicesDep
@@ -49,10 +50,11 @@ def searches(app: ServicesDep, me: CandidateViewer, request_id: Id) -> list[Sear
 
 @router.get("/candidates")
 def candidates(app: ServicesDep, me: CandidateViewer, request_id: Id) -> list[CandidatePublic]:
-    """The review sheet; an examiner reads another examiner's conclusions only once their
-    own are final (the server decides; no parameter asks for more)."""
+    """The review sheet; an examiner reads a candidate's name only after concluding on
+    them, and another examiner's conclusions only once their own are final (the server
+    decides; no parameter asks for more)."""
     with transaction(app.sessions) as session:
-        rows = review.review_sheet(session, me.actor, request_id)
+        rows = review_sheet(session, me.actor, request_id)
         return [CandidatePublic.model_validate(row) for row in rows]
 
 

@@ -123,8 +123,9 @@ class CandidatePublic(Public):
     search_id: int
     rank: int
     score: float
-    person_name: str
-    record_id: str
+    # None to an examiner who has not yet concluded on this candidate.
+    person_name: str | None
+    record_id: str | None
     quality: dict[str, Any]
     first_review: str | None
     second_review: str | None

@@ -28,6 +28,7 @@ from facedocket.accounts.web_sessions import (
 )
 from facedocket.cases.directory import get_user
 from facedocket.cases.followup import overdue
+from facedocket.cases.progress import counts_of_mine
 from facedocket.cases.requests import list_requests
 from facedocket.kernel.roles import CASE_ROLES, Role
 from facedocket.notify.notices import notices_for
@@ -190,7 +191,8 @@ def home(request: Request, app: ServicesDep, me: AnyUser) -> Response:
     counts: dict[str, int] = {}
     for item in visible:
         counts[item.state] = counts.get(item.state, 0) + 1
-    return page(request, "home.html", me, counts=counts, overdue=late, notices=told)
+    mine = counts_of_mine(visible, me.actor.user_id)
+    return page(request, "home.html", me, counts=counts, mine=mine, overdue=late, notices=told)
 
 
 @router.get("/account")

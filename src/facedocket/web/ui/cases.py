@@ -15,11 +15,14 @@ from facedocket.cases.bodies import offered_bodies
 from facedocket.cases.documents import MAX_DOCUMENT_BYTES
 from facedocket.cases.followup import attach_statement
 from facedocket.cases.outcomes import outcomes_of, record_outcome
+from facedocket.cases.progress import progress
 from facedocket.cases.recorded_refusals import APPROVAL_REFUSED, refusal_recorded
 from facedocket.cases.schemas import RequestCreate
 from facedocket.cases.states import State
 from facedocket.gallery.records import list_galleries
+from facedocket.kernel import clock
 from facedocket.policy import load_policy
+from facedocket.reports.timeline import describe
 from facedocket.store.db import transaction
 from facedocket.web.deps import (
     CaseWorker,
@@ -166,6 +169,9 @@ def detail(request: Request, app: ServicesDep, me: CaseWorker, request_id: Id) -
             searches=searches,
             mine=found.officer_id == me.actor.user_id,
             outcomes=outcomes_of(session, found.id),
+            progress=progress(session, found),
+            describe=describe,
+            zone=load_policy(found.policy_id, at=clock.now()).timezone,
         )
 
 

@@ -28,10 +28,12 @@ Short = Annotated[
 ]
 
 
-def done(path: str, notice: str) -> RedirectResponse:
-    """After a successful form: see the result (POST, redirect, GET), with a notice."""
+def done(path: str, notice: str, anchor: str = "") -> RedirectResponse:
+    """After a successful form: see the result (POST, redirect, GET), with a notice; an
+    ``anchor`` brings the browser back to the part of the page the form was in."""
     joiner = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{joiner}done={notice}", status_code=303)
+    fragment = f"#{anchor}" if anchor else ""
+    return RedirectResponse(f"{path}{joiner}done={notice}{fragment}", status_code=303)
 
 
 def local_path(target: str | None) -> str:

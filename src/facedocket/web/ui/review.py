@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import Response
 
-from facedocket.cases import requests, review
+from facedocket.cases import requests, review, sheet
 from facedocket.cases.review import Conclusion
+from facedocket.kernel import clock
+from facedocket.policy import load_policy
 from facedocket.store.db import transaction
 from facedocket.web.deps import CandidateViewer, Examiner, LeadReader, SearchGate, ServicesDep
 from facedocket.web.render import page
@@ -37,7 +39,7 @@ def search(
 
 
 @router.get("/requests/{request_id}/review")
-def sheet(
+def examiner_sheet(
     request: Request,
     app: ServicesDep,
     me: CandidateViewer,
@@ -47,18 +49,19 @@ def sheet(
     """The probe beside every candidate, with score, rank and both photos' quality.
 
     ``round`` only says which round this examiner's form records; what the page shows of
-    the other examiner's conclusions the library decides (``review.readable``)."""
+    names and of the other examiner's conclusions the library decides (``sheet``)."""
     with transaction(app.sessions) as session:
         found = requests.get_request(session, me.actor, request_id)
-        rows = review.review_sheet(session, me.actor, request_id)
-        latest = found.searches[-1] if found.searches else None
+        rows = sheet.review_sheet(session, me.actor, request_id)
         return page(
             request,
             "review.html",
             me,
             r=found,
             rows=rows,
-            search=latest,
+            probes=sheet.probes(found),
+            searches={s.id: s for s in found.searches},
+            zone=load_policy(found.policy_id, at=clock.now()).timezone,
             round=review_round,
             conclusions=list(Conclusion),
         )
@@ -78,7 +81,12 @@ def conclude_candidate(
         review.record_conclusion(
             session, me.actor, request_id, candidate_id, conclusion, reasons, review_round
         )
-    return done(f"/requests/{request_id}/review?round={review_round}", "reviewed")
+    # Back to the candidate just concluded, not the top of a long sheet.
+    return done(
+        f"/requests/{request_id}/review?round={review_round}",
+        "reviewed",
+        anchor=f"candidate-{candidate_id}",
+    )
 
 
 @router.post("/requests/{request_id}/conclude")
@@ -94,3 +102,20 @@ def results(request: Request, app: ServicesDep, me: LeadReader, request_id: Id) 
     with transaction(app.sessions) as session:
         released = review.released_results(session, me.actor, request_id)
     return page(request, "results.html", me, request_id=request_id, released=released)
+
+
+@router.get("/requests/{request_id}/lead-sheet")
+def lead_sheet(request: Request, app: ServicesDep, me: LeadReader, request_id: Id) -> Response:
+    """The released result on one printable page: the case, the leads, the lead notice."""
+    with transaction(app.sessions) as session:
+        released = review.released_results(session, me.actor, request_id)
+        found = requests.get_request(session, me.actor, request_id)
+        return page(
+            request,
+            "lead_sheet.html",
+            me,
+            r=found,
+            released=released,
+            zone=load_policy(found.policy_id, at=clock.now()).timezone,
+            printed_at=clock.now(),
+        )
