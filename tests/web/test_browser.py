@@ -37,7 +37,14 @@ WIDE = """[...document.querySelectorAll('main *')]
     c => c.getBoundingClientRect().right > 391))
   .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.slice(0, 60))"""
 PHONE_PAGES = {
-    "officer": ["/requests", "/requests/new", "/requests/{number}", "/requests/999999"],
+    "officer": [
+        "/requests",
+        "/requests/new",
+        "/requests/{number}",
+        "/requests/{number}/lead-sheet",
+        "/requests/999999",
+    ],
+    "examiner": ["/requests/{number}/review"],
     "auditor": ["/record", "/record/verify", "/reports", "/supervision"],
     "admin": ["/admin", "/account"],
 }
@@ -187,6 +194,8 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
         # The requester reads the released lead, under the investigative-lead notice.
         sign_in(page, "officer")
         page.goto(f"{server}/requests/{number}")
+        expect(page.locator("#holder")).to_contain_text("the result is ready to read")
+        expect(page.locator("#timeline")).to_contain_text("concluded the examination")
         axe.check(page)
         screenshot(page, "officer")
         page.get_by_role("link", name="Read the result").click()
@@ -196,6 +205,15 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
         expect(photo).to_be_visible()
         assert photo.evaluate("image => image.naturalWidth") > 0
         axe.check(page)
+        # The lead sheet as printed: the notice and the case number, none of the site.
+        page.get_by_role("link", name="Printable lead sheet").click()
+        expect(page.locator("#case-number")).to_have_text("BPD-2026-900")
+        axe.check(page)
+        page.emulate_media(media="print")
+        expect(page.locator(".usa-header")).to_be_hidden()
+        expect(page.locator("#lead-notice")).to_have_text(LEAD_NOTICE)
+        screenshot(page, "officer-lead-sheet-print")
+        page.emulate_media(media="screen")
         sign_out(page)
 
         # The auditor verifies the record.
