@@ -141,7 +141,7 @@ class Search(Base):
     probe_face: Mapped[int]
     probe_box: Mapped[dict[str, Any]] = mapped_column()
     # The size of the image the box is measured in (the probe, or the probe scaled to the
-    # decode bound); None for searches run before migration 0020.
+    # decode bound); None for searches run before migration 0021.
     probe_width: Mapped[int | None]
     probe_height: Mapped[int | None]
     probe_quality: Mapped[dict[str, Any]] = mapped_column()
