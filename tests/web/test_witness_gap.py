@@ -39,6 +39,12 @@ def test_a_search_with_the_witness_down_then_back(world: World, tmp_path: Path) 
         auditor = web.browser("auditor")
         shown = auditor.get("/record/verify").text
         assert "GAP:" in shown and "not reached" in shown
+        [api_gap] = web.call("auditor", "GET", "/api/v1/record/verification").json()["witnesses"]
+        assert api_gap["gap"] and api_gap["cosigned"] == 0 and api_gap["cosigned_at"] is None
+        assert api_gap["behind"] == api_gap["checkpointed"] > 0
+        assert (
+            "not reached" in api_gap["last_answer"] and f"GAP: {api_gap['behind']} entries" in shown
+        )
         with world.sessions() as session:
             report = compliance_export(
                 session, load_actor(session, "auditor"), world.clock.at, configured(world.settings)
@@ -49,7 +55,12 @@ def test_a_search_with_the_witness_down_then_back(world: World, tmp_path: Path) 
             [outcome] = submit_all(world.sessions, configured(world.settings), 10)
             assert outcome.problem is None, outcome
             closed = auditor.get("/record/verify").text
+            [api_closed] = web.call("auditor", "GET", "/api/v1/record/verification").json()[
+                "witnesses"
+            ]
         assert "GAP:" not in closed and "cosigned" in closed
+        assert not api_closed["gap"] and api_closed["last_answer"] is None
+        assert api_closed["cosigned"] == api_closed["checkpointed"] == outcome.cosigned
         assert store.logs()[0].size == outcome.cosigned
         with world.sessions() as session:
             [gap] = gaps(session, configured(world.settings))

@@ -11,6 +11,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
 from facedocket.audit import EntryFilter, export_checkpoints, export_entries
+from facedocket.audit.gaps import Gap, gaps
+from facedocket.audit.witnesses import configured
 from facedocket.cases.followup import overdue
 from facedocket.cases.outcomes import overdue_outcomes
 from facedocket.cases.oversight import export_record, read_record, sign_checkpoint, verify_record
@@ -18,7 +20,12 @@ from facedocket.store.db import transaction
 from facedocket.web.deps import Auditor, ServicesDep, Supervision
 from facedocket.web.schemas.cases import OverdueOutcomePublic, OverduePublic
 from facedocket.web.schemas.common import MAX_ID, Name
-from facedocket.web.schemas.record import CheckpointPublic, EntryPublic, VerificationPublic
+from facedocket.web.schemas.record import (
+    CheckpointPublic,
+    EntryPublic,
+    VerificationPublic,
+    WitnessGapPublic,
+)
 from facedocket.web.services import Services
 
 router = APIRouter(tags=["record"])
@@ -47,9 +54,11 @@ def entries(
 
 @router.get("/record/verification")
 def verification(app: ServicesDep, me: Auditor) -> VerificationPublic:
-    """Recompute the hash chain from entry 1 and check the signed checkpoints."""
+    """Recompute the hash chain from entry 1 and check the signed checkpoints; each
+    configured witness's gap, as the verification page shows it."""
     with transaction(app.sessions) as session:
         result = verify_record(session, app.settings, me.actor)
+        witnessed = gaps(session, configured(app.settings))
     return VerificationPublic(
         ok=result.ok,
         summary=str(result),
@@ -61,6 +70,22 @@ def verification(app: ServicesDep, me: Auditor) -> VerificationPublic:
         problem=result.problem.value if result.problem else None,
         first_bad=result.first_bad,
         reason=result.reason,
+        witnesses=[_gap(gap) for gap in witnessed],
+    )
+
+
+def _gap(gap: Gap) -> WitnessGapPublic:
+    return WitnessGapPublic(
+        witness=gap.witness,
+        url=gap.url,
+        gap=gap.open,
+        checkpointed=gap.checkpointed,
+        cosigned=gap.cosigned,
+        behind=gap.behind,
+        cosigned_at=gap.cosigned_at,
+        tried_at=gap.tried_at,
+        last_answer=gap.problem,
+        summary=str(gap),
     )
 
 

@@ -35,6 +35,25 @@ class EntryPublic(Public):
     entry_hash: str
 
 
+class WitnessGapPublic(Public):
+    """One configured witness against the record, as the auditor's verification page shows it."""
+
+    witness: str
+    url: str
+    gap: bool = Field(
+        description="Signed entries it has not cosigned, or its last answer a refusal."
+    )
+    checkpointed: int = Field(description="Entries the newest signed checkpoint covers.")
+    cosigned: int = Field(description="Entries the newest checkpoint it cosigned covers.")
+    behind: int = Field(description="Signed entries it has not cosigned.")
+    cosigned_at: datetime | None
+    tried_at: datetime | None
+    last_answer: str | None = Field(
+        description="Why it did not cosign, the last time it was asked."
+    )
+    summary: str
+
+
 class VerificationPublic(Public):
     ok: bool
     summary: str
@@ -46,6 +65,9 @@ class VerificationPublic(Public):
     problem: str | None
     first_bad: int | None
     reason: str
+    witnesses: list[WitnessGapPublic] = Field(
+        description="Each configured witness: what it cosigned, and the gap since."
+    )
 
 
 class CheckpointPublic(Public):
