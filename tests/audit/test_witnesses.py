@@ -23,7 +23,7 @@ from tests.witness.process import free_port
 
 from facedocket.audit import AuditError, checkpoint, export_checkpoints, verify
 from facedocket.audit.gaps import gaps
-from facedocket.audit.log import stored_checkpoints
+from facedocket.audit.log import stored_checkpoints, stored_entries
 from facedocket.audit.merkle import ProofError
 from facedocket.audit.note import check_cosignature, parse
 from facedocket.audit.proofs import check_proof_file, prove_entry, prove_growth
@@ -107,20 +107,28 @@ def truncated(entries: Entries) -> Entries:
     return entries[:5]
 
 
-ATTACKS: dict[str, tuple[Callable[[Entries], Entries], int, str, str]] = {
-    # attack: (rewrite, entries added after it, what the agency hears, the witness's evidence)
-    "one entry rewritten": (changed, 2, "HTTP 422", "not_extension"),
-    "one entry rewritten, no growth": (changed, 0, "a fork", "fork"),
-    "one entry deleted": (deleted, 3, "HTTP 422", "not_extension"),
-    "one entry inserted": (inserted, 0, "HTTP 422", "not_extension"),
-    "two entries swapped": (reordered, 0, "a fork", "fork"),
-    "the tail cut off": (truncated, 0, "rolled back", "rollback"),
+ATTACKS: dict[str, tuple[Callable[[Entries], Entries], int, str, str, tuple[str, int]]] = {
+    # attack: (rewrite, entries added after it, what the agency hears, the witness's
+    # evidence, the refusal on the agency's record: kind and HTTP status)
+    "one entry rewritten": (changed, 2, "HTTP 422", "not_extension", ("inconsistent", 422)),
+    "one entry rewritten, no growth": (changed, 0, "a fork", "fork", ("fork", 409)),
+    "one entry deleted": (deleted, 3, "HTTP 422", "not_extension", ("inconsistent", 422)),
+    "one entry inserted": (inserted, 0, "HTTP 422", "not_extension", ("inconsistent", 422)),
+    "two entries swapped": (reordered, 0, "a fork", "fork", ("fork", 409)),
+    "the tail cut off": (truncated, 0, "rolled back", "rollback", ("rollback", 409)),
 }
+
+
+def refusals(setup: Witnessed) -> list[dict[str, object]]:
+    """The witness.refused entries on the agency's record, oldest first."""
+    with setup.sessions() as session:
+        found = stored_entries(session, subject=("witness", setup.witness.name))
+        return [entry for entry in found if entry["action"] == "witness.refused"]
 
 
 @pytest.mark.parametrize("attack", list(ATTACKS))
 def test_an_insider_rewrite_is_refused_and_proven(setup: Witnessed, attack: str) -> None:
-    change, grown, heard, evidence = ATTACKS[attack]
+    change, grown, heard, evidence, (kind, status) = ATTACKS[attack]
     signed(setup, 9)
     assert submit(setup.sessions, setup.witness, TIMEOUT).problem is None
     cosigned = kept_note(setup)  # what the oversight office, a court or a defendant kept
@@ -129,8 +137,20 @@ def test_an_insider_rewrite_is_refused_and_proven(setup: Witnessed, attack: str)
         signed(setup, grown)
     with setup.sessions() as session:
         assert verify(session, setup.key.public_key()).ok, "the rewrite is perfect on its own"
+        submitted = stored_checkpoints(session)[-1]["seq"]
     refused = submit(setup.sessions, setup.witness, TIMEOUT)
     assert refused.problem is not None and heard in refused.problem, refused
+    [entry] = refusals(setup)
+    assert (entry["actor"], entry["role"]) == ("facedocket.witnessing", "service")
+    assert entry["details"] == {
+        "witness": setup.witness.name,
+        "url": setup.witness.url,
+        "kind": kind,
+        "status": status,
+        "size": submitted,
+        "witness_size": 9,
+        "reason": refused.problem,
+    }
     [conflict] = setup.store.conflicts()
     assert conflict.kind == evidence
     assert conflict.cosigned_note is not None and conflict.cosigned_note in cosigned
@@ -149,6 +169,28 @@ def test_an_insider_rewrite_is_refused_and_proven(setup: Witnessed, attack: str)
     assert check_cosignature(note, setup.witness.name, setup.witness.key) > 0
 
 
+@pytest.mark.parametrize("attack", ["one entry rewritten, no growth", "the tail cut off"])
+def test_a_refusal_is_recorded_once_not_on_every_retry(setup: Witnessed, attack: str) -> None:
+    signed(setup, 9)
+    assert submit(setup.sessions, setup.witness, TIMEOUT).problem is None
+    rewrite_history(setup, ATTACKS[attack][0])
+    assert submit(setup.sessions, setup.witness, TIMEOUT).refusal is not None
+    assert submit(setup.sessions, setup.witness, TIMEOUT).refusal is not None  # a retry
+    assert len(refusals(setup)) == 1
+    # Each new checkpoint (the refusal's entry is in it) is refused again: at most one new
+    # kind of refusal (the fork, once the tree grew, fails the consistency proof), and
+    # then none, however often the agency tries.
+    counts = []
+    for _ in range(3):
+        with setup.sessions.begin() as session:
+            checkpoint(session, setup.key)
+        assert submit(setup.sessions, setup.witness, TIMEOUT).refusal is not None
+        counts.append(len(refusals(setup)))
+    assert counts[0] <= 2 and counts[1:] == [counts[0]] * 2, counts
+    with setup.sessions() as session:
+        assert verify(session, setup.key.public_key()).ok
+
+
 def test_a_witness_that_is_down_leaves_a_gap(
     sessions: sessionmaker[Session], key: Ed25519PrivateKey
 ) -> None:
@@ -162,6 +204,9 @@ def test_a_witness_that_is_down_leaves_a_gap(
         [gap] = gaps(session, [down])
     assert (gap.cosigned, gap.behind, gap.open) == (0, 3, True)
     assert "GAP of 3 entries" in str(gap) and "not reached" in str(gap)
+    assert outcome.refusal is None, "a witness that is down refused nothing"
+    with sessions() as session:
+        assert not [e for e in stored_entries(session) if e["action"] == "witness.refused"]
 
 
 def test_answers_that_are_not_cosignatures(setup: Witnessed) -> None:

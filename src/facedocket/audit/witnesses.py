@@ -34,8 +34,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from facedocket.audit.log import head
 from facedocket.audit.note import COSIGNATURE, NoteError, check_cosignature, key_id, parse
 from facedocket.audit.note import parse_witness_vkey as parse_vkey
+from facedocket.audit.refusals import Refusal, record_refusal
 from facedocket.audit.tree import consistency_proof
 from facedocket.settings import Settings
+from facedocket.store.locks import lock_name
 from facedocket.store.schema import AuditCheckpoint, AuditCosignature, WitnessStatus
 from facedocket.store.schema.base import utcnow
 
@@ -63,6 +65,7 @@ class Outcome:
     witness: str
     cosigned: int
     problem: str | None
+    refusal: Refusal | None = None  # the witness refused the checkpoint (not: it was down)
 
     def __str__(self) -> str:
         if self.problem is None:
@@ -116,14 +119,21 @@ def submit(sessions: sessionmaker[Session], witness: Witness, timeout: float) ->
             old = cosigned_size(session, witness.name) if known is None else known
             if old > size:
                 entries = head(session)[0]
+                if entries >= old:
+                    outcome = Outcome(
+                        witness.name,
+                        old,
+                        f"the witness has cosigned {old} entries, past the newest "
+                        f"checkpoint here ({size}); another process submitted a newer one",
+                    )
+                    break
                 outcome = Outcome(
                     witness.name,
                     old,
                     f"the witness has cosigned {old} entries but the record holds "
-                    f"{entries}: the record was cut back (rolled back)"
-                    if entries < old
-                    else f"the witness has cosigned {old} entries, past the newest "
-                    f"checkpoint here ({size}); another process submitted a newer one",
+                    f"{entries}: the record was cut back (rolled back)",
+                    # Only what the witness answered is its refusal, not this store's rows.
+                    None if known is None else Refusal("rollback", 409, size, old),
                 )
                 break
             proof = consistency_proof(session, old, size) if 0 < old < size else []
@@ -135,14 +145,20 @@ def submit(sessions: sessionmaker[Session], witness: Witness, timeout: float) ->
                     old,
                     f"the witness cosigned another tree of {old} entries: the record "
                     "was rewritten (a fork)",
+                    Refusal("fork", 409, size, old),
                 )
                 break
             known = int(text)  # it cosigned more (or less) than this record knows: ask again
             continue
-        outcome = _answered(sessions, witness, checkpoint_id, size, note, status, text)
+        outcome = _answered(sessions, witness, (checkpoint_id, size, note), old, status, text)
         break
     if outcome is None:
-        outcome = Outcome(witness.name, known or 0, "the witness kept answering 409")
+        outcome = Outcome(
+            witness.name,
+            known or 0,
+            "the witness kept answering 409",
+            Refusal("conflict", 409, size, known or 0),
+        )
     _remember(sessions, witness, outcome)
     return outcome
 
@@ -204,17 +220,20 @@ def _text(raw: bytes) -> str:
 def _answered(
     sessions: sessionmaker[Session],
     witness: Witness,
-    checkpoint_id: int,
-    size: int,
-    note: str,
+    submitted: tuple[int, int, str],
+    old: int,
     status: int,
     text: str,
 ) -> Outcome:
+    """What the witness's answer to ``submitted`` (checkpoint id, size, note) means."""
+    checkpoint_id, size, note = submitted
     if status == 0:
         return Outcome(witness.name, 0, text)
     if status != 200:
         said = " ".join(text.split())[:300]
-        return Outcome(witness.name, 0, f"refused with HTTP {status}: {said}")
+        # A 4xx answer is the witness refusing this checkpoint; a 5xx, the witness failing.
+        refusal = Refusal.answered(status, size, old) if 400 <= status < 500 else None
+        return Outcome(witness.name, 0, f"refused with HTTP {status}: {said}", refusal)
     lines = [line + "\n" for line in text.split("\n") if line]
     good = []
     for line in lines:
@@ -246,12 +265,18 @@ def _answered(
 
 
 def _remember(sessions: sessionmaker[Session], witness: Witness, outcome: Outcome) -> None:
+    """The witness's status, and its refusal on the record (once: ``audit.refusals``)."""
     for _ in range(2):  # two first submissions at once both insert: the second updates
         try:
             with sessions.begin() as session:
-                status = session.get(WitnessStatus, witness.name) or WitnessStatus(
-                    witness=witness.name
-                )
+                lock_name(session, "witness", witness.name)
+                if outcome.refusal is not None and outcome.problem is not None:
+                    record_refusal(
+                        session, witness.name, witness.url, outcome.refusal, outcome.problem
+                    )
+                status = session.get(
+                    WitnessStatus, witness.name, populate_existing=True
+                ) or WitnessStatus(witness=witness.name)
                 status.url, status.tried_at, status.problem = witness.url, utcnow(), outcome.problem
                 session.add(status)
             return
