@@ -58,7 +58,7 @@ def test_the_packet_proves_each_entry_under_the_stored_note(
         entry["seq"] for entry in entries
     ]
     assert all(SUBJECT_PREV in entry for entry in entries)
-    assert json.loads(files["manifest.json"])["about"]["format"] == "facedocket-disclosure/v2"
+    assert json.loads(files["manifest.json"])["about"]["format"] == "facedocket-disclosure/v3"
 
 
 def test_an_entry_left_out_is_named(world: World, case: int, tmp_path: Path) -> None:
@@ -117,7 +117,9 @@ def test_witness_keys_need_their_cosignature(world: World, case: int, tmp_path: 
     assert check.witnesses == [WITNESS]
     named(
         verify_packet(data, key(world), [(WITNESS, witness.public_key())]).problems,
-        "record/checkpoint.note: the checkpoint carries no cosignature by witness",
+        f"witness {WITNESS} has not cosigned the packet's checkpoint",
+        "no other checkpoint a witness cosigned",
+        "NOT WITNESSED",
     )
     stranger = Ed25519PrivateKey.generate().public_key()
     assert not verify_packet(good, key(world), [(WITNESS, stranger)]).ok

@@ -26,7 +26,7 @@ from facedocket.cli.context import (
     settings,
 )
 from facedocket.disclosure.online import RecordCheck, check_against_record
-from facedocket.disclosure.packet import export_packet
+from facedocket.disclosure.packet import export_packet, seal
 from facedocket.disclosure.verify import verify_packet
 from facedocket.kernel.actors import load_actor
 from facedocket.kernel.refusals import NotFound, Refused
@@ -50,9 +50,13 @@ def export(
     """Write the disclosure packet of one request (auditors and administrators)."""
     if out.exists():
         fail(f"{out} exists; choose another file name")
-    with refusals(Refused, NotFound), transaction(sessions()) as session:
-        packet = export_packet(session, settings(), load_actor(session, user), request_id, accuracy)
-        out.write_bytes(packet)
+    found, config = sessions(), settings()
+    with refusals(Refused, NotFound):
+        for outcome in seal(found, config, user, request_id):
+            (console if outcome.problem is None else errors).print(str(outcome), highlight=False)
+        with transaction(found) as session:
+            packet = export_packet(session, config, load_actor(session, user), request_id, accuracy)
+            out.write_bytes(packet)
     console.print(f"packet of request {request_id} written to {out}; SHA-256 {sha256(packet)}")
 
 
@@ -105,6 +109,13 @@ def verify(
             "reachable), which alone binds summary.pdf and case/accuracy.json: ask the agency "
             f"to confirm that an export.created entry holds manifest SHA-256 "
             f"{check.manifest_sha256}"
+        )
+    for said in check.witnessing:
+        console.print(said, highlight=False)
+    if not witness_key and check.witnessing_said:
+        errors.print(
+            f"note: the packet says of its witnessing (no --witness-key checked it): "
+            f"{check.witnessing_said}"
         )
     for note in check.unchecked:
         errors.print(f"note: {note}")

@@ -21,8 +21,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from facedocket.audit.witnesses import Outcome, configured, submit_all
 from facedocket.cases.evidence import verified_content
 from facedocket.cases.requests import open_case
 from facedocket.disclosure.case import (
@@ -32,13 +33,14 @@ from facedocket.disclosure.case import (
     request_view,
     searches_view,
 )
-from facedocket.disclosure.proof import record_proof
+from facedocket.disclosure.proof import record_proof, sealed_checkpoint
 from facedocket.governance.access import acting_role
 from facedocket.governance.accuracy import read_accuracy
-from facedocket.kernel.actors import Actor
+from facedocket.kernel.actors import Actor, load_actor
 from facedocket.reports.exports import CONFIDENTIAL_ROLES, record_export
 from facedocket.reports.files import json_bytes, sha256, with_manifest, zip_bytes
 from facedocket.settings import Settings
+from facedocket.store.db import transaction
 
 README = """FACE SEARCH DISCLOSURE PACKET - request {request}
 
@@ -60,20 +62,43 @@ record/checkpoint.note   the signed checkpoint (C2SP signed note) the proofs lea
                          last entry
 record/checkpoint.json   the same checkpoint in the record's own form
 record/public-key.txt    the public key that signed it
+record/witnessed.json    which witnesses were asked to cosign that checkpoint and what
+                         they answered; unless all cosigned it, the nearest checkpoint a
+                         witness did cosign, with the consistency proof between the two
 manifest.json            SHA-256 and size of every other file
 
 To check it: facedocket disclosure verify PACKET --public-key KEY [--witness-key KEY]
 with the agency's public key as the oversight office publishes it (and each witness's).
 The check recomputes every file hash and entry hash, proves each entry in the signed
 tree, follows the case's chain from its last entry (the checkpoint's last) back to its
-first, so that no entry of the case was left out, checks the signatures, and compares
+first, so that no entry of the case was left out, checks the signatures (and says, for
+each witness key, whether that witness cosigned this checkpoint, a later one that extends
+it, or only an earlier one, leaving the entries after it unwitnessed), and compares
 each file in case/ (every document's SHA-256, every search, every conclusion, the
 outcome) with the entries that recorded it, naming any difference. summary.pdf and
 case/accuracy.json are not recorded in the case's entries: the packet's own
 export.created entry, on the agency's record, lists their hashes (the command checks it
 where the agency's database is reachable). The format is described in docs/tlog.md.
 """
-PACKET_FORMAT = "facedocket-disclosure/v2"
+PACKET_FORMAT = "facedocket-disclosure/v3"
+
+
+def seal(
+    sessions: sessionmaker[Session], settings: Settings, username: str, request_id: int
+) -> list[Outcome]:
+    """The step before ``export_packet``: the case sealed on the record, and the seal
+    offered to the configured witnesses, so that the packet carries their cosignatures.
+
+    The seal commits first: a witness must only ever cosign a checkpoint the record
+    keeps (one rolled back afterwards would be, to the witness, a fork). The witnesses
+    are asked as after a search, with no transaction open; what each answered is returned.
+    """
+    with transaction(sessions) as session:
+        request, actor = open_case(session, load_actor(session, username), request_id)
+        role = acting_role(actor, CONFIDENTIAL_ROLES, "make a disclosure packet")
+        sealed_checkpoint(session, settings, actor, role, request.id)
+    witnesses = configured(settings)
+    return submit_all(sessions, witnesses, settings.witness_timeout_seconds) if witnesses else []
 
 
 def export_packet(
@@ -120,6 +145,7 @@ def export_packet(
         "record/checkpoint.note": proof.note.encode(),
         "record/checkpoint.json": json_bytes(proof.checkpoint),
         "record/public-key.txt": (proof.public_key + "\n").encode(),
+        "record/witnessed.json": json_bytes(proof.witnessed),
     }
     files |= {path: content for path, (_, content) in contents.items()}
     files = with_manifest(
@@ -130,6 +156,7 @@ def export_packet(
             "request": request.id,
             "case_number": request.case_number,
             **record,
+            "witnessing": proof.witnessed["statement"],
         },
     )
     packet = zip_bytes(files)

@@ -36,10 +36,11 @@ from facedocket.audit.canonical import (
     entry_shape_problem,
 )
 from facedocket.audit.export import read_json_lines
-from facedocket.audit.note import NoteError, check_cosignature, check_signature, parse
+from facedocket.audit.note import NoteError, check_signature, parse
 from facedocket.audit.proofs import Witness
 from facedocket.disclosure.binding import bind_case_files
 from facedocket.disclosure.completeness import chain_problems, tree_problems
+from facedocket.disclosure.witnessing import check_witnesses
 from facedocket.reports.files import (
     MANIFEST,
     BundleError,
@@ -63,8 +64,12 @@ class PacketCheck:
     manifest_sha256: str = ""
     # What the record does not let this packet be checked against; not a problem.
     unchecked: list[str] = field(default_factory=list)
-    # The witnesses whose cosignature on the checkpoint was checked.
+    # The witnesses whose cosignature covers every entry (``witnessing``), and what each
+    # witness key given vouches for, in words.
     witnesses: list[str] = field(default_factory=list)
+    witnessing: list[str] = field(default_factory=list)
+    # What the packet's record/witnessed.json says of its witnessing (the agency's word).
+    witnessing_said: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -128,8 +133,6 @@ def _tree(
         note = parse(files["record/checkpoint.note"].decode("utf-8"))
         if key is not None:
             check_signature(note, note.origin, key)
-        for name, witness in witnesses:
-            check_cosignature(note, name, witness)
         proofs = _lines(files, "record/inclusion.jsonl")
     except (NoteError, UnicodeDecodeError) as error:
         check.problems.append(f"record/checkpoint.note: {error}")
@@ -149,7 +152,10 @@ def _tree(
     problems, unchecked = chain_problems(entries, note.size)
     check.problems += problems
     check.unchecked += unchecked
-    check.witnesses = [name for name, _ in witnesses]
+    witnessing = check_witnesses(files, note, key, witnesses, [e["seq"] for e in entries])
+    check.problems += witnessing.problems
+    check.witnesses, check.witnessing = witnessing.witnessed, witnessing.statements
+    check.witnessing_said = witnessing.said
 
 
 def _lines(files: Files, name: str) -> list[dict[str, Any]]:
