@@ -25,9 +25,10 @@ PINNED = {
     ("ma-commission-2022", "1.4"): (
         "8490a64d8c3924244da9a7f8035adbd95247e83a73f682472122c33336a4e022"
     ),
-    # Re-pinned when the act's deletion of an unlawful search's results was modelled: the
-    # law of 1.0 did not change, and no intake or gate decision reads the new rule.
-    ("maine-2021", "1.0"): ("b70a188cc9a8220aba12f17edfa744294e0a123cae66186840d4b6750ff87e6d"),
+    # Re-pinned when the act's deletion of an unlawful search's results and the BMV's public
+    # search log were modelled: the law of 1.0 did not change, and no intake or gate
+    # decision reads the new rules.
+    ("maine-2021", "1.0"): ("5514c3e90ab8ab1509f4df0798c66e04b6d5888ba0a8ba24da4e1f8348030dbf"),
     ("maryland-2024", "1.4"): ("3cb0373120ac949d45e8c87eb72a02b136e10fb54487c2bd869b47d744cbf921"),
     ("massachusetts", "1.4"): ("713119114a4a46c8ce77e1ff05fab832e235df3f5d8eea1cc46922bd612df337"),
     ("massachusetts-bills", "1.0"): (
@@ -112,6 +113,7 @@ def test_the_new_rule_kinds_are_in_the_packs_that_need_them() -> None:
     assert maine.intake.screening is not None and maine.intake.screening.id == "maine-state-police"
     assert [body.id for body in maine.searchers.bodies or []] == ["maine-bmv", "fbi"]
     assert maine.unlawful_searches is not None and maine.unlawful_searches.results == "deleted"
+    assert maine.public_log is not None and maine.public_log.searching_bodies == ["maine-bmv"]
     virginia = load_pack("virginia-2022")
     first, second = virginia.versions
     assert first.purposes is not None and len(first.purposes) == 14

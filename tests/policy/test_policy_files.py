@@ -249,6 +249,24 @@ def _set(value: Any, *path: str) -> Edit:
         ),
         (
             "maine-2021",
+            _set(["date", "officer_name"], "public_log", "fields"),
+            "public_log.fields[1]",
+            "'date'",
+        ),
+        (
+            "maine-2021",
+            _set(["maine-state-police"], "public_log", "searching_bodies"),
+            "public_log.searching_bodies",
+            "maine-state-police is not a searching body of this policy",
+        ),
+        (
+            "maine-2021",
+            _set(["csv", "csv"], "public_log", "formats"),
+            "public_log.formats",
+            "an entry is listed twice",
+        ),
+        (
+            "maine-2021",
             _set("kept", "unlawful_searches", "results"),
             "unlawful_searches.results",
             "'deleted'",

@@ -36,6 +36,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
+from tests.cases.conftest import pipeline, world  # noqa: F401 (the workflow's fixtures)
 from tests.records import Seeder, utc
 
 from facedocket.kernel.actors import Actor, load_actor

@@ -1,4 +1,5 @@
-"""``facedocket reports``: the quarterly documentation, the annual report, compliance.
+"""``facedocket reports``: the quarterly documentation, the annual report, compliance, and
+the public search log where the law makes one public.
 
 Each report is written to a folder with ``manifest.json``; ``reports verify`` checks such
 a folder against its manifest and, where it can reach the record, that the manifest is
@@ -7,7 +8,7 @@ the one recorded when the report was made.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +30,7 @@ from facedocket.reports.files import (
     write_folder,
 )
 from facedocket.reports.files import sha256 as digest
+from facedocket.reports.public_log import public_log_export
 from facedocket.reports.publish import FORMATS, produce_annual
 from facedocket.reports.quarterly import quarterly_export
 from facedocket.store.db import transaction
@@ -112,3 +114,24 @@ def verify(folder: Annotated[Path, typer.Argument(file_okay=False, exists=True)]
 def _written(out: Path, files: Files) -> None:
     manifest = digest(files[MANIFEST])
     console.print(f"{len(files)} files written to {out}; manifest SHA-256 {manifest}")
+
+
+@app.command("public-log")
+def public_log(
+    user: As,
+    pack: Annotated[str, typer.Option(help="The policy pack whose law makes the log public.")],
+    first: Annotated[str, typer.Option("--from", help="The first local day, e.g. 2026-01-01.")],
+    last: Annotated[str, typer.Option("--to", help="The last local day, included.")],
+    out: Out,
+) -> None:
+    """The public search log: only the fields the pack's law makes public (CSV, JSON)."""
+    days = []
+    for option, text in (("--from", first), ("--to", last)):
+        try:
+            days.append(date.fromisoformat(text))
+        except ValueError:
+            fail(f"{option} {text[:30]!r} is not a date like 2026-01-01")
+    with refusals(Refused, NotFound, BundleError), transaction(sessions()) as session:
+        files = public_log_export(session, load_actor(session, user), pack, days[0], days[1])
+        write_folder(out, files)
+    _written(out, files)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from facedocket.policy.afterwards import explain_outcomes, explain_unlawful
+from facedocket.policy.afterwards import explain_outcomes, explain_public_log, explain_unlawful
 from facedocket.policy.model import BasisRule, Policy, Source, rule_names
 
 WORDS = {
@@ -257,4 +257,5 @@ TEXTS: dict[str, Callable[[Policy], str]] = {
     ),
     "outcomes": lambda p: explain_outcomes(p.outcomes),
     "unlawful_searches": lambda p: explain_unlawful(p.unlawful_searches),
+    "public_log": lambda p: explain_public_log(p.public_log),
 }

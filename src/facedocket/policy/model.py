@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from facedocket.policy.afterwards import OutcomeTracking, UnlawfulSearches
+from facedocket.policy.afterwards import OutcomeTracking, PublicLog, UnlawfulSearches
 
 # The legal bases a request can rest on. ``investigation``: a criminal investigation with
 # no judicial authorisation (e.g. Maryland, for listed crimes); ``missing_person``: a
@@ -343,6 +343,7 @@ class Policy(_Strict):
     # it needs no citation. Present, it is cited like every other rule.
     outcomes: OutcomeTracking | None = None
     unlawful_searches: UnlawfulSearches | None = None
+    public_log: PublicLog | None = None
     # Each rule's citation, by rule name (``rule_names``): every rule has one.
     sources: dict[str, Source]
 
@@ -417,6 +418,18 @@ class Policy(_Strict):
         return self
 
     @model_validator(mode="after")
+    def _public_log_of_searching_bodies(self) -> Policy:
+        named = [body.id for body in self.searchers.bodies or []]
+        log = self.public_log
+        unknown = [b for b in log.searching_bodies if b not in named] if log and named else []
+        if unknown:
+            raise ValueError(
+                f"public_log.searching_bodies: {', '.join(unknown)} is not a searching body "
+                f"of this policy ({', '.join(named)})"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _every_rule_cited(self) -> Policy:
         names = rule_names(self)
         missing = [name for name in names if name not in self.sources]
@@ -458,9 +471,10 @@ RULES = (
     "disclosure",
     "outcomes",
     "unlawful_searches",
+    "public_log",
 )
 # The rules a law may not have (``None``): cited only where the pack states them.
-OPTIONAL_RULES = ("outcomes", "unlawful_searches")
+OPTIONAL_RULES = ("outcomes", "unlawful_searches", "public_log")
 
 
 def rule_names(policy: Policy) -> list[str]:
