@@ -20,7 +20,9 @@ def test_administrator_manages_agencies_and_users(light: Web) -> None:
     codes = [a["code"] for a in light.call("admin", "GET", "/api/v1/agencies").json()]
     assert "cpd" in codes
     duplicate = light.call("admin", "POST", "/api/v1/agencies", json={"code": "cpd", "name": "x"})
-    assert duplicate.status_code == 422
+    # A duplicate agency is a conflict, as a duplicate user is.
+    assert duplicate.status_code == 409
+    assert duplicate.json()["detail"]["code"] == "exists"
 
     user = light.call(
         "admin",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from facedocket.accounts.record import SELF, log_account
 from facedocket.audit import append
 from facedocket.cases.directory import add_user, checked_username, get_user, update_user
-from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.refusals import NotFound, RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.store.locks import lock_name
 from facedocket.store.schema import Agency, FederatedIdentity, OidcMapping, User
@@ -35,15 +35,15 @@ def add_mapping(
     session: Session, by: str, provider: str, value: str, role: str, agency_code: str
 ) -> OidcMapping:
     if role not in {r.value for r in Role}:
-        raise Refused(f"no such role: {role}", code="invalid")
+        raise Refused(f"no such role: {role}", code=RefusalCode.INVALID)
     if session.scalar(select(Agency.id).where(Agency.code == agency_code)) is None:
-        raise Refused(f"no agency {agency_code!r}", code="invalid")
+        raise Refused(f"no agency {agency_code!r}", code=RefusalCode.INVALID)
     lock_name(session, "oidc mapping", f"{provider}\0{value}\0{role}")
     taken = select(OidcMapping.id).where(
         OidcMapping.provider == provider, OidcMapping.value == value, OidcMapping.role == role
     )
     if session.scalar(taken) is not None:
-        raise Refused(f"{provider} {value!r} already maps to {role}", code="exists")
+        raise Refused(f"{provider} {value!r} already maps to {role}", code=RefusalCode.EXISTS)
     row = OidcMapping(provider=provider, value=value, role=role, agency_code=agency_code)
     session.add(row)
     session.flush()
@@ -75,10 +75,12 @@ def federated_user(
         )
     )
     if not mapped:
-        raise Refused("no mapping gives this account a role here", code="no_mapping")
+        raise Refused("no mapping gives this account a role here", code=RefusalCode.NO_MAPPING)
     agencies = {m.agency_code for m in mapped}
     if len(agencies) > 1:
-        raise Refused("the mappings name more than one agency for this account", code="no_mapping")
+        raise Refused(
+            "the mappings name more than one agency for this account", code=RefusalCode.NO_MAPPING
+        )
     [agency], roles = agencies, sorted({m.role for m in mapped})
     by = f"oidc:{provider}"
     identity = session.scalar(
@@ -100,9 +102,11 @@ def federated_user(
     else:
         user = get_user(session, identity.user_id)
         if not user.active:
-            raise Refused("this account is deactivated here", code="disabled")
+            raise Refused("this account is deactivated here", code=RefusalCode.DISABLED)
         if user.agency.code != agency:
-            raise Refused("the mappings put this account in another agency", code="no_mapping")
+            raise Refused(
+                "the mappings put this account in another agency", code=RefusalCode.NO_MAPPING
+            )
         if sorted(user.roles) != roles:
             user = update_user(session, by, user.id, roles=roles)
     details = {"remote": remote, "with": by, "subject": subject}

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.settings import OidcProvider
 
 LIFE = timedelta(minutes=10)
@@ -76,7 +76,7 @@ def finish(
         or not hmac.compare_digest(str(pending.get("state")), state)
         or at.timestamp() > float(pending.get("until", 0))
     ):
-        raise Refused("the sign-in did not start here, or it expired", code="oidc_state")
+        raise Refused("the sign-in did not start here, or it expired", code=RefusalCode.OIDC_STATE)
     client = _client(provider, redirect_uri)
     try:
         token = client.fetch_token(
@@ -85,10 +85,12 @@ def finish(
             code_verifier=pending["verifier"],
         )
     except Exception:  # the provider's refusal, or no answer: either way, no sign-in
-        raise Refused("the identity provider did not accept the sign-in", code="oidc") from None
+        raise Refused(
+            "the identity provider did not accept the sign-in", code=RefusalCode.OIDC
+        ) from None
     id_token = token.get("id_token")
     if not isinstance(id_token, str):
-        raise Refused("the identity provider sent no ID token", code="oidc")
+        raise Refused("the identity provider sent no ID token", code=RefusalCode.OIDC)
     claims = id_token_claims(provider, id_token, str(pending["nonce"]), at)
     return claims, str(pending["next"])
 
@@ -114,7 +116,9 @@ def id_token_claims(
             nonce={"essential": True, "value": nonce},
         ).validate(decoded.claims)
     except (JoseError, ValueError, KeyError) as error:
-        raise Refused(f"the ID token is not valid: {type(error).__name__}", code="oidc") from None
+        raise Refused(
+            f"the ID token is not valid: {type(error).__name__}", code=RefusalCode.OIDC
+        ) from None
     return dict(decoded.claims)
 
 
@@ -127,7 +131,7 @@ def metadata(issuer: str) -> dict[str, Any]:
     answer.raise_for_status()
     found: dict[str, Any] = answer.json()
     if found.get("issuer") != issuer:
-        raise Refused("the identity provider names another issuer", code="oidc")
+        raise Refused("the identity provider names another issuer", code=RefusalCode.OIDC)
     return found
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from facedocket import limits
 from facedocket.accounts.record import SELF, log_account
-from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.refusals import NotFound, RefusalCode, Refused
 from facedocket.store.locks import lock_row
 from facedocket.store.schema import Passkey, User, WebAuthnChallenge
 
@@ -94,10 +94,10 @@ def add_passkey(
     try:
         name = limits.checked_line("name", name, limits.TOKEN_NAME)
     except ValueError as error:
-        raise Refused(str(error), code="invalid") from None
+        raise Refused(str(error), code=RefusalCode.INVALID) from None
     challenge = _take_challenge(session, credential, "register", at)
     if challenge.user_id != user.id:
-        raise Refused(REFUSED, code="passkey_refused")
+        raise Refused(REFUSED, code=RefusalCode.PASSKEY_REFUSED)
     try:
         verified = verify_registration_response(
             credential=credential,
@@ -107,10 +107,10 @@ def add_passkey(
             require_user_verification=True,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError):
-        raise Refused(REFUSED, code="passkey_refused") from None
+        raise Refused(REFUSED, code=RefusalCode.PASSKEY_REFUSED) from None
     credential_id = _text(verified.credential_id)
     if session.scalar(select(Passkey.id).where(Passkey.credential_id == credential_id)):
-        raise Refused("this passkey is registered already", code="exists")
+        raise Refused("this passkey is registered already", code=RefusalCode.EXISTS)
     row = Passkey(
         user_id=user.id,
         credential_id=credential_id,
@@ -173,7 +173,7 @@ def check_passkey(session: Session, party: Party, credential: dict[str, Any], at
     challenge = _take_challenge(session, credential, ("second_factor", "sign_in"), at)
     key = session.scalar(select(Passkey).where(Passkey.credential_id == str(credential.get("id"))))
     if key is None or (challenge.user_id is not None and key.user_id != challenge.user_id):
-        raise Refused(REFUSED, code="passkey_refused")
+        raise Refused(REFUSED, code=RefusalCode.PASSKEY_REFUSED)
     try:
         verified = verify_authentication_response(
             credential=credential,
@@ -185,11 +185,11 @@ def check_passkey(session: Session, party: Party, credential: dict[str, Any], at
             require_user_verification=challenge.user_id is None,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError):
-        raise Refused(REFUSED, code="passkey_refused") from None
+        raise Refused(REFUSED, code=RefusalCode.PASSKEY_REFUSED) from None
     key.sign_count, key.last_used_at = verified.new_sign_count, at
     user = session.get(User, key.user_id)
     if user is None or not user.active:
-        raise Refused(REFUSED, code="passkey_refused")
+        raise Refused(REFUSED, code=RefusalCode.PASSKEY_REFUSED)
     return user
 
 
@@ -221,12 +221,12 @@ def _take_challenge(
         client_data = json.loads(_bytes(credential["response"]["clientDataJSON"]))
         sent = str(client_data["challenge"])
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise Refused(REFUSED, code="passkey_refused") from None
+        raise Refused(REFUSED, code=RefusalCode.PASSKEY_REFUSED) from None
     found = session.scalar(select(WebAuthnChallenge.id).where(WebAuthnChallenge.challenge == sent))
     row = lock_row(session, WebAuthnChallenge, found) if found is not None else None
     wanted = purpose if isinstance(purpose, tuple) else (purpose,)
     if row is None or row.used_at is not None or at >= row.expires_at or row.purpose not in wanted:
-        raise Refused(REFUSED, code="passkey_refused")
+        raise Refused(REFUSED, code=RefusalCode.PASSKEY_REFUSED)
     row.used_at = at
     session.flush()
     return row

@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from facedocket.accounts.record import SELF, log_account
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.store.schema import PasswordHash, User
 from facedocket.store.schema.base import utcnow
 
@@ -38,7 +38,7 @@ def set_password(session: Session, user: User, password: str, *, by: str, role: 
     """Hash and store ``password`` for ``user``; refused when it is too weak."""
     problem = password_problem(password, user.username)
     if problem:
-        raise Refused(problem, code="weak_password")
+        raise Refused(problem, code=RefusalCode.WEAK_PASSWORD)
     row = session.get(PasswordHash, user.id)
     if row is None:
         session.add(PasswordHash(user_id=user.id, hash=HASHER.hash(password)))
@@ -51,7 +51,7 @@ def set_password(session: Session, user: User, password: str, *, by: str, role: 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """A user's own change: the current password proves it is them at the keyboard."""
     if not check_password(session, user, current):
-        raise Refused("the current password is not right", code="wrong_password")
+        raise Refused("the current password is not right", code=RefusalCode.WRONG_PASSWORD)
     set_password(session, user, new, by=user.username, role=SELF)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from facedocket import limits
 from facedocket.accounts.record import SELF, log_account
 from facedocket.kernel.actors import Actor, load_actor
-from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.refusals import NotFound, RefusalCode, Refused
 from facedocket.store.schema import ApiToken, User
 
 PREFIX = "fdk_"
@@ -53,11 +53,13 @@ def create_token(
     try:
         name = limits.checked_line("name", name, limits.TOKEN_NAME)
     except ValueError as error:
-        raise Refused(str(error), code="invalid") from None
+        raise Refused(str(error), code=RefusalCode.INVALID) from None
     if scope not in SCOPES:
-        raise Refused(f"a token's scope is one of {', '.join(SCOPES)}", code="invalid")
+        raise Refused(f"a token's scope is one of {', '.join(SCOPES)}", code=RefusalCode.INVALID)
     if not 1 <= days <= longest:
-        raise Refused(f"a token lives from 1 to {longest} days, not {days}", code="invalid")
+        raise Refused(
+            f"a token lives from 1 to {longest} days, not {days}", code=RefusalCode.INVALID
+        )
     secret = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=user.id,

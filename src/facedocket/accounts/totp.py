@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from facedocket.accounts.record import SELF, log_account
 from facedocket.accounts.seeds import SeedCipher
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.store.locks import lock_name
 from facedocket.store.schema import TotpSecret, User
 from facedocket.store.schema.base import utcnow
@@ -44,7 +44,7 @@ def begin_totp(session: Session, cipher: SeedCipher, user: User) -> TotpStart:
     """A new secret for the user's app; it takes effect once ``confirm_totp`` sees a code."""
     row = _locked(session, user.id)
     if row is not None and row.confirmed_at is not None:
-        raise Refused("a second factor is already on; turn it off first", code="totp_on")
+        raise Refused("a second factor is already on; turn it off first", code=RefusalCode.TOTP_ON)
     secret = pyotp.random_base32()
     sealed = cipher.seal(secret)
     if row is None:
@@ -62,9 +62,9 @@ def confirm_totp(
 ) -> None:
     row = _locked(session, user.id)
     if row is None or row.confirmed_at is not None:
-        raise Refused("start setting up a second factor first", code="totp_not_started")
+        raise Refused("start setting up a second factor first", code=RefusalCode.TOTP_NOT_STARTED)
     if not _accept(cipher, row, code, at or utcnow()):
-        raise Refused("that code is not right; check the app's clock", code="wrong_code")
+        raise Refused("that code is not right; check the app's clock", code=RefusalCode.WRONG_CODE)
     row.confirmed_at = utcnow()
     log_account(session, user.username, SELF, "account.totp_enabled", user.id)
 
@@ -75,9 +75,9 @@ def disable_totp(
     """The user turns it off, proving with a current code that the factor is theirs."""
     row = _locked(session, user.id)
     if row is None or row.confirmed_at is None:
-        raise Refused("no second factor is on", code="totp_off")
+        raise Refused("no second factor is on", code=RefusalCode.TOTP_OFF)
     if not _accept(cipher, row, code, at or utcnow()):
-        raise Refused("that code is not right", code="wrong_code")
+        raise Refused("that code is not right", code=RefusalCode.WRONG_CODE)
     session.delete(row)
     log_account(session, user.username, SELF, "account.totp_disabled", user.id)
 
@@ -86,7 +86,7 @@ def reset_totp(session: Session, user: User, by: str) -> None:
     """An administrator removes a lost factor; the user sets up a new one."""
     row = _locked(session, user.id)
     if row is None:
-        raise Refused(f"{user.username} has no second factor", code="totp_off")
+        raise Refused(f"{user.username} has no second factor", code=RefusalCode.TOTP_OFF)
     session.delete(row)
     log_account(session, by, "administrator", "account.totp_reset", user.id)
 

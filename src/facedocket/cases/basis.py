@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from facedocket.kernel.actors import Actor
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.policy import (
     BasisFacts,
@@ -83,7 +83,7 @@ def basis_facts(request: SearchRequest, *, stage: str) -> BasisFacts:
 
 def require(decision: Decision) -> None:
     if not decision.allowed:
-        raise Refused(list(decision.reasons), code="policy")
+        raise Refused(list(decision.reasons), code=RefusalCode.POLICY)
 
 
 def require_basis(policy: Policy, request: SearchRequest, stage: str, at: datetime) -> None:
@@ -102,5 +102,5 @@ def require_searcher(policy: Policy, actor: Actor, role: Role) -> None:
 
 def legal_basis(request: SearchRequest) -> LegalBasis:
     if request.basis is None:
-        raise Refused("the request has no legal basis", code="no_basis")
+        raise Refused("the request has no legal basis", code=RefusalCode.NO_BASIS)
     return request.basis

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from facedocket.cases.basis import require
 from facedocket.kernel.actors import Actor
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.policy import Policy, SearchingBody, check_searching_body
 from facedocket.store.schema import Agency
 
@@ -31,14 +31,14 @@ def chosen_body(session: Session, policy: Policy, actor: Actor, chosen: str | No
             names = ", ".join(f"{body.id} ({body.name})" for body in bodies)
             raise Refused(
                 f"say which searching body the request is made to: {names}",
-                code="missing_body",
+                code=RefusalCode.MISSING_BODY,
             )
     require(check_searching_body(policy, chosen))
     agency = session.scalar(select(Agency).where(Agency.code == chosen))
     if agency is None:
         raise Refused(
             f"the searching body {chosen!r} is not registered here as an agency",
-            code="unknown_body",
+            code=RefusalCode.UNKNOWN_BODY,
         )
     return agency
 
@@ -53,7 +53,7 @@ def screening_body(session: Session, policy: Policy) -> Agency | None:
         raise Refused(
             f"the screening body {screening.id!r} ({screening.name}) is not registered here "
             "as an agency",
-            code="unknown_body",
+            code=RefusalCode.UNKNOWN_BODY,
         )
     return agency
 

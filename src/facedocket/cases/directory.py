@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from facedocket import limits
 from facedocket.audit import append
-from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.refusals import NotFound, RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.store.locks import lock_name
 from facedocket.store.schema import Agency, User, UserRole
@@ -68,7 +68,7 @@ def checked_email(text: str) -> str:
         raise Refused(
             f"email {value[:60]!r}: one plain address like name@agency.gov, up to "
             f"{limits.EMAIL} characters",
-            code="invalid",
+            code=RefusalCode.INVALID,
         )
     return value
 
@@ -77,7 +77,7 @@ def _line(field: str, value: str, limit: int, *, required: bool = True) -> str:
     try:
         return limits.checked_line(field, value, limit, required=required)
     except ValueError as error:
-        raise Refused(str(error), code="invalid") from None
+        raise Refused(str(error), code=RefusalCode.INVALID) from None
 
 
 def add_agency(session: Session, by: str, code: str, name: str) -> Agency:
@@ -85,11 +85,12 @@ def add_agency(session: Session, by: str, code: str, name: str) -> Agency:
     if not AGENCY_CODE.match(code):
         raise Refused(
             f"agency code {code!r}: lower-case letters, digits and dashes, "
-            f"up to {limits.AGENCY_CODE}"
+            f"up to {limits.AGENCY_CODE}",
+            code=RefusalCode.INVALID,
         )
     name = _line("name", name, limits.AGENCY_NAME)
     if session.scalar(select(Agency).where(Agency.code == code)) is not None:
-        raise Refused(f"an agency with code {code!r} exists already")
+        raise Refused(f"an agency with code {code!r} exists already", code=RefusalCode.EXISTS)
     agency = Agency(code=code, name=name)
     session.add(agency)
     session.flush()
@@ -118,18 +119,18 @@ def add_user(
     try:
         username = checked_username(username)
     except ValueError as error:
-        raise Refused(f"username {username!r}: {error}", code="invalid") from None
+        raise Refused(f"username {username!r}: {error}", code=RefusalCode.INVALID) from None
     full_name = _line("full_name", full_name, limits.FULL_NAME)
     rank = _line("rank", rank, limits.RANK, required=False)
     _check_roles(roles)
     agency = session.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:
-        raise Refused(f"no agency with code {agency_code!r}")
+        raise Refused(f"no agency with code {agency_code!r}", code=RefusalCode.UNKNOWN_BODY)
     # Locked, so two administrators adding one name at once get one user and one clear
     # refusal rather than a unique-constraint failure.
     lock_name(session, "username", username)
     if session.scalar(select(User).where(User.username == username)) is not None:
-        raise Refused(f"a user called {username!r} exists already", code="exists")
+        raise Refused(f"a user called {username!r} exists already", code=RefusalCode.EXISTS)
     user = User(
         username=username,
         full_name=full_name,
@@ -185,7 +186,9 @@ def update_user(
         user.email = checked_email(email) if email else None
     session.flush()
     if had_administrator and not _administrators_left(session):
-        raise Refused("that would leave no active administrator", code="last_administrator")
+        raise Refused(
+            "that would leave no active administrator", code=RefusalCode.LAST_ADMINISTRATOR
+        )
     after = _described(user)
     append(
         session,
@@ -223,7 +226,8 @@ def _check_roles(roles: list[str]) -> None:
     if unknown or not roles:
         raise Refused(
             f"unknown role(s) {', '.join(unknown) or '(none given)'}; "
-            f"roles are {', '.join(r.value for r in Role)}"
+            f"roles are {', '.join(r.value for r in Role)}",
+            code=RefusalCode.INVALID,
         )
 
 

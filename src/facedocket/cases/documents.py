@@ -15,7 +15,7 @@ from facedocket.cases.schemas import FileUpload
 from facedocket.faces.errors import ImageError
 from facedocket.faces.images import DecodeLimits, decode_image
 from facedocket.kernel.actors import Actor
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.settings import Settings
 from facedocket.store.schema import Document, SearchRequest
 
@@ -49,20 +49,25 @@ def store_document(
         try:
             decode_image(content, DecodeLimits.of(settings))
         except ImageError as error:
-            raise Refused(f"probe {upload.filename}: {error.message}", code=error.code) from None
+            raise Refused(
+                f"probe {upload.filename}: {error.message}", code=RefusalCode[error.code.name]
+            ) from None
         if media_type not in {"image/jpeg", "image/png"}:
-            raise Refused(f"probe {upload.filename}: only JPEG and PNG photos are accepted")
+            raise Refused(
+                f"probe {upload.filename}: only JPEG and PNG photos are accepted",
+                code=RefusalCode.UNSUPPORTED_FORMAT,
+            )
     else:
         if len(content) > MAX_DOCUMENT_BYTES:
             raise Refused(
                 f"{kind} {upload.filename}: {len(content):,} bytes; "
                 f"the limit is {MAX_DOCUMENT_BYTES:,}",
-                code="file_too_large",
+                code=RefusalCode.FILE_TOO_LARGE,
             )
         if media_type is None:
             raise Refused(
                 f"{kind} {upload.filename}: must be a PDF, JPEG or PNG file",
-                code="unsupported_format",
+                code=RefusalCode.UNSUPPORTED_FORMAT,
             )
         if media_type == "application/pdf":
             check_pdf(f"{kind} {upload.filename}", content)
@@ -97,11 +102,11 @@ def check_pdf(what: str, content: bytes) -> None:
             raise Refused(
                 f"{what}: starts like a PDF but is not a readable one ({error}); "
                 "send the file as the court issued it",
-                code="corrupt_document",
+                code=RefusalCode.CORRUPT_DOCUMENT,
             ) from None
         try:
             pages = len(document)
         finally:
             document.close()
     if pages == 0:
-        raise Refused(f"{what}: the PDF has no pages", code="corrupt_document")
+        raise Refused(f"{what}: the PDF has no pages", code=RefusalCode.CORRUPT_DOCUMENT)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.kernel.actors import Actor
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.policy import DutyStep, Policy, check_separate_duties
 from facedocket.store.schema import Review, Search, SearchRequest
 
@@ -44,4 +44,4 @@ def require_separate_duties(
     """Refuse (``separation_of_duties``) if the actor taking ``steps`` breaks a rule."""
     decision = check_separate_duties(policy, steps, actor.user_id, steps_taken(session, request))
     if not decision.allowed:
-        raise Refused(list(decision.reasons), code="separation_of_duties")
+        raise Refused(list(decision.reasons), code=RefusalCode.SEPARATION_OF_DUTIES)

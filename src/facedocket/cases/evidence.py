@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.audit.canonical import canonical_json
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.store.schema import AuditEntry, Candidate, Document, Person
 
 # The entries that record a document's hash when it is stored.
@@ -94,7 +94,7 @@ def verified_content(session: Session, document: Document) -> bytes:
     """The document's bytes, once they hash to what the record says was stored."""
     label = f"the {document.kind.replace('_', ' ')} (document {document.id})"
     if document.content is None:
-        raise Refused(f"{label} was purged under the retention policy", code="purged")
+        raise Refused(f"{label} was purged under the retention policy", code=RefusalCode.PURGED)
     rows = session.execute(
         select(AuditEntry.seq, AuditEntry.action, AuditEntry.details)
         .where(
@@ -114,14 +114,14 @@ def verified_content(session: Session, document: Document) -> bytes:
     if recorded is None:
         raise Refused(
             f"{label} is not on the record: no entry recorded its SHA-256 when it was stored",
-            code="document_altered",
+            code=RefusalCode.DOCUMENT_ALTERED,
         )
     if actual != recorded.sha256 or document.sha256 != recorded.sha256:
         raise Refused(
             f"{label} is not the file the record holds: its bytes have SHA-256 {actual}, the "
             f"record ({recorded.where}) says {recorded.sha256}; nothing was done with it. "
             "Restore the file from a backup and find out who changed it",
-            code="document_altered",
+            code=RefusalCode.DOCUMENT_ALTERED,
         )
     return document.content
 

@@ -22,7 +22,7 @@ from facedocket.faces.images import DecodeLimits, decode_image
 from facedocket.gallery.sources import photo_path
 from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log
-from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.refusals import NotFound, RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.settings import Settings
 from facedocket.store.schema import Candidate, Document, Photo
@@ -89,7 +89,7 @@ def _viewable(settings: Settings, path: Path) -> tuple[bytes, str]:
         content = path.read_bytes()
     except OSError:
         raise Refused(
-            "the gallery photo is no longer at its enrolled place", code="photo_missing"
+            "the gallery photo is no longer at its enrolled place", code=RefusalCode.PHOTO_MISSING
         ) from None
     media_type = media_type_of(content)
     if media_type in ("image/jpeg", "image/png"):
@@ -97,7 +97,9 @@ def _viewable(settings: Settings, path: Path) -> tuple[bytes, str]:
     try:
         pixels = decode_image(content, DecodeLimits.of(settings))
     except ImageError as error:
-        raise Refused(f"the gallery photo cannot be shown: {error.message}") from None
+        raise Refused(
+            f"the gallery photo cannot be shown: {error.message}", code=RefusalCode[error.code.name]
+        ) from None
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, "PNG")
     return buffer.getvalue(), "image/png"

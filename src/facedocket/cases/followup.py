@@ -18,7 +18,7 @@ from facedocket.cases.schemas import FileUpload
 from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.settings import Settings
 from facedocket.store.schema import LegalBasis, SearchRequest
@@ -32,11 +32,14 @@ def attach_statement(
     basis = legal_basis(request)
     role = actor.role_for(Role.REQUESTER, Role.SUPERVISOR)
     if role is None:
-        raise Refused("the requesting officer or a supervisor files the sworn statement")
+        raise Refused(
+            "the requesting officer or a supervisor files the sworn statement",
+            code=RefusalCode.WRONG_ROLE,
+        )
     if basis.kind != "emergency":
-        raise Refused(f"a {basis.kind} request takes no sworn statement")
+        raise Refused(f"a {basis.kind} request takes no sworn statement", code=RefusalCode.INVALID)
     if basis.statement_document_id is not None:
-        raise Refused("the sworn statement is already on file", code="exists")
+        raise Refused("the sworn statement is already on file", code=RefusalCode.EXISTS)
     document = store_document(session, settings, request, actor, "sworn_statement", upload)
     basis.statement_document_id = document.id
     late = basis.statement_due_at is not None and clock.now() > basis.statement_due_at

@@ -32,7 +32,7 @@ from facedocket.governance.training import training_decision
 from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.policy import (
     candidate_list_size,
     check_algorithm,
@@ -76,13 +76,15 @@ def run_search(
     try:
         photo, chosen = pipeline.probe_face(content, face)
     except FaceError as error:
-        raise Refused(f"probe {probe.filename}: {error.message}", code=error.code) from None
+        raise Refused(
+            f"probe {probe.filename}: {error.message}", code=RefusalCode[error.code.name]
+        ) from None
     floor = policy.probe_min_eye_distance
     if chosen.quality.eye_distance < floor and not (quality_override or "").strip():
         raise Refused(
             f"the probe face is {chosen.quality.eye_distance:.0f} pixels between the eyes, "
             f"under the policy's {floor}; give a quality override reason to search anyway",
-            code="poor_probe",
+            code=RefusalCode.POOR_PROBE,
         )
     model = ensure_model_record(session, pipeline.embedder)
     require(check_algorithm(policy, is_approved(session, model.id, at)))
@@ -173,7 +175,10 @@ def _probe(documents: list[Document], probe_id: int | None) -> Document:
     if probe_id is not None:
         probes = [d for d in probes if d.id == probe_id]
     if not probes:
-        raise Refused("the request has no such probe photo", code="missing_probe")
+        raise Refused("the request has no such probe photo", code=RefusalCode.MISSING_PROBE)
     if len(probes) > 1:
-        raise Refused("the request has several probes; say which one to search with")
+        raise Refused(
+            "the request has several probes; say which one to search with",
+            code=RefusalCode.MISSING_PROBE,
+        )
     return probes[0]

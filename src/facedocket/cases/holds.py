@@ -15,7 +15,7 @@ from facedocket.governance.access import acting_role, sentence
 from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.store.schema import LegalHold
 
@@ -27,7 +27,7 @@ def set_hold(session: Session, actor: Actor, request_id: int, reason: str) -> Le
     role = acting_role(actor, HOLD_ROLES, "set a legal hold")
     why = sentence(reason, "reason for the hold")
     if active_hold(session, request.id) is not None:
-        raise Refused(f"request {request.id} is on hold already", code="exists")
+        raise Refused(f"request {request.id} is on hold already", code=RefusalCode.EXISTS)
     hold = LegalHold(request_id=request.id, reason=why, set_by_id=actor.user_id, set_at=clock.now())
     session.add(hold)
     session.flush()
@@ -41,7 +41,7 @@ def release_hold(session: Session, actor: Actor, request_id: int, reason: str) -
     why = sentence(reason, "reason for the release")
     hold = active_hold(session, request.id)
     if hold is None:
-        raise Refused(f"request {request.id} is not on hold", code="bad_state")
+        raise Refused(f"request {request.id} is not on hold", code=RefusalCode.BAD_STATE)
     hold.released_by_id, hold.released_at, hold.release_reason = actor.user_id, clock.now(), why
     log(session, actor, role, "hold.released", request.id, {"hold": hold.id, "reason": why})
     return hold

@@ -20,7 +20,7 @@ from facedocket.cases.visibility import may_see
 from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.policy import load_policy
 from facedocket.policy.afterwards import OUTCOME_KINDS, outcome_due
@@ -45,26 +45,32 @@ def record_outcome(
         raise Refused(
             "the requesting officer or a supervisor of the searching body records what "
             "followed a lead",
-            code="wrong_role",
+            code=RefusalCode.WRONG_ROLE,
         )
     if request.state not in (State.CONCLUDED, State.CLOSED) or request.outcome != "lead":
         raise Refused(
             f"request {request.id} did not conclude with a lead; only a lead has outcomes",
-            code="bad_state",
+            code=RefusalCode.BAD_STATE,
         )
     if kind not in OUTCOME_KINDS:
-        raise Refused(f"the outcome is one of {', '.join(OUTCOME_KINDS)}, not {kind[:30]!r}")
+        raise Refused(
+            f"the outcome is one of {', '.join(OUTCOME_KINDS)}, not {kind[:30]!r}",
+            code=RefusalCode.INVALID,
+        )
     now = clock.now()
     policy = load_policy(request.policy_id, at=now)
     today = now.astimezone(policy.zone).date()
     lead_day = request.concluded_at
     if occurred_on > today:
-        raise Refused(f"{occurred_on} is in the future ({policy.timezone}: today is {today})")
+        raise Refused(
+            f"{occurred_on} is in the future ({policy.timezone}: today is {today})",
+            code=RefusalCode.INVALID,
+        )
     if lead_day is not None and occurred_on < lead_day.astimezone(policy.zone).date():
-        raise Refused(f"{occurred_on} is before the lead was released")
+        raise Refused(f"{occurred_on} is before the lead was released", code=RefusalCode.INVALID)
     text = note.strip()
     if len(text) > NOTE_LIMIT:
-        raise Refused(f"the note is longer than {NOTE_LIMIT} characters")
+        raise Refused(f"the note is longer than {NOTE_LIMIT} characters", code=RefusalCode.INVALID)
     same = session.scalar(
         select(LeadOutcome).where(
             LeadOutcome.request_id == request.id,
@@ -73,7 +79,7 @@ def record_outcome(
         )
     )
     if same is not None:
-        raise Refused(f"a {kind} on {occurred_on} is already recorded", code="exists")
+        raise Refused(f"a {kind} on {occurred_on} is already recorded", code=RefusalCode.EXISTS)
     entry = log(
         session,
         actor,

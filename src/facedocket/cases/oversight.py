@@ -21,7 +21,7 @@ from facedocket.audit import (
 )
 from facedocket.cases.signing import sign_record
 from facedocket.kernel.actors import Actor
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.settings import Settings
 from facedocket.store.schema import AuditCheckpoint, AuditEntry
@@ -63,7 +63,9 @@ def export_record(session: Session, actor: Actor, what: str) -> int:
 
 def _auditor(actor: Actor) -> Role:
     if not actor.has(Role.AUDITOR):
-        raise Refused("only an auditor reads, verifies or exports the record", code="wrong_role")
+        raise Refused(
+            "only an auditor reads, verifies or exports the record", code=RefusalCode.WRONG_ROLE
+        )
     return Role.AUDITOR
 
 

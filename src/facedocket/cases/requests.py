@@ -23,7 +23,7 @@ from facedocket.gallery.records import GalleryNotFoundError, get_gallery
 from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log
-from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.refusals import NotFound, RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.notify import notices
 from facedocket.policy import DutyStep, Policy, check_order_dates, load_policy
@@ -43,17 +43,21 @@ def create_request(
 ) -> SearchRequest:
     """A draft request with its basis and files; the requester submits it separately."""
     if not actor.has(Role.REQUESTER):
-        raise Refused("only a requester may write a request", code="wrong_role")
+        raise Refused("only a requester may write a request", code=RefusalCode.WRONG_ROLE)
     if not probes:
-        raise Refused("a request needs at least one probe photo", code="missing_probe")
+        raise Refused("a request needs at least one probe photo", code=RefusalCode.MISSING_PROBE)
     if isinstance(data.basis, CourtOrderCreate) and order is None:
-        raise Refused(f"a {data.basis.kind} basis needs the signed document", code="missing_order")
+        raise Refused(
+            f"a {data.basis.kind} basis needs the signed document", code=RefusalCode.MISSING_ORDER
+        )
     if not isinstance(data.basis, CourtOrderCreate) and order is not None:
-        raise Refused(f"a {data.basis.kind} basis takes no order document")
+        raise Refused(
+            f"a {data.basis.kind} basis takes no order document", code=RefusalCode.INVALID
+        )
     try:
         gallery = get_gallery(session, data.gallery)
     except GalleryNotFoundError as error:
-        raise Refused(str(error), code="unknown_gallery") from None
+        raise Refused(str(error), code=RefusalCode.UNKNOWN_GALLERY) from None
     now = clock.now()
     policy = load_policy(settings.policy, at=now)
     if isinstance(data.basis, CourtOrderCreate):
@@ -61,7 +65,7 @@ def create_request(
             policy, data.basis.kind, data.basis.issued_on, data.basis.expires_at, now
         )
         if not dates.allowed:
-            raise Refused(list(dates.reasons), code="invalid_dates")
+            raise Refused(list(dates.reasons), code=RefusalCode.INVALID_DATES)
     body = chosen_body(session, policy, actor, data.searching_body)
     screening = screening_body(session, policy)
     request = SearchRequest(
@@ -153,7 +157,9 @@ def list_requests(
 def submit(session: Session, settings: Settings, actor: Actor, request_id: int) -> SearchRequest:
     request, actor = locked_case(session, actor, request_id)
     if request.officer_id != actor.user_id:
-        raise Refused("only the officer who wrote a request may submit it", code="not_owner")
+        raise Refused(
+            "only the officer who wrote a request may submit it", code=RefusalCode.NOT_OWNER
+        )
     to, role = next_state(request.state, "submit", actor)
     now = clock.now()
     policy = load_policy(request.policy_id, at=now)
@@ -175,7 +181,9 @@ def approve(
     rule = policy.bases.get(basis.kind)  # type: ignore[call-overload]
     supervised = rule is not None and "approving_supervisor" in rule.required_fields
     if supervised and role != Role.SUPERVISOR:
-        raise Refused(f"a {basis.kind} request is approved by a supervisor", code="wrong_role")
+        raise Refused(
+            f"a {basis.kind} request is approved by a supervisor", code=RefusalCode.WRONG_ROLE
+        )
     require_basis(policy, request, "approve", clock.now())
     emergency: tuple[DutyStep, ...] = ("emergency_approval",) if basis.kind == "emergency" else ()
     require_separate_duties(session, policy, request, actor, "approve", *emergency)
@@ -202,7 +210,9 @@ def _decision(
     policy = load_policy(request.policy_id, at=clock.now())
     require_intake_body(policy, actor)
     if len(why.strip()) < 10:
-        raise Refused(f"to {action} a request, say why in a sentence", code="missing_reason")
+        raise Refused(
+            f"to {action} a request, say why in a sentence", code=RefusalCode.MISSING_REASON
+        )
     return request, to, role, policy, why.strip()
 
 

@@ -22,7 +22,7 @@ from facedocket.cases.states import State, next_state
 from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.notify import notices
 from facedocket.policy import load_policy
@@ -55,15 +55,20 @@ def record_conclusion(
     require_searcher(policy, actor, role)
     candidate = _candidate(session, request, candidate_id)
     if review_round not in (1, 2):
-        raise Refused("a review is round 1 (first examiner) or 2 (independent second)")
+        raise Refused(
+            "a review is round 1 (first examiner) or 2 (independent second)",
+            code=RefusalCode.INVALID,
+        )
     if len(reasons.strip()) < 10:
-        raise Refused("a conclusion needs its reasons in a sentence", code="missing_reasons")
+        raise Refused(
+            "a conclusion needs its reasons in a sentence", code=RefusalCode.MISSING_REASON
+        )
     examiners = _examiners(session, candidate.search_id)
     other_round = examiners.get(3 - review_round, set())
     if actor.user_id in other_round:
         raise Refused(
             "the second review must be made by another examiner than the first",
-            code="not_independent",
+            code=RefusalCode.NOT_INDEPENDENT,
         )
     require_separate_duties(session, policy, request, actor, REVIEW_STEPS[review_round])
     existing = session.scalar(
@@ -72,7 +77,7 @@ def record_conclusion(
     if existing is not None:
         raise Refused(
             f"candidate {candidate.rank} already has a round {review_round} conclusion",
-            code="exists",
+            code=RefusalCode.EXISTS,
         )
     review = Review(
         candidate_id=candidate.id,
@@ -116,16 +121,16 @@ def conclude(session: Session, actor: Actor, request_id: int, outcome: str) -> S
     if missing:
         raise Refused(
             f"candidates {', '.join(map(str, sorted(set(missing))))} still need a conclusion",
-            code="review_incomplete",
+            code=RefusalCode.REVIEW_INCOMPLETE,
         )
     leads = _leads(rows, reviews)
     if outcome not in ("lead", "no_lead"):
-        raise Refused("the outcome is lead or no_lead")
+        raise Refused("the outcome is lead or no_lead", code=RefusalCode.INVALID)
     if (outcome == "lead") != bool(leads):
         raise Refused(
             "the outcome must be lead exactly when some candidate is a possible lead "
             "in every review made",
-            code="outcome_mismatch",
+            code=RefusalCode.OUTCOME_MISMATCH,
         )
     request.state, request.outcome, request.concluded_at = to, outcome, clock.now()
     log(session, actor, role, "request.concluded", request.id, {"outcome": outcome}, policy)
@@ -152,7 +157,9 @@ def released_results(session: Session, actor: Actor, request_id: int) -> Release
     """What the requester may read: leads only, only after the examiners concluded."""
     request, actor = open_case(session, actor, request_id)
     if request.state not in (State.CONCLUDED, State.CLOSED) or request.outcome is None:
-        raise Refused("results are released only after the examiners conclude", code="not_ready")
+        raise Refused(
+            "results are released only after the examiners conclude", code=RefusalCode.NOT_READY
+        )
     rows = candidates_of(session, request)
     released = released_lead_ids(session, request)
     leads = [
@@ -177,7 +184,9 @@ def _candidate(session: Session, request: SearchRequest, candidate_id: int) -> C
     candidate = session.get(Candidate, candidate_id)
     search_ids = {s.id for s in request.searches}
     if candidate is None or candidate.search_id not in search_ids:
-        raise Refused(f"candidate {candidate_id} is not in this request's searches")
+        raise Refused(
+            f"candidate {candidate_id} is not in this request's searches", code=RefusalCode.INVALID
+        )
     return candidate
 
 

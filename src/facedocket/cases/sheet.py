@@ -22,7 +22,7 @@ from facedocket.cases.review import candidates_of, reviews_of
 from facedocket.cases.states import State
 from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.policy import load_policy
 from facedocket.store.schema import Photo, Review, Search, SearchRequest, Template, User
@@ -245,7 +245,7 @@ def _viewer_role(actor: Actor) -> Role:
         raise Refused(
             "only the searching body's examiners and supervisors, and auditors, see "
             "candidate lists",
-            code="wrong_role",
+            code=RefusalCode.WRONG_ROLE,
         )
     return role
 

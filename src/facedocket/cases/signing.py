@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from facedocket.audit import AuditError, AuditKeyError, checkpoint, signing_key
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.settings import Settings
 from facedocket.store.schema import AuditCheckpoint
 
@@ -31,5 +31,5 @@ def sign_record(session: Session, settings: Settings, refused: str) -> AuditChec
         return checkpoint(session, signing_key(settings), origin=settings.audit_origin)
     except (AuditError, AuditKeyError) as error:
         raise Refused(
-            f"{refused}: the record cannot be signed ({error})", code="record_not_signed"
+            f"{refused}: the record cannot be signed ({error})", code=RefusalCode.RECORD_NOT_SIGNED
         ) from None

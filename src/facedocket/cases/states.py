@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from facedocket.kernel.actors import Actor
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.kernel.roles import Role
 
 
@@ -58,11 +58,13 @@ def next_state(current: str, action: str, actor: Actor) -> tuple[State, Role]:
         raise Refused(
             f"a request that is {current} cannot be asked to {action}"
             + (f"; it can: {', '.join(allowed)}" if allowed else ""),
-            code="bad_state",
+            code=RefusalCode.BAD_STATE,
         )
     role = actor.role_for(*transition.roles)
     if role is None:
         needed = " or ".join(r.value.replace("_", " ") for r in transition.roles)
         article = "an" if needed[0] in "aeiou" else "a"
-        raise Refused(f"only {article} {needed} may {action} a request", code="wrong_role")
+        raise Refused(
+            f"only {article} {needed} may {action} a request", code=RefusalCode.WRONG_ROLE
+        )
     return transition.to, role

@@ -27,7 +27,7 @@ from facedocket.governance.access import acting_role, sentence
 from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log
-from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.refusals import NotFound, RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.policy import load_policy
 from facedocket.policy.unlawful import check_unlawful_deletion
@@ -52,20 +52,20 @@ def declare_unlawful(
         raise Refused(
             f"search {search.id} was declared unlawful on {earlier.declared_at:%Y-%m-%d %H:%M} "
             f"UTC by {by}; its results are deleted already (record entry {earlier.audit_seq})",
-            code="bad_state",
+            code=RefusalCode.BAD_STATE,
         )
     now = clock.now()
     policy = load_policy(request.policy_id, at=now)
     decision = check_unlawful_deletion(policy)
     if not decision.allowed:
-        raise Refused(list(decision.reasons), code="policy")
+        raise Refused(list(decision.reasons), code=RefusalCode.POLICY)
     hold = active_hold(session, request.id)
     if hold is not None:
         raise Refused(
             f"request {request.id} is on legal hold (hold {hold.id}, set "
             f"{hold.set_at:%Y-%m-%d}: {hold.reason}); the results of search {search.id} are "
             "kept until the hold is released, then they can be deleted",
-            code="on_hold",
+            code=RefusalCode.ON_HOLD,
         )
     digest = hashlib.sha256(candidate_list_bytes(session, search)).hexdigest()
     run = _search_entry(session, request.id, search.id)

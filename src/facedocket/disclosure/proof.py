@@ -44,7 +44,7 @@ from facedocket.audit.tree import consistency_proof, inclusion_proof
 from facedocket.audit.witnesses import Witness, configured
 from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.settings import Settings
 from facedocket.store.schema import AuditCheckpoint, AuditEntry
@@ -70,7 +70,9 @@ def sealed_checkpoint(
     at the case's last entry (a cosigned one first), else one the case is sealed with."""
     last = _last_entry(session, request_id)
     if last is None:
-        raise Refused(f"request {request_id} has no entries on the record")
+        raise Refused(
+            f"request {request_id} has no entries on the record", code=RefusalCode.NOT_FOUND
+        )
     key = signing_key(settings)
     at_last = (
         select(AuditCheckpoint)

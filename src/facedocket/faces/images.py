@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from facedocket.faces.errors import ImageError
+from facedocket.faces.errors import FaceCode, ImageError
 
 if TYPE_CHECKING:
     from facedocket.settings import Settings
@@ -79,38 +79,42 @@ def decode_image(data: bytes, limits: DecodeLimits) -> RGBImage:
 def _opened(data: bytes, limits: DecodeLimits) -> Image.Image:
     """The image with its header checked; no pixel is decoded yet."""
     if not data:
-        raise ImageError("empty_file", "the file is empty")
+        raise ImageError(FaceCode.EMPTY_FILE, "the file is empty")
     if len(data) > limits.max_bytes:
         raise ImageError(
-            "file_too_large",
+            FaceCode.FILE_TOO_LARGE,
             f"the file is {len(data):,} bytes; the limit is {limits.max_bytes:,} bytes",
         )
     try:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
-        raise ImageError("not_an_image", "the file is not an image in a known format") from None
+        raise ImageError(
+            FaceCode.NOT_AN_IMAGE, "the file is not an image in a known format"
+        ) from None
     except Image.DecompressionBombError:
         # Pillow refuses absurd headers itself, before our own (lower) limit is checked.
         raise ImageError(
-            "too_many_pixels",
+            FaceCode.TOO_MANY_PIXELS,
             "the image header claims a decompression-bomb size; "
             f"the limit is {limits.max_pixels:,} pixels",
         ) from None
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageError(
-            "corrupt_image", f"the image header is truncated or corrupt ({error})"
+            FaceCode.CORRUPT_IMAGE, f"the image header is truncated or corrupt ({error})"
         ) from None
     if image.format not in ALLOWED_FORMATS:
-        raise ImageError("unsupported_format", f"image format {image.format} is not accepted")
+        raise ImageError(
+            FaceCode.UNSUPPORTED_FORMAT, f"image format {image.format} is not accepted"
+        )
     width, height = image.size
     if width * height > limits.max_pixels:
         raise ImageError(
-            "too_many_pixels",
+            FaceCode.TOO_MANY_PIXELS,
             f"the image is {width}x{height} pixels; the limit is {limits.max_pixels:,} pixels",
         )
     if min(width, height) < MIN_SIDE:
         raise ImageError(
-            "image_too_small",
+            FaceCode.IMAGE_TOO_SMALL,
             f"the image is {width}x{height} pixels; a side must be at least {MIN_SIDE}",
         )
     return image
@@ -134,6 +138,6 @@ def _pixels(image: Image.Image, max_side: int) -> RGBImage:
             rgb = ImageOps.exif_transpose(image).convert("RGB")
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as error:
         raise ImageError(
-            "corrupt_image", f"the image data is truncated or corrupt ({error})"
+            FaceCode.CORRUPT_IMAGE, f"the image data is truncated or corrupt ({error})"
         ) from None
     return np.asarray(rgb, dtype=np.uint8)

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from facedocket.faces.detect import Detection, FaceDetector, dominant_face
-from facedocket.faces.errors import FaceChoiceError, FaceError, NoFaceError
+from facedocket.faces.errors import FaceChoiceError, FaceCode, FaceError, NoFaceError
 from facedocket.faces.images import DecodeLimits, RGBImage, decode_image
 from facedocket.faces.models import Embedder
 from facedocket.faces.quality import FaceQuality, measure_quality
@@ -82,7 +82,7 @@ class FacePipeline:
         chosen = dominant_face(detections, image.shape[1], image.shape[0])
         if chosen is None:
             raise FaceError(
-                "ambiguous_faces",
+                FaceCode.AMBIGUOUS_FACES,
                 f"the photo holds {len(detections)} faces of similar size; "
                 "a gallery photo must show one person",
             )
@@ -99,7 +99,7 @@ class FacePipeline:
             choice = 0
         if not 0 <= choice < len(photo.faces):
             raise FaceError(
-                "bad_face_choice",
+                FaceCode.BAD_FACE_CHOICE,
                 f"face {choice} does not exist; the photo holds {len(photo.faces)} face(s)",
             )
         return photo, photo.faces[choice]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from facedocket.kernel.actors import Actor
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.kernel.roles import Role
 
 
@@ -12,7 +12,7 @@ def acting_role(actor: Actor, roles: tuple[Role, ...], act: str) -> Role:
     role = actor.role_for(*roles)
     if role is None:
         allowed = ", ".join(r.value for r in roles)
-        raise Refused(f"to {act} takes one of these roles: {allowed}", code="wrong_role")
+        raise Refused(f"to {act} takes one of these roles: {allowed}", code=RefusalCode.WRONG_ROLE)
     return role
 
 
@@ -20,7 +20,7 @@ def sentence(text: str, what: str) -> str:
     """A reason a person must give: at least a short sentence, stripped."""
     stripped = text.strip()
     if len(stripped) < 10:
-        raise Refused(f"give the {what} in a sentence", code="missing_reason")
+        raise Refused(f"give the {what} in a sentence", code=RefusalCode.MISSING_REASON)
     if len(stripped) > 2000:
-        raise Refused(f"the {what} is longer than 2000 characters")
+        raise Refused(f"the {what} is longer than 2000 characters", code=RefusalCode.INVALID)
     return stripped

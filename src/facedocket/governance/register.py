@@ -21,7 +21,7 @@ from facedocket.governance.access import acting_role, sentence
 from facedocket.governance.accuracy import MeasuredAccuracy
 from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
-from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.refusals import NotFound, RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.store.locks import lock_row
 from facedocket.store.schema import FaceModelRecord, ModelRegistration
@@ -39,7 +39,7 @@ def register_model(
             f"{model.name} {model.version} is in the register already (model {model.id}); "
             f"attach measured figures with `facedocket models accuracy {model.id} --accuracy "
             "FILE`",
-            code="exists",
+            code=RefusalCode.EXISTS,
         )
     row = ModelRegistration(
         model_id=model.id,
@@ -65,16 +65,18 @@ def attach_accuracy(
         raise Refused(
             f"nothing to attach to {name}: {accuracy.note}; run bench/accuracy.py and pass "
             "its results",
-            code="not_measured",
+            code=RefusalCode.NOT_MEASURED,
         )
     if row.approved_at is not None:
         raise Refused(
             f"{name} was approved on {row.approved_at:%Y-%m-%d} on the figures it had then; "
             "an approved model keeps them",
-            code="approved",
+            code=RefusalCode.APPROVED,
         )
     if row.accuracy.get("measured") and row.accuracy_sha256 == accuracy.sha256:
-        raise Refused(f"{name} has these figures already (SHA-256 {accuracy.sha256})")
+        raise Refused(
+            f"{name} has these figures already (SHA-256 {accuracy.sha256})", code=RefusalCode.EXISTS
+        )
     replaced = {"measured": bool(row.accuracy.get("measured")), "sha256": row.accuracy_sha256}
     row.accuracy, row.accuracy_sha256 = accuracy.as_dict(), accuracy.sha256
     _log(
@@ -95,13 +97,16 @@ def approve_model(session: Session, actor: Actor, model_id: int, note: str) -> M
     lock_row(session, FaceModelRecord, model_id)  # one approval, however many approvers
     model, row = _registered(session, model_id)
     if row.approved_at is not None:
-        raise Refused(f"{model.name} {model.version} was approved on {row.approved_at:%Y-%m-%d}")
+        raise Refused(
+            f"{model.name} {model.version} was approved on {row.approved_at:%Y-%m-%d}",
+            code=RefusalCode.APPROVED,
+        )
     if not row.accuracy.get("measured"):
         raise Refused(
             f"{model.name} {model.version} has no measured accuracy; only tested software "
             f"is approved: attach the benchmark's results first (`facedocket models accuracy "
             f"{model.id} --accuracy FILE`)",
-            code="not_measured",
+            code=RefusalCode.NOT_MEASURED,
         )
     row.approved_by_id, row.approved_at, row.approval_note = actor.user_id, clock.now(), reasons
     _log(session, actor, role, "model.approved", model, {"note": reasons})

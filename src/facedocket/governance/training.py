@@ -17,7 +17,7 @@ from facedocket.audit import append
 from facedocket.governance.access import acting_role
 from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
-from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.refusals import NotFound, RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.policy import Decision, Policy, check_training
 from facedocket.store.schema import TrainingRecord, User
@@ -37,16 +37,24 @@ def record_training(
     role = acting_role(actor, TRAINING_ROLES, "record training")
     name = course.strip()
     if not 3 <= len(name) <= 200:
-        raise Refused("name the course in 3 to 200 characters")
+        raise Refused("name the course in 3 to 200 characters", code=RefusalCode.INVALID)
     if completed_on > clock.now().date():
-        raise Refused(f"a course completed on {completed_on} lies in the future")
+        raise Refused(
+            f"a course completed on {completed_on} lies in the future", code=RefusalCode.INVALID
+        )
     if expires_on is not None and expires_on <= completed_on:
-        raise Refused(f"the course cannot expire on {expires_on}, before it was completed")
+        raise Refused(
+            f"the course cannot expire on {expires_on}, before it was completed",
+            code=RefusalCode.INVALID,
+        )
     trainee = session.scalar(select(User).where(User.username == username))
     if trainee is None or not trainee.active:
         raise NotFound(f"no active user called {username!r}")
     if Role.EXAMINER.value not in trainee.roles:
-        raise Refused(f"{username} is not an examiner; training is recorded for examiners")
+        raise Refused(
+            f"{username} is not an examiner; training is recorded for examiners",
+            code=RefusalCode.INVALID,
+        )
     record = TrainingRecord(
         user_id=trainee.id,
         course=name,

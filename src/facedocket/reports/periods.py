@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.policy import Policy, report_period
 
 QUARTER = re.compile(r"([0-9]{4})Q([1-4])")
@@ -33,7 +33,7 @@ def quarter(policy: Policy, text: str) -> Period:
     """``2026Q3``: July to September 2026, local time."""
     match = QUARTER.fullmatch(text.strip())
     if match is None:
-        raise Refused(f"{text[:20]!r} is not a quarter like 2026Q3")
+        raise Refused(f"{text[:20]!r} is not a quarter like 2026Q3", code=RefusalCode.INVALID)
     year, number = int(match.group(1)), int(match.group(2))
     _check_year(year)
     start = datetime(year, 3 * number - 2, 1, tzinfo=policy.zone)
@@ -57,4 +57,6 @@ def annual(policy: Policy, year: int) -> Period:
 
 def _check_year(year: int) -> None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise Refused(f"year {year} is outside {FIRST_YEAR} to {LAST_YEAR}")
+        raise Refused(
+            f"year {year} is outside {FIRST_YEAR} to {LAST_YEAR}", code=RefusalCode.INVALID
+        )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from facedocket.governance.access import acting_role
 from facedocket.kernel.actors import Actor
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.policy import PolicyError, load_pack
 from facedocket.policy.model import Policy
 from facedocket.reports.exports import PUBLIC_REPORT_ROLES, record_export
@@ -77,17 +77,20 @@ def public_log_export(
     try:
         pack = load_pack(pack_id)
     except PolicyError as error:
-        raise Refused(str(error), code="policy") from None
+        raise Refused(str(error), code=RefusalCode.POLICY) from None
     if last < first:
-        raise Refused(f"--to {last} is before --from {first}")
+        raise Refused(f"--to {last} is before --from {first}", code=RefusalCode.INVALID)
     if last - first > LONGEST:
-        raise Refused("a public log covers at most five years; produce one per period")
+        raise Refused(
+            "a public log covers at most five years; produce one per period",
+            code=RefusalCode.INVALID,
+        )
     policy = pack.at(last)
     rule = policy.public_log
     if rule is None:
         raise Refused(
             f"{policy.title} ({policy.id} {policy.version}) makes no search log public",
-            code="policy",
+            code=RefusalCode.POLICY,
         )
     start = datetime.combine(first, time(), policy.zone)
     end = datetime.combine(last + timedelta(days=1), time(), policy.zone)

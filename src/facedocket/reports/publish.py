@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from facedocket.governance.access import acting_role
 from facedocket.kernel.actors import Actor
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.policy import load_policy
 from facedocket.reports.annual import annual_report
 from facedocket.reports.annual_html import render_html
@@ -25,7 +25,10 @@ def produce_annual(
     role = acting_role(actor, PUBLIC_REPORT_ROLES, "produce the annual report")
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
-        raise Refused(f"formats are {', '.join(FORMATS)}; not {', '.join(unknown) or 'none'}")
+        raise Refused(
+            f"formats are {', '.join(FORMATS)}; not {', '.join(unknown) or 'none'}",
+            code=RefusalCode.INVALID,
+        )
     policy = load_policy(settings.policy)
     report = annual_report(session, policy, annual(policy, year))
     # fpdf2 loads only when a report is written, not with every command that imports this.

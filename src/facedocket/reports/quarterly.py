@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from facedocket.cases.basis import require
 from facedocket.governance.access import acting_role
 from facedocket.kernel.actors import Actor
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.policy import check_searching_body, load_policy
 from facedocket.reports.exports import CONFIDENTIAL_ROLES, record_export
 from facedocket.reports.files import Files, csv_bytes, json_bytes, with_manifest
@@ -75,7 +75,7 @@ def quarterly_export(
     period = quarter(policy, quarter_text)
     body = session.scalar(select(Agency).where(Agency.code == body_code))
     if body is None:
-        raise Refused(f"no agency with code {body_code[:63]!r}")
+        raise Refused(f"no agency with code {body_code[:63]!r}", code=RefusalCode.UNKNOWN_BODY)
     require(check_searching_body(policy, body.code))
     rows = documentation_rows(session, body, period, policy.zone)
     files = with_manifest(

@@ -1,8 +1,8 @@
 """Every failure as a clear answer: JSON for the API, a page for a person, never a trace.
 
-A refusal carries its code and reasons from ``cases``; the code decides the status (403
-when the law, the policy or the role forbids it, 409 when the request is in the wrong
-state, 422 when what was sent is not acceptable).
+Every answer names a ``RefusalCode`` (facedocket.kernel.refusals), which carries its
+status: 403 when the law, the policy or the role forbids it, 409 when the request is in
+the wrong state, 422 when what was sent is not acceptable (docs/refusals.md lists them).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from facedocket.gallery.records import (
     InvalidGalleryError,
 )
 from facedocket.gallery.sources import ManifestError
-from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.refusals import NotFound, RefusalCode, Refused
 from facedocket.policy import PolicyError
 from facedocket.web.deps import (
     CsrfError,
@@ -38,43 +38,23 @@ from facedocket.web.deps import (
 from facedocket.web.render import page
 from facedocket.web.schemas.common import ErrorPublic
 
-FORBIDDEN = {
-    "wrong_role",
-    "not_owner",
-    "policy",
-    "not_independent",
-    "no_basis",
-    "separation_of_duties",
-}
-CONFLICT = {
-    "bad_state",
-    "review_incomplete",
-    "outcome_mismatch",
-    "not_ready",
-    "totp_on",
-    "totp_off",
-    "totp_not_started",
-    "last_administrator",
-    "exists",
-    "document_altered",
-    "record_not_signed",
-    "on_hold",
+STATUS_MEANINGS = {
+    401: "No valid token or session.",
+    403: "The role, the law or the policy forbids it.",
+    404: "No such record, or none you may see.",
+    409: "Not in a state that allows this.",
 }
 
 
-# Documented on every API route, so clients know the shape of a refusal.
+def _described(status: int) -> str:
+    codes = ", ".join(f"`{code}`" for code in RefusalCode if code.status == status)
+    return f"{STATUS_MEANINGS[status]} Codes: {codes} (docs/refusals.md)."
+
+
+# Documented on every API route, so clients know the shape of a refusal and its codes.
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorPublic, "description": "No valid token or session."},
-    403: {"model": ErrorPublic, "description": "The role, the law or the policy forbids it."},
-    404: {"model": ErrorPublic, "description": "No such record, or none you may see."},
-    409: {"model": ErrorPublic, "description": "Not in a state that allows this."},
+    status: {"model": ErrorPublic, "description": _described(status)} for status in STATUS_MEANINGS
 }
-
-
-def refusal_status(code: str) -> int:
-    if code in FORBIDDEN:
-        return 403
-    return 409 if code in CONFLICT else 422
 
 
 def is_api(request: Request) -> bool:
@@ -82,8 +62,15 @@ def is_api(request: Request) -> bool:
 
 
 def answer(
-    request: Request, status: int, code: str, reasons: list[str], correlation: str | None = None
+    request: Request,
+    code: RefusalCode,
+    reasons: list[str],
+    correlation: str | None = None,
+    status: int | None = None,
 ) -> Response:
+    """The answer for ``code``, with its status unless ``status`` says otherwise (an HTTP
+    error's own)."""
+    status = code.status if status is None else status
     if is_api(request):
         detail: Any = {"code": code, "reasons": reasons}
         if correlation:
@@ -106,80 +93,80 @@ def answer(
 def install(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def refused(request: Request, error: Refused) -> Response:
-        return answer(request, refusal_status(error.code), error.code, error.reasons)
+        return answer(request, error.code, error.reasons)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, error: NotFound) -> Response:
-        return answer(request, 404, "not_found", [str(error)])
+        return answer(request, RefusalCode.NOT_FOUND, [str(error)])
 
     @app.exception_handler(GalleryNotFoundError)
     async def no_gallery(request: Request, error: GalleryNotFoundError) -> Response:
-        return answer(request, 404, "not_found", [str(error)])
+        return answer(request, RefusalCode.NOT_FOUND, [str(error)])
 
     @app.exception_handler(JobNotFoundError)
     async def no_job(request: Request, error: JobNotFoundError) -> Response:
-        return answer(request, 404, "not_found", [str(error)])
+        return answer(request, RefusalCode.NOT_FOUND, [str(error)])
 
     @app.exception_handler(JobStateError)
     async def job_state(request: Request, error: JobStateError) -> Response:
-        return answer(request, 409, "bad_state", [str(error)])
+        return answer(request, RefusalCode.BAD_STATE, [str(error)])
 
     @app.exception_handler(GalleryExistsError)
     async def gallery_exists(request: Request, error: GalleryExistsError) -> Response:
-        return answer(request, 409, "exists", [str(error)])
+        return answer(request, RefusalCode.EXISTS, [str(error)])
 
     @app.exception_handler(InvalidGalleryError)
     async def bad_gallery(request: Request, error: InvalidGalleryError) -> Response:
-        return answer(request, 422, "invalid", [str(error)])
+        return answer(request, RefusalCode.INVALID, [str(error)])
 
     @app.exception_handler(ManifestError)
     async def bad_source(request: Request, error: ManifestError) -> Response:
-        return answer(request, 422, "bad_source", [str(error)])
+        return answer(request, RefusalCode.BAD_SOURCE, [str(error)])
 
     @app.exception_handler(PolicyError)
     async def bad_policy(request: Request, error: PolicyError) -> Response:
-        return answer(request, 422, "policy_error", [str(error)])
+        return answer(request, RefusalCode.POLICY_ERROR, [str(error)])
 
     @app.exception_handler(AuditFormatError)
     async def unrecordable(request: Request, error: AuditFormatError) -> Response:
-        return answer(request, 422, "unrecordable", [f"the record cannot hold this: {error}"])
+        return answer(request, RefusalCode.UNRECORDABLE, [f"the record cannot hold this: {error}"])
 
     @app.exception_handler(NotSignedInError)
     async def not_signed_in(request: Request, error: NotSignedInError) -> Response:
         if is_api(request):
-            return answer(request, 401, "not_signed_in", [str(error)])
+            return answer(request, RefusalCode.NOT_SIGNED_IN, [str(error)])
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
     @app.exception_handler(WrongRoleError)
     async def wrong_role(request: Request, error: WrongRoleError) -> Response:
-        return answer(request, 403, "wrong_role", [str(error)])
+        return answer(request, RefusalCode.WRONG_ROLE, [str(error)])
 
     @app.exception_handler(ReadOnlyTokenError)
     async def read_only(request: Request, error: ReadOnlyTokenError) -> Response:
-        return answer(request, 403, "read_only_token", [str(error)])
+        return answer(request, RefusalCode.READ_ONLY_TOKEN, [str(error)])
 
     @app.exception_handler(SecondFactorMissingError)
     async def no_second_factor(request: Request, error: SecondFactorMissingError) -> Response:
         if is_api(request):
-            return answer(request, 403, "second_factor_required", [str(error)])
+            return answer(request, RefusalCode.SECOND_FACTOR_REQUIRED, [str(error)])
         return RedirectResponse("/account?done=second_factor", status_code=303)
 
     @app.exception_handler(CsrfError)
     async def csrf(request: Request, error: CsrfError) -> Response:
-        return answer(request, 403, "csrf", [f"{error}; reload the page and try again"])
+        return answer(request, RefusalCode.CSRF, [f"{error}; reload the page and try again"])
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         if is_api(request):
             return JSONResponse({"detail": _plain(error.errors())}, status_code=422)
-        return answer(request, 422, "invalid", _sentences(error.errors()))
+        return answer(request, RefusalCode.INVALID, _sentences(error.errors()))
 
     @app.exception_handler(ValidationError)
     async def invalid_model(request: Request, error: ValidationError) -> Response:
         if is_api(request):
             return JSONResponse({"detail": _plain(error.errors())}, status_code=422)
-        return answer(request, 422, "invalid", _sentences(error.errors()))
+        return answer(request, RefusalCode.INVALID, _sentences(error.errors()))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
@@ -187,7 +174,7 @@ def install(app: FastAPI) -> None:
             return JSONResponse(
                 {"detail": error.detail}, status_code=error.status_code, headers=error.headers
             )
-        return answer(request, error.status_code, "http", [str(error.detail)])
+        return answer(request, RefusalCode.HTTP, [str(error.detail)], status=error.status_code)
 
 
 def _sentences(errors: Any) -> list[str]:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import StatementError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from facedocket.kernel.refusals import RefusalCode
 from facedocket.web.errors import answer
 
 log = logging.getLogger("facedocket.web")
@@ -77,5 +78,5 @@ class ServerErrors:
                 "Something went wrong on our side; it was logged.",
                 f"Quote the reference {correlation} if you report it.",
             ]
-            response = answer(request, 500, "server_error", reasons, correlation)
+            response = answer(request, RefusalCode.SERVER_ERROR, reasons, correlation)
             await response(scope, receive, send)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import UploadFile
 
 from facedocket.cases.schemas import FileUpload
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 
 FILENAME_LENGTH = 200
 
@@ -17,7 +17,7 @@ def received(upload: UploadFile, limit: int, source: str = "") -> FileUpload:
     content = upload.file.read(limit + 1)
     name = clean_filename(upload.filename)
     if len(content) > limit:
-        raise Refused(f"{name}: larger than {limit:,} bytes", code="file_too_large")
+        raise Refused(f"{name}: larger than {limit:,} bytes", code=RefusalCode.FILE_TOO_LARGE)
     return FileUpload(filename=name, content=content, source=source)
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import AfterValidator, StringConstraints
 
 from facedocket.cases.schemas import plain_text
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 
 Paragraph = Annotated[
     str,
@@ -50,5 +50,7 @@ def typed_time(text: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise Refused(f"{text!r} is not a date and time like 2026-01-31T09:00") from None
+        raise Refused(
+            f"{text!r} is not a date and time like 2026-01-31T09:00", code=RefusalCode.INVALID
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

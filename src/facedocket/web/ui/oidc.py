@@ -12,7 +12,7 @@ from facedocket.accounts import oidc
 from facedocket.accounts.federation import federated_user
 from facedocket.accounts.login import LoginOutcome
 from facedocket.accounts.web_sessions import open_web_session
-from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.kernel.refusals import NotFound, RefusalCode, Refused
 from facedocket.settings import OidcProvider, Settings
 from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow
@@ -67,7 +67,7 @@ def callback(
     token, next_path, message = None, "/", ""
     try:
         if error or not code:
-            raise Refused("the identity provider did not sign you in", code="oidc")
+            raise Refused("the identity provider did not sign you in", code=RefusalCode.OIDC)
         claims, next_path = oidc.finish(
             provider, _callback(request, app.settings, name), cookie, state, code, app.form_key, at
         )
