@@ -80,6 +80,8 @@ def test_the_home_page_counts_the_requester_s_own_requests(web: Web) -> None:
     assert "1 result(s) ready</a>" in counts
     other = web.browser("other.officer").get("/").text.split('id="my-requests"')[1]
     assert "0 draft(s)</a>" in other and "1 waiting</a>" in other
+    told = web.browser("intake").get("/").text.split('id="notices"')[1].split("</ul>")[0]
+    assert re.search(r"\(\d{4}-\d\d-\d\d \d\d:\d\d E[SD]T\)", told), "notices in the zone"
 
 
 def test_the_lead_sheet_carries_the_notice_and_the_case_and_only_for_its_readers(
@@ -93,6 +95,7 @@ def test_the_lead_sheet_carries_the_notice_and_the_case_and_only_for_its_readers
     assert sheet.status_code == 200
     assert sheet.text.count(LEAD_NOTICE) == 2, "at the top and again at the foot"
     assert '<dd id="case-number">BPD-2026-1</dd>' in sheet.text
+    assert re.search(r"Concluded</dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d E[SD]T</dd>", sheet.text)
     assert "Possible lead: Abdullah Gul" in sheet.text
     assert 'href="/static/facedocket/print.css"' in sheet.text
     assert (

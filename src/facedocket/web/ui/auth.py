@@ -32,6 +32,7 @@ from facedocket.cases.progress import counts_of_mine
 from facedocket.cases.requests import list_requests
 from facedocket.kernel.roles import CASE_ROLES, Role
 from facedocket.notify.notices import notices_for
+from facedocket.policy import load_policy
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow
@@ -192,7 +193,17 @@ def home(request: Request, app: ServicesDep, me: AnyUser) -> Response:
     for item in visible:
         counts[item.state] = counts.get(item.state, 0) + 1
     mine = counts_of_mine(visible, me.actor.user_id)
-    return page(request, "home.html", me, counts=counts, mine=mine, overdue=late, notices=told)
+    zone = load_policy(app.settings.policy).timezone
+    return page(
+        request,
+        "home.html",
+        me,
+        counts=counts,
+        mine=mine,
+        overdue=late,
+        notices=told,
+        zone=zone,
+    )
 
 
 @router.get("/account")
