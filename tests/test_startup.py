@@ -10,17 +10,35 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from tests.databases import migrated_file
 
 HEAVY = ("onnx", "onnxruntime", "faiss", "ray", "pymilvus", "fpdf", "pypdfium2")
 
 
-def loaded_after(statement: str) -> list[str]:
-    """Which of HEAVY a fresh interpreter holds after running ``statement``."""
+# What a command that reads the database needs none of: the workflow's modules (policy
+# packs, documents, the face pipeline), PostgreSQL's dialect on SQLite, Alembic (the
+# schema check is one query), the web stack, YAML and NumPy.
+NOT_FOR_READING = (
+    "facedocket.cases.requests",
+    "facedocket.policy",
+    "facedocket.faces.images",
+    "facedocket.audit.log",
+    "sqlalchemy.dialects.postgresql",
+    "alembic",
+    "fastapi",
+    "yaml",
+    "numpy",
+)
+
+
+def loaded_after(statement: str, modules: tuple[str, ...] = HEAVY) -> list[str]:
+    """Which of ``modules`` a fresh interpreter holds after running ``statement``."""
     script = (
         f"import sys, json\n{statement}\n"
-        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+        f"print(json.dumps([m for m in {modules!r} if m in sys.modules]))"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
@@ -40,6 +58,21 @@ def loaded_after(statement: str) -> list[str]:
 )
 def test_startup_loads_no_heavy_library(statement: str) -> None:
     assert loaded_after(statement) == []
+
+
+def test_reading_commands_load_no_workflow(tmp_path: Path) -> None:
+    """``requests list`` and ``db current`` run to their end loading none of the workflow
+    (#13): on an empty database at the current schema, with no user, they exit 1."""
+    database = migrated_file(tmp_path / "data" / "facedocket.db")
+    run = (
+        "import os\n"
+        f"os.environ['FACEDOCKET_DATABASE_URL'] = 'sqlite:///{database}'\n"
+        "from facedocket.cli import app\n"
+        "for words in (['requests', 'list', '--as', 'nobody'], ['db', 'current']):\n"
+        "    try: app(words)\n"
+        "    except SystemExit: pass"
+    )
+    assert loaded_after(run, NOT_FOR_READING) == []
 
 
 def test_the_check_sees_a_heavy_import() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facedocket.cases.basis import legal_basis, require_basis, require_intake_body
@@ -18,12 +17,17 @@ from facedocket.cases.duties import require_separate_duties
 from facedocket.cases.evidence import stored_document
 from facedocket.cases.schemas import CourtOrderCreate, FileUpload, RequestCreate
 from facedocket.cases.states import State, next_state
-from facedocket.cases.visibility import may_see, on_case
+
+# Reading a request is the visibility rule's, in a module light enough for the command
+# line's reads to load alone; the workflow's callers find it here with the rest (re-export).
+from facedocket.cases.visibility import get_request as get_request  # noqa: PLC0414
+from facedocket.cases.visibility import list_requests as list_requests  # noqa: PLC0414
+from facedocket.cases.visibility import on_case
 from facedocket.gallery.records import GalleryNotFoundError, get_gallery
 from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log
-from facedocket.kernel.refusals import NotFound, RefusalCode, Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.notify import notices
 from facedocket.policy import DutyStep, Policy, check_order_dates, load_policy
@@ -121,15 +125,6 @@ def create_request(
     return request
 
 
-def get_request(session: Session, actor: Actor, request_id: int) -> SearchRequest:
-    """The request if this actor may see it (``cases.visibility``); otherwise NotFound, as
-    if it did not exist."""
-    request = session.get(SearchRequest, request_id)
-    if request is None or not may_see(actor, request):
-        raise NotFound(f"no request {request_id}")
-    return request
-
-
 def open_case(session: Session, actor: Actor, request_id: int) -> tuple[SearchRequest, Actor]:
     """The request, and the actor holding only the roles they have on it: what every
     function that acts on a request checks its roles against."""
@@ -143,15 +138,6 @@ def locked_case(session: Session, actor: Actor, request_id: int) -> tuple[Search
     (and is refused as a late caller would be)."""
     lock_row(session, SearchRequest, request_id)
     return open_case(session, actor, request_id)
-
-
-def list_requests(
-    session: Session, actor: Actor, state: State | None = None
-) -> list[SearchRequest]:
-    query = select(SearchRequest).order_by(SearchRequest.id)
-    if state is not None:
-        query = query.where(SearchRequest.state == state)
-    return [r for r in session.scalars(query) if may_see(actor, r)]
 
 
 def submit(session: Session, settings: Settings, actor: Actor, request_id: int) -> SearchRequest:

@@ -10,7 +10,6 @@ nothing until the examiners have concluded, and then only the candidates both re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from facedocket.cases.basis import require_searcher
 from facedocket.cases.duties import REVIEW_STEPS, require_separate_duties
 from facedocket.cases.requests import locked_case, open_case
+from facedocket.cases.states import Conclusion as Conclusion  # noqa: PLC0414 (re-exported)
 from facedocket.cases.states import State, next_state
 from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
@@ -32,12 +32,6 @@ LEAD_NOTICE = (
     "INVESTIGATIVE LEAD ONLY - NOT AN IDENTIFICATION. A face search result is not probable "
     "cause for any action; it must be corroborated by independent investigation."
 )
-
-
-class Conclusion(StrEnum):
-    EXCLUDED = "excluded"
-    POSSIBLE_LEAD = "possible_lead"
-    INCONCLUSIVE = "inconclusive"
 
 
 def record_conclusion(

@@ -25,6 +25,15 @@ class State(StrEnum):
     CLOSED = "closed"
 
 
+class Conclusion(StrEnum):
+    """What an examiner concludes of one candidate (cases/review.py); here, beside the
+    states, so that the command line can offer the choices without loading the review."""
+
+    EXCLUDED = "excluded"
+    POSSIBLE_LEAD = "possible_lead"
+    INCONCLUSIVE = "inconclusive"
+
+
 @dataclass(frozen=True)
 class Transition:
     to: State

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from facedocket.cases.states import State
 from facedocket.kernel.actors import Actor
+from facedocket.kernel.refusals import NotFound
 from facedocket.kernel.roles import Role
 from facedocket.store.schema import SearchRequest
 
@@ -49,3 +53,20 @@ def may_see(actor: Actor, request: SearchRequest) -> bool:
 def on_case(actor: Actor, request: SearchRequest) -> Actor:
     """The actor as this request knows them: holding only the roles they have on it."""
     return dataclasses.replace(actor, roles=case_roles(actor, request))
+
+
+def get_request(session: Session, actor: Actor, request_id: int) -> SearchRequest:
+    """The request if this actor may see it; otherwise NotFound, as if it did not exist."""
+    request = session.get(SearchRequest, request_id)
+    if request is None or not may_see(actor, request):
+        raise NotFound(f"no request {request_id}")
+    return request
+
+
+def list_requests(
+    session: Session, actor: Actor, state: State | None = None
+) -> list[SearchRequest]:
+    query = select(SearchRequest).order_by(SearchRequest.id)
+    if state is not None:
+        query = query.where(SearchRequest.state == state)
+    return [r for r in session.scalars(query) if may_see(actor, r)]

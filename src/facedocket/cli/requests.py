@@ -9,25 +9,25 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import yaml
-from pydantic import ValidationError
 from rich.table import Table
 
-from facedocket.audit.witnesses import submit_after_search
-from facedocket.cases import followup, gate, outcomes, requests, review, unlawful
-from facedocket.cases.recorded_refusals import APPROVAL_REFUSED, SEARCH_REFUSED, refusal_recorded
-from facedocket.cases.review import Conclusion
-from facedocket.cases.schemas import FileUpload, RequestCreate
-from facedocket.cases.sheet import review_sheet
+from facedocket.cases import visibility
+from facedocket.cases.states import Conclusion
 from facedocket.cli.context import console, fail, refusals, sessions, settings
-from facedocket.faces.registry import build_pipeline
 from facedocket.kernel.actors import Actor, load_actor
 from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.store.db import transaction
 from facedocket.store.schema import SearchRequest
+
+if TYPE_CHECKING:
+    from facedocket.cases.schemas import FileUpload
+
+# The workflow (policy packs, documents, the gate and the face pipeline, witnesses) loads
+# in the commands that act: `requests list` and `show` read through the visibility rule
+# alone and answer at once (#13).
 
 app = typer.Typer(help="Write, decide, search and review requests.", no_args_is_help=True)
 
@@ -43,6 +43,8 @@ def _actor(username: str) -> Actor:
 
 
 def upload(path: Path, source: str = "") -> FileUpload:
+    from facedocket.cases.schemas import FileUpload  # noqa: PLC0415
+
     return FileUpload(filename=path.name, content=path.read_bytes(), source=source)
 
 
@@ -56,6 +58,12 @@ def create(
     attachment: Annotated[list[Path] | None, typer.Option(exists=True, dir_okay=False)] = None,
 ) -> None:
     """Write a draft request from FORM with its probe photo (and the order, if any)."""
+    import yaml  # noqa: PLC0415
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from facedocket.cases import requests  # noqa: PLC0415
+    from facedocket.cases.schemas import RequestCreate  # noqa: PLC0415
+
     try:
         data = RequestCreate.model_validate(yaml.safe_load(form.read_text()))
     except (yaml.YAMLError, ValidationError) as error:
@@ -78,6 +86,8 @@ def create(
 @app.command()
 def submit(user: As, request_id: RequestId) -> None:
     """Send a draft request to the searching body."""
+    from facedocket.cases import requests  # noqa: PLC0415
+
     with refusals(Refused, NotFound), transaction(sessions()) as session:
         requests.submit(session, settings(), load_actor(session, user), request_id)
     console.print(f"request {request_id} submitted")
@@ -90,6 +100,9 @@ def approve(
     note: Annotated[str, typer.Option(help="Why the legal basis covers this request.")],
 ) -> None:
     """Confirm that the legal basis covers the request (a supervisor for emergencies)."""
+    from facedocket.cases import requests  # noqa: PLC0415
+    from facedocket.cases.recorded_refusals import APPROVAL_REFUSED, refusal_recorded  # noqa: PLC0415
+
     with refusals(Refused, NotFound):
         actor = _actor(user)
         with refusal_recorded(sessions(), actor, APPROVAL_REFUSED, request_id) as session:
@@ -102,6 +115,8 @@ def reject(
     user: As, request_id: RequestId, reason: Annotated[str, typer.Option(help="Why.")]
 ) -> None:
     """Refuse a request, with the reason the requester will read."""
+    from facedocket.cases import requests  # noqa: PLC0415
+
     with refusals(Refused, NotFound), transaction(sessions()) as session:
         actor = load_actor(session, user)
         requests.reject(session, settings(), actor, request_id, reason)
@@ -117,6 +132,11 @@ def search(
     override: Annotated[str | None, typer.Option(help="Reason to search a poor probe.")] = None,
 ) -> None:
     """Run the 1:N search for an approved request (examiners of a searching body)."""
+    from facedocket.audit.witnesses import submit_after_search  # noqa: PLC0415
+    from facedocket.cases import gate  # noqa: PLC0415
+    from facedocket.cases.recorded_refusals import SEARCH_REFUSED, refusal_recorded  # noqa: PLC0415
+    from facedocket.faces.registry import build_pipeline  # noqa: PLC0415
+
     config = settings()
     with refusals(Refused, NotFound):
         actor = _actor(user)
@@ -141,6 +161,8 @@ def search(
 def sheet(user: As, request_id: RequestId) -> None:
     """The candidates to review, with the conclusions this examiner may see (another
     examiner's only once this one's are final)."""
+    from facedocket.cases.sheet import review_sheet  # noqa: PLC0415
+
     with refusals(Refused, NotFound), transaction(sessions()) as session:
         actor = load_actor(session, user)
         rows = review_sheet(session, actor, request_id)
@@ -170,6 +192,8 @@ def record_review(
     review_round: Annotated[int, typer.Option("--round", help="1, or 2 for a second review.")] = 1,
 ) -> None:
     """Record a conclusion on one candidate."""
+    from facedocket.cases import review  # noqa: PLC0415
+
     with refusals(Refused, NotFound), transaction(sessions()) as session:
         actor = load_actor(session, user)
         review.record_conclusion(
@@ -185,6 +209,8 @@ def conclude(
     outcome: Annotated[str, typer.Option(help="lead or no_lead")],
 ) -> None:
     """End the examination once every candidate has its conclusions."""
+    from facedocket.cases import review  # noqa: PLC0415
+
     with refusals(Refused, NotFound), transaction(sessions()) as session:
         review.conclude(session, load_actor(session, user), request_id, outcome)
     console.print(f"request {request_id} concluded: {outcome}")
@@ -193,6 +219,8 @@ def conclude(
 @app.command()
 def results(user: As, request_id: RequestId) -> None:
     """The released results of a concluded request, as the requester reads them."""
+    from facedocket.cases import review  # noqa: PLC0415
+
     with refusals(Refused, NotFound), transaction(sessions()) as session:
         released = review.released_results(session, load_actor(session, user), request_id)
     console.print(f"[bold]{released.notice}[/]")
@@ -204,6 +232,8 @@ def results(user: As, request_id: RequestId) -> None:
 @app.command()
 def statement(user: As, request_id: RequestId, document: File) -> None:
     """File the sworn statement that follows an emergency search."""
+    from facedocket.cases import followup  # noqa: PLC0415
+
     with refusals(Refused, NotFound), transaction(sessions()) as session:
         actor = load_actor(session, user)
         followup.attach_statement(session, settings(), actor, request_id, upload(document))
@@ -219,6 +249,8 @@ def outcome(
     note: Annotated[str, typer.Option(help="What the record should say of it.")] = "",
 ) -> None:
     """Record what followed a request's lead (its requester or a supervisor)."""
+    from facedocket.cases import outcomes  # noqa: PLC0415
+
     try:
         day = date.fromisoformat(on)
     except ValueError:
@@ -238,6 +270,8 @@ def unlawful_search(
     reason: Annotated[str, typer.Option(help="Why the search was unlawful.")],
 ) -> None:
     """Declare a search unlawful: where the law says so, its results are deleted."""
+    from facedocket.cases import unlawful  # noqa: PLC0415
+
     with refusals(Refused, NotFound), transaction(sessions()) as session:
         actor = load_actor(session, user)
         tombstone = unlawful.declare_unlawful(session, actor, request_id, search, reason)
@@ -251,6 +285,8 @@ def unlawful_search(
 @app.command("overdue-outcomes")
 def overdue_outcomes(user: As) -> None:
     """Leads whose law counts what followed them and that have none recorded in time."""
+    from facedocket.cases import outcomes  # noqa: PLC0415
+
     with refusals(Refused, NotFound), sessions()() as session:
         late = outcomes.overdue_outcomes(session, load_actor(session, user))
     for found in late:
@@ -266,7 +302,7 @@ def overdue_outcomes(user: As) -> None:
 def show(user: As, request_id: RequestId) -> None:
     """A request as this user may see it: its state, basis, files and searches."""
     with refusals(Refused, NotFound), sessions()() as session:
-        request = requests.get_request(session, load_actor(session, user), request_id)
+        request = visibility.get_request(session, load_actor(session, user), request_id)
         lines = describe(request)
     for line in lines:
         console.print(line, markup=False)
@@ -300,6 +336,8 @@ def describe(request: SearchRequest) -> list[str]:
 @app.command()
 def close(user: As, request_id: RequestId) -> None:
     """Close a concluded or rejected request."""
+    from facedocket.cases import requests  # noqa: PLC0415
+
     with refusals(Refused, NotFound), transaction(sessions()) as session:
         requests.close(session, load_actor(session, user), request_id)
     console.print(f"request {request_id} closed")
@@ -319,7 +357,7 @@ def list_requests(user: As) -> None:
                 r.searching_body.code if r.searching_body else "",
                 r.state,
             )
-            for r in requests.list_requests(session, actor)
+            for r in visibility.list_requests(session, actor)
         ]
     table = Table(title=f"requests visible to {user}")
     for column in ("request", "case", "offence", "basis", "made to", "state"):

@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -75,9 +73,12 @@ def insert_new(session: Session, model: type[Any], unique: str, **values: Any) -
     """Insert a row unless one has its value in the unique column ``unique`` (1 if
     inserted, else 0): what two processes adding the same row at once both do safely, on
     SQLite and PostgreSQL alike (``INSERT ... ON CONFLICT DO NOTHING``)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    # Each dialect's insert loads with it: a command on SQLite never loads PostgreSQL's.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql as dialect  # noqa: PLC0415
+    else:
+        from sqlalchemy.dialects import sqlite as dialect  # type: ignore[no-redef]  # noqa: PLC0415
     done = session.execute(
-        insert(model).values(**values).on_conflict_do_nothing(index_elements=[unique])
+        dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=[unique])
     )
     return int(done.rowcount)  # type: ignore[attr-defined]
