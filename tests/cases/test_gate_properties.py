@@ -24,9 +24,10 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select
 from tests.cases.conftest import STAFF, World
-from tests.cases.test_pack_scenarios import FAIR, Row, setting_up, write
+from tests.cases.test_pack_scenarios import FAIR, Row, enter, setting_up, write
 from tests.cases.test_workflow import act
 
+from facedocket.governance.figures import accuracy_decision
 from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.policy import Policy, check_intake_body, check_searcher, list_packs, load_pack
 from facedocket.store.schema import Search, SearchRequest, User
@@ -99,7 +100,8 @@ def test_no_unlawful_search_under_any_pack(world: World, tmp_path: Path, pack_id
     """The same property under every other shipped pack, each with its own bodies, people
     and gallery (``test_pack_scenarios.setting_up``): every search on record rests on a
     request the pack's intake body approved before it, on a basis and by a searcher the
-    version in force at the search allows."""
+    version in force at the search allows, with a model whose figures then met the
+    version's accuracy floor while figures under and over it are entered at random."""
     pack = load_pack(pack_id)
     world.settings = world.settings.model_copy(update={"policy": pack_id})
     world.clock.at = datetime(2026, 1, 2, 9, tzinfo=UTC)
@@ -122,10 +124,19 @@ def test_no_unlawful_search_under_any_pack(world: World, tmp_path: Path, pack_id
     def draft(kind: str) -> int:
         return write(world, where, facts(pack.at(world.clock.at), kind), world.clock.at)
 
+    floors = [policy.model_accuracy for policy in pack.versions if policy.model_accuracy]
+
     class Workflow(steps_of(world, people, kinds, draft)):
         def __init__(self) -> None:
             super().__init__()
             world.clock.at = start
+
+        @rule(value=st.sampled_from(["0.9700", "0.9900"]), index=st.integers(0, 20))
+        def measure(self, value: str, index: int) -> None:
+            """A new figure for one group of each floor, under it or over it."""
+            for floor in floors:
+                group = floor.groups[index % len(floor.groups)]
+                enter(world, group.id, value, floor.evaluated_by[0], floor.metric)
 
         @invariant()
         def every_search_is_lawful(self) -> None:
@@ -145,6 +156,8 @@ def test_no_unlawful_search_under_any_pack(world: World, tmp_path: Path, pack_id
                     assert "examiner" in examiner.roles
                     if basis.expires_at is not None:
                         assert search.run_at < basis.expires_at
+                    at = search.run_at
+                    assert accuracy_decision(session, policy, search.model_id, at).allowed
 
     # Fewer runs per pack: eight packs share the time the first one has.
     run_state_machine_as_test(Workflow, settings=settings(SETTINGS, max_examples=3))

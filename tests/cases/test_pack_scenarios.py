@@ -10,7 +10,7 @@ refused at the step the law stops it, with the reason.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +19,18 @@ from sqlalchemy import select
 from tests.cases.conftest import PEOPLE, World, approve_the_model, order_pdf
 from tests.cases.test_workflow import act
 
-from facedocket.cases import requests
+from facedocket.cases import gate, requests
 from facedocket.cases.directory import add_agency, add_user
+from facedocket.cases.recorded_refusals import SEARCH_REFUSED, refusal_recorded
 from facedocket.cases.schemas import FileUpload, RequestCreate
 from facedocket.gallery.enrol import enrol
 from facedocket.gallery.sources import EnrolmentItem
+from facedocket.governance.figures import enter_figure
 from facedocket.governance.training import record_training
 from facedocket.kernel.refusals import Refused
-from facedocket.policy import Policy, load_pack
+from facedocket.policy import GroupFigure, Policy, load_pack
 from facedocket.store.db import transaction
-from facedocket.store.schema import AuditEntry, Search, SearchRequest
+from facedocket.store.schema import AuditEntry, FaceModelRecord, Search, SearchRequest
 
 FACTS = "The facts of the case, as the requesting officer knows them today."
 FAIR = (
@@ -36,6 +38,7 @@ FAIR = (
     "left in, registered to a man matching the image."
 )
 NOTE = "The request meets the law's standard for this search."
+REPORT = "NIST FRTE 1:N demographic results, November 2025"
 
 
 @dataclass(frozen=True)
@@ -223,8 +226,11 @@ SCENARIOS: dict[str, list[Row]] = {
 }
 
 
-def setting_up(world: World, folder: Path, policy: Policy) -> dict[str, str]:
-    """The pack's bodies and people, its gallery, training and an approved model: who
+def setting_up(
+    world: World, folder: Path, policy: Policy, *, figures: bool = True
+) -> dict[str, str]:
+    """The pack's bodies and people, its gallery, training and an approved model (with
+    figures meeting every version's accuracy floor, unless ``figures`` is False): who
     takes each step (by username)."""
     bodies = [body.id for body in policy.searchers.bodies or []]
     searcher = bodies[0] if bodies else "bpd"
@@ -263,9 +269,28 @@ def setting_up(world: World, folder: Path, policy: Policy) -> dict[str, str]:
                 datetime(2026, 1, 1).date(),
                 None,
             )
-    if policy.algorithm_approval_required:
+    floors = [v.model_accuracy for v in load_pack(policy.id).versions if v.model_accuracy]
+    if policy.algorithm_approval_required or floors:
         approve_the_model(world, folder)
+    if figures:
+        for floor in floors:
+            for group in floor.groups:
+                enter(world, group.id, "0.9912", floor.evaluated_by[0], floor.metric)
     return {"searching_body": searcher, "gallery": gallery}
+
+
+def enter(
+    world: World,
+    group: str,
+    value: str,
+    evaluator: str = "nist",
+    metric: str = "true_positive_rate",
+) -> None:
+    """An administrator enters one per-group figure for the (only) model."""
+    figure = GroupFigure(group, metric, value, evaluator, REPORT, date(2025, 11, 1))
+    with transaction(world.sessions) as session:
+        model = session.scalars(select(FaceModelRecord)).one()
+        enter_figure(session, world.actor("admin"), model.id, figure)
 
 
 def form(row: Row, where: dict[str, str], at: datetime) -> tuple[RequestCreate, bool]:
@@ -415,3 +440,63 @@ def test_a_search_applies_the_version_in_force_the_day_it_runs(
         request = session.get_one(SearchRequest, number)
         assert (request.policy_id, request.policy_version) == ("virginia-2022", "1.0")
         assert session.scalars(select(Search)).all() == []
+
+
+VIRGINIA_2022 = Row("an investigation of a suspect", "investigation", purpose="suspect-of-crime")
+
+
+def refused_search(world: World, number: int) -> AuditEntry:
+    """Search as the examiner, the way the web and the CLI do: the refusal is recorded."""
+    actor = world.actor("p.exam")
+    with (
+        pytest.raises(Refused) as refused,
+        refusal_recorded(world.sessions, actor, SEARCH_REFUSED, number) as session,
+    ):
+        gate.run_search(session, world.settings, actor, number, world.pipeline)
+    with world.sessions() as session:
+        entry = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == SEARCH_REFUSED, AuditEntry.subject_id == str(number)
+            )
+        ).one()
+        assert session.scalars(select(Search).where(Search.request_id == number)).all() == []
+    assert entry.details["reasons"] == refused.value.reasons
+    assert entry.details["code"] == "policy"
+    return entry
+
+
+def test_a_model_under_the_accuracy_floor_does_not_search(world: World, tmp_path: Path) -> None:
+    """Virginia: NIST's figure for one group falls under 98 %: the search is refused on
+    the record, naming the group, the figure and the floor; a newer NIST figure at the
+    floor lets it run."""
+    number, _ = _written(world, "virginia-2022", tmp_path, VIRGINIA_2022)
+    act(world, "p.intake", "approve", number, NOTE)
+    enter(world, "black-female", "0.9712")
+    # The agency's own higher figure does not stand in for NIST's.
+    enter(world, "black-female", "0.9990", evaluator="agency")
+    entry = refused_search(world, number)
+    (reason,) = entry.details["reasons"]
+    assert "Black women (black-female)" in reason and "0.9712" in reason
+    assert REPORT in reason and "under the floor of 0.98" in reason
+    world.clock.advance(hours=1)
+    enter(world, "black-female", "0.9800")
+    act(world, "p.exam", "search", number)
+
+
+def test_a_group_without_a_figure_stops_searches(world: World, tmp_path: Path) -> None:
+    world.settings = world.settings.model_copy(update={"policy": "virginia-2022"})
+    world.clock.at = datetime(2026, 1, 2, 9, tzinfo=UTC)
+    policy = load_pack("virginia-2022").at(VIRGINIA_2022.at)
+    where = setting_up(world, tmp_path, policy, figures=False)
+    floor = policy.model_accuracy
+    assert floor is not None
+    for group in floor.groups[1:]:
+        enter(world, group.id, "0.9912")
+    world.clock.at = VIRGINIA_2022.at
+    number = write(world, where, VIRGINIA_2022, VIRGINIA_2022.at)
+    act(world, "officer", "submit", number)
+    act(world, "p.intake", "approve", number, NOTE)
+    (reason,) = refused_search(world, number).details["reasons"]
+    first = floor.groups[0]
+    assert f"no true_positive_rate figure for the group {first.name} ({first.id})" in reason
+    assert "measured by NIST; the floor is 0.98" in reason

@@ -44,3 +44,26 @@ def test_a_model_registered_unmeasured_gets_its_figures_and_is_approved(tmp_path
     )
     record = run("audit", "verify", "--no-signatures")
     assert "intact" in record
+
+
+def test_per_group_figures_are_entered_and_listed(tmp_path: Path) -> None:
+    run("admin", "add-agency", "state-police", "Virginia State Police")
+    add = ["admin", "add-user", "admin", "--name", "A. Admin", "--agency", "state-police"]
+    run(*add, "--role", "administrator")
+    results = tmp_path / "accuracy.json"
+    results.write_text(json.dumps(BENCH))
+    run("models", "register", "--as", "admin", "--accuracy", str(results))
+    figure = ["models", "figure", "1", "--as", "admin", "--reference", "NIST FRTE 1:N, 2025"]
+    day = ["--measured-on", "2025-11-01"]
+    entered = run(*figure, "--group", "black-female", "--value", "0.9712", *day)
+    assert "model 1: true_positive_rate 0.9712 for black-female entered" in entered
+    refused = run(*figure, "--group", "Black Women", "--value", "98%", *day, code=1)
+    assert "is not a group id" in refused and "'98%' is not a number" in refused
+    assert "Invalid isoformat" in run(
+        *figure, "--group", "g", "--value", "0.9", "--measured-on", "soon", code=1
+    )
+    listed = run("models", "figures", "1")
+    # A narrow terminal wraps the cells: the figure is whole, the names may be wrapped.
+    assert "0.9712" in listed and "black-" in listed and "nist" in listed
+    assert "sets no per-group accuracy floor" in listed
+    assert "intact" in run("audit", "verify", "--no-signatures")

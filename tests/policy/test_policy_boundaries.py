@@ -12,6 +12,7 @@ ALLOWED = {
     "itertools",
     "dataclasses",
     "datetime",
+    "decimal",
     "functools",
     "importlib.resources",
     "importlib.resources.abc",

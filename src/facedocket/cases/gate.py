@@ -4,7 +4,8 @@ A 1:N search runs only here, only for an approved request whose legal basis hold
 now, only by an examiner of a body the policy lets search (trained, where the policy asks
 for training) who took no step of the request the policy keeps apart from searching,
 only against a gallery the policy allows, only with a model the algorithm register
-approved, where the policy asks for approval, and only on probe bytes that hash to what
+approved, where the policy asks for approval, whose per-group figures there meet the
+policy's accuracy floor, where it sets one, and only on probe bytes that hash to what
 the record stored. Everything requirement 7 asks is recorded with the candidates, in the
 same transaction as the audit entry and a checkpoint signed over it, so a search either
 happened on the signed record or not at all.
@@ -27,6 +28,7 @@ from facedocket.faces.pipeline import FacePipeline
 from facedocket.gallery.candidates import HITS_PER_CANDIDATE, rank_people
 from facedocket.gallery.opened import opened_index
 from facedocket.gallery.records import ensure_model_record
+from facedocket.governance.figures import accuracy_decision
 from facedocket.governance.register import is_approved
 from facedocket.governance.training import training_decision
 from facedocket.kernel import clock
@@ -88,6 +90,7 @@ def run_search(
         )
     model = ensure_model_record(session, pipeline.embedder)
     require(check_algorithm(policy, is_approved(session, model.id, at)))
+    require(accuracy_decision(session, policy, model.id, at))
     size = candidate_list_size(policy, list_size)
     threshold = similarity_threshold(policy, settings.match_threshold or model.threshold)
     record_gate_settings(session, gate_settings(settings, policy, model, threshold))

@@ -18,6 +18,7 @@ from facedocket.cli.context import console, errors, refusals, sessions, settings
 from facedocket.faces.registry import UnknownModelError, load_embedder
 from facedocket.gallery.records import ensure_model_record
 from facedocket.governance.accuracy import MeasuredAccuracy, read_accuracy
+from facedocket.governance.figures import accuracy_decision, enter_figure, figures_at
 from facedocket.governance.register import (
     approve_model,
     attach_accuracy,
@@ -29,6 +30,7 @@ from facedocket.governance.training import record_training, training_records
 from facedocket.kernel import clock
 from facedocket.kernel.actors import load_actor
 from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.policy import GroupFigure, PolicyError, load_policy
 from facedocket.store.db import transaction
 
 retention = typer.Typer(help="Retention purges and legal holds.", no_args_is_help=True)
@@ -133,6 +135,60 @@ def approve(
     with refusals(Refused, NotFound), transaction(sessions()) as session:
         approve_model(session, load_actor(session, user), model_id, note)
     console.print(f"model {model_id} approved for searches")
+
+
+ModelId = Annotated[int, typer.Argument(help="Model number, from `models list`.")]
+
+
+@models.command("figure")
+def figure_command(
+    user: As,
+    model_id: ModelId,
+    group: Annotated[str, typer.Option(help="The group's id, as the pack names it.")],
+    value: Annotated[str, typer.Option(help="The figure, a fraction: 0.9844.")],
+    reference: Annotated[str, typer.Option(help="The report or evaluation it comes from.")],
+    measured_on: Annotated[str, typer.Option(help="YYYY-MM-DD.")],
+    evaluator: Annotated[str, typer.Option(help="nist, independent or agency.")] = "nist",
+    metric: Annotated[
+        str, typer.Option(help="true_positive_rate or rank1_identification_rate.")
+    ] = "true_positive_rate",
+) -> None:
+    """Enter an accuracy figure measured for a registered model in one demographic group."""
+    with refusals(ValueError):
+        day = date.fromisoformat(measured_on)
+    figure = GroupFigure(group, metric, value, evaluator, reference, day)
+    with refusals(Refused, NotFound), transaction(sessions()) as session:
+        row = enter_figure(session, load_actor(session, user), model_id, figure)
+        shown = f"{row.metric} {row.value} for {row.group}"
+    console.print(f"model {model_id}: {shown} entered")
+
+
+@models.command("figures")
+def figures_command(model_id: ModelId) -> None:
+    """A model's per-group figures in force, and whether they meet the configured policy's
+    accuracy floor today."""
+    now = clock.now()
+    with refusals(PolicyError):
+        policy = load_policy(settings().policy, at=now)
+    with sessions()() as session:
+        figures = figures_at(session, model_id, now)
+        decision = accuracy_decision(session, policy, model_id, now)
+    table = Table(title=f"per-group figures of model {model_id}")
+    for column in ("group", "metric", "value", "evaluator", "reference", "measured"):
+        table.add_column(column)
+    for f in figures:
+        table.add_row(
+            f.group, f.metric, f.value, f.evaluator, f.reference, f.measured_on.isoformat()
+        )
+    console.print(table)
+    named = f"{policy.id} {policy.version}"
+    if policy.model_accuracy is None:
+        console.print(f"{named} sets no per-group accuracy floor")
+    else:
+        verdict = "meets" if decision.allowed else "does not meet"
+        console.print(f"model {model_id} {verdict} the per-group accuracy floor of {named}")
+    for reason in decision.reasons:
+        console.print(f"  {reason}")
 
 
 @models.command("list")

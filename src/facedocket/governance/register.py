@@ -50,7 +50,7 @@ def register_model(
     )
     session.add(row)
     session.flush()
-    _log(session, actor, role, "model.registered", model, {"accuracy": accuracy.as_dict()})
+    log_model(session, actor, role, "model.registered", model, {"accuracy": accuracy.as_dict()})
     return row
 
 
@@ -59,7 +59,7 @@ def attach_accuracy(
 ) -> ModelRegistration:
     """Attach measured figures to a registered model not yet approved; on the record."""
     role = acting_role(actor, REGISTER_ROLES, "attach accuracy figures")
-    model, row = _registered(session, model_id)
+    model, row = registered(session, model_id)
     name = f"{model.name} {model.version}"
     if not accuracy.measured:
         raise Refused(
@@ -79,7 +79,7 @@ def attach_accuracy(
         )
     replaced = {"measured": bool(row.accuracy.get("measured")), "sha256": row.accuracy_sha256}
     row.accuracy, row.accuracy_sha256 = accuracy.as_dict(), accuracy.sha256
-    _log(
+    log_model(
         session,
         actor,
         role,
@@ -95,7 +95,7 @@ def approve_model(session: Session, actor: Actor, model_id: int, note: str) -> M
     role = acting_role(actor, REGISTER_ROLES, "approve a model")
     reasons = sentence(note, "reasons for the approval")
     lock_row(session, FaceModelRecord, model_id)  # one approval, however many approvers
-    model, row = _registered(session, model_id)
+    model, row = registered(session, model_id)
     if row.approved_at is not None:
         raise Refused(
             f"{model.name} {model.version} was approved on {row.approved_at:%Y-%m-%d}",
@@ -109,11 +109,11 @@ def approve_model(session: Session, actor: Actor, model_id: int, note: str) -> M
             code=RefusalCode.NOT_MEASURED,
         )
     row.approved_by_id, row.approved_at, row.approval_note = actor.user_id, clock.now(), reasons
-    _log(session, actor, role, "model.approved", model, {"note": reasons})
+    log_model(session, actor, role, "model.approved", model, {"note": reasons})
     return row
 
 
-def _registered(session: Session, model_id: int) -> tuple[FaceModelRecord, ModelRegistration]:
+def registered(session: Session, model_id: int) -> tuple[FaceModelRecord, ModelRegistration]:
     model = session.get(FaceModelRecord, model_id)
     row = registration_of(session, model_id)
     if model is None or row is None:
@@ -137,7 +137,7 @@ def register(session: Session) -> list[tuple[FaceModelRecord, ModelRegistration 
     return [(model, registration_of(session, model.id)) for model in models]
 
 
-def _log(
+def log_model(
     session: Session,
     actor: Actor,
     role: Role,

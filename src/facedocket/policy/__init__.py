@@ -16,6 +16,7 @@ from facedocket.policy.decide import (
     check_basis,
     check_gallery,
     check_intake_body,
+    check_model_accuracy,
     check_order_dates,
     check_probe,
     check_searcher,
@@ -28,6 +29,7 @@ from facedocket.policy.decide import (
     similarity_threshold,
 )
 from facedocket.policy.errors import PolicyError
+from facedocket.policy.floors import EVALUATORS, METRICS, GroupFigure, fraction
 from facedocket.policy.load import (
     list_packs,
     list_policies,
@@ -47,10 +49,13 @@ from facedocket.policy.model import (
 from facedocket.policy.pack import Pack
 
 __all__ = [
+    "EVALUATORS",
+    "METRICS",
     "BasisFacts",
     "BasisKind",
     "Decision",
     "DutyStep",
+    "GroupFigure",
     "OffenceClass",
     "Pack",
     "Policy",
@@ -64,6 +69,7 @@ __all__ = [
     "check_basis",
     "check_gallery",
     "check_intake_body",
+    "check_model_accuracy",
     "check_order_dates",
     "check_probe",
     "check_searcher",
@@ -71,6 +77,7 @@ __all__ = [
     "check_separate_duties",
     "check_training",
     "emergency_deadline",
+    "fraction",
     "list_packs",
     "list_policies",
     "load_pack",

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from facedocket.policy.dates import order_date_reasons
+from facedocket.policy.floors import GroupFigure, floor_reasons
 from facedocket.policy.grounds import narrative_reasons, offence_reasons, purpose_reasons, show
 from facedocket.policy.model import DutyStep, Policy
 
@@ -212,6 +213,11 @@ def check_algorithm(policy: Policy, approved: bool) -> Decision:
     if policy.algorithm_approval_required and not approved:
         return _decide(policy, ["the face model is not approved for searches"])
     return _decide(policy, [])
+
+
+def check_model_accuracy(policy: Policy, figures: Collection[GroupFigure]) -> Decision:
+    """Do the model's figures in the algorithm register meet the policy's per-group floor?"""
+    return _decide(policy, floor_reasons(policy.model_accuracy, figures))
 
 
 # How a reason names who took a step, and the step refused.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from facedocket.policy.afterwards import explain_outcomes, explain_public_log, explain_unlawful
+from facedocket.policy.floors import EVALUATED_BY
 from facedocket.policy.model import BasisRule, Policy, Source, rule_names
 
 WORDS = {
@@ -178,6 +179,19 @@ def _intake(policy: Policy) -> str:
     )
 
 
+def _model_accuracy(policy: Policy) -> str:
+    floor = policy.model_accuracy
+    if floor is None:
+        return "no per-group accuracy floor for the face model"
+    by = " or ".join(EVALUATED_BY[e] for e in floor.evaluated_by)
+    groups = "; ".join(f"{group.name} ({group.id})" for group in floor.groups)
+    return (
+        f"only a face model whose {floor.metric.replace('_', ' ')}, measured by {by}, is at "
+        f"least {floor.least} in every one of these groups may search: {groups}; a group "
+        "with no such figure stops searches too"
+    )
+
+
 def _retention(policy: Policy) -> str:
     kept = policy.retention_days.model_dump()
     if all(days is None for days in kept.values()):
@@ -248,6 +262,7 @@ TEXTS: dict[str, Callable[[Policy], str]] = {
         if p.algorithm_approval_required
         else "no approval of the face model is required"
     ),
+    "model_accuracy": _model_accuracy,
     "retention_days": _retention,
     "reporting": _reporting,
     "disclosure": lambda p: (

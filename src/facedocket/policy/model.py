@@ -12,9 +12,11 @@ from datetime import date
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from facedocket.policy.afterwards import OutcomeTracking, PublicLog, UnlawfulSearches
+from facedocket.policy.fields import Days, Slug, Strict, Text, unique
+from facedocket.policy.floors import AccuracyFloor
 
 # The legal bases a request can rest on. ``investigation``: a criminal investigation with
 # no judicial authorisation (e.g. Maryland, for listed crimes); ``missing_person``: a
@@ -54,23 +56,9 @@ OffenceClass = Literal["felony", "misdemeanour"]
 DutyStep = Literal[
     "request", "approve", "emergency_approval", "search", "first_review", "second_review"
 ]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
-Text = Annotated[str, Field(min_length=1, max_length=500)]
-Days = Annotated[int, Field(ge=1, le=36_500)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-def _unique(values: list[str], what: str) -> list[str]:
-    repeated = sorted({value for value in values if values.count(value) > 1})
-    if repeated:
-        raise ValueError(f"{what} listed twice: {', '.join(repeated)}")
-    return values
-
-
-class SearchLimit(_Strict):
+class SearchLimit(Strict):
     """Searches one authorisation allows: ``default`` unless it grants up to ``max``."""
 
     default: int = Field(ge=1)
@@ -83,7 +71,7 @@ class SearchLimit(_Strict):
         return self
 
 
-class FollowUp(_Strict):
+class FollowUp(Strict):
     """A document due within ``deadline_hours`` of the first search (requirement 5)."""
 
     deadline_hours: int = Field(ge=1, le=24 * 30)
@@ -92,7 +80,7 @@ class FollowUp(_Strict):
     filed_with: Text
 
 
-class BasisRule(_Strict):
+class BasisRule(Strict):
     required_fields: list[RequestField]
     # A reviewer confirms the basis covers the request before any search (requirement 3).
     reviewer_confirms: bool
@@ -107,7 +95,7 @@ class BasisRule(_Strict):
     @field_validator("required_fields")
     @classmethod
     def _no_repeats(cls, value: list[str]) -> list[str]:
-        return _unique(value, "field")
+        return unique(value, "field")
 
     @model_validator(mode="after")
     def _expiry_has_a_limit(self) -> BasisRule:
@@ -116,13 +104,13 @@ class BasisRule(_Strict):
         return self
 
 
-class Offence(_Strict):
+class Offence(Strict):
     code: str = Field(min_length=1, max_length=50)
     name: Text
     statute: Text
 
 
-class OffenceClassRule(_Strict):
+class OffenceClassRule(Strict):
     """A class of offence the law names (felony, violent crime, serious crime ...); the
     request's ``offence_class`` must be one of the allowed ids."""
 
@@ -130,7 +118,7 @@ class OffenceClassRule(_Strict):
     name: Text
 
 
-class OffenceRule(_Strict):
+class OffenceRule(Strict):
     """``any`` offence, only offences of the listed ``classes``, or only the ``listed``
     offences (by code)."""
 
@@ -145,19 +133,19 @@ class OffenceRule(_Strict):
                 raise ValueError(f"rule {rule!r} needs at least one entry in {rule!r}")
             if self.rule != rule and entries:
                 raise ValueError(f"rule {self.rule!r} ignores {rule!r}; leave it empty")
-        _unique([normal_code(offence.code) for offence in self.listed], "offence code")
-        _unique([kind.id for kind in self.classes], "offence class")
+        unique([normal_code(offence.code) for offence in self.listed], "offence code")
+        unique([kind.id for kind in self.classes], "offence class")
         return self
 
 
-class Purpose(_Strict):
+class Purpose(Strict):
     """One use the law authorises, from a closed list (e.g. Va. Code § 15.2-1723.2 A)."""
 
     id: Slug
     name: Text
 
 
-class Narrative(_Strict):
+class Narrative(Strict):
     """A written statement a request must hold, and the legal standard it must meet
     (e.g. Utah's "fair probability" that the subject is connected to the crime)."""
 
@@ -169,7 +157,7 @@ class Narrative(_Strict):
     min_length: int = Field(ge=10, le=5000)
 
 
-class Intake(_Strict):
+class Intake(Strict):
     """Who takes a request in: the searching body itself (``screening: null``), or first a
     screening body of its own, then the searching body searches (two bodies, two stages:
     Maine's State Police screen, then the BMV or the FBI searches)."""
@@ -177,12 +165,12 @@ class Intake(_Strict):
     screening: SearchingBody | None
 
 
-class SearchingBody(_Strict):
+class SearchingBody(Strict):
     id: Slug
     name: Text
 
 
-class Searchers(_Strict):
+class Searchers(Strict):
     """Who may run searches; ``bodies: null`` means any law-enforcement agency."""
 
     bodies: Annotated[list[SearchingBody], Field(min_length=1)] | None
@@ -190,12 +178,12 @@ class Searchers(_Strict):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Searchers:
-        _unique([body.id for body in self.bodies or []], "body")
-        _unique(self.roles, "role")
+        unique([body.id for body in self.bodies or []], "body")
+        unique(self.roles, "role")
         return self
 
 
-class Candidates(_Strict):
+class Candidates(Strict):
     default: int = Field(ge=1)
     max: int = Field(ge=1, le=1000)
     # null: the model's calibrated threshold; a number: this threshold for every model.
@@ -208,13 +196,13 @@ class Candidates(_Strict):
         return self
 
 
-class Review(_Strict):
+class Review(Strict):
     """A first examiner always reviews every candidate; a second one may be required."""
 
     second_examiner: Literal["required", "optional"]
 
 
-class SeparateDuties(_Strict):
+class SeparateDuties(Strict):
     """Steps of one request that must each be taken by a different person."""
 
     id: Slug
@@ -227,7 +215,7 @@ class SeparateDuties(_Strict):
     @field_validator("steps")
     @classmethod
     def _one_person_per_step(cls, value: list[str]) -> list[str]:
-        _unique(value, "step")
+        unique(value, "step")
         if {"approve", "emergency_approval"} <= set(value):
             raise ValueError(
                 "approve and emergency_approval are one act for an emergency request "
@@ -236,7 +224,7 @@ class SeparateDuties(_Strict):
         return value
 
 
-class Training(_Strict):
+class Training(Strict):
     required: bool
     valid_days: Days | None
 
@@ -247,7 +235,7 @@ class Training(_Strict):
         return self
 
 
-class Retention(_Strict):
+class Retention(Strict):
     """Days a record is kept, then purged unless on legal hold; null: never purged here."""
 
     probe_images: Days | None
@@ -256,7 +244,7 @@ class Retention(_Strict):
     request_records: Days | None
 
 
-class MonthDay(_Strict):
+class MonthDay(Strict):
     month: int = Field(ge=1, le=12)
     day: int = Field(ge=1, le=31)
 
@@ -270,7 +258,7 @@ class MonthDay(_Strict):
         return self
 
 
-class Reporting(_Strict):
+class Reporting(Strict):
     oversight_body: Text
     documentation_interval_months: int = Field(ge=1, le=12)
     period_start: MonthDay
@@ -280,11 +268,11 @@ class Reporting(_Strict):
     demographics: bool
 
 
-class Disclosure(_Strict):
+class Disclosure(Strict):
     notify_defendants: bool
 
 
-class Source(_Strict):
+class Source(Strict):
     """Where one rule comes from, shown beside the rule wherever it is explained.
 
     ``verified: false`` says the citation was written from a summary, not checked against
@@ -303,7 +291,7 @@ class Source(_Strict):
         return self
 
 
-class Policy(_Strict):
+class Policy(Strict):
     """One version of one jurisdiction's rules; decisions cite its id and version."""
 
     id: Slug
@@ -336,6 +324,9 @@ class Policy(_Strict):
     separate_duties: list[SeparateDuties]
     training: Training
     algorithm_approval_required: bool
+    # The least accuracy the model must have measured in each demographic group; null:
+    # the law sets none.
+    model_accuracy: AccuracyFloor | None
     retention_days: Retention
     reporting: Reporting
     disclosure: Disclosure
@@ -359,29 +350,29 @@ class Policy(_Strict):
     @field_validator("request_fields")
     @classmethod
     def _no_repeated_fields(cls, value: list[str]) -> list[str]:
-        return _unique(value, "field")
+        return unique(value, "field")
 
     @field_validator("galleries")
     @classmethod
     def _no_repeated_galleries(cls, value: list[str]) -> list[str]:
-        return _unique(value, "gallery")
+        return unique(value, "gallery")
 
     @field_validator("purposes")
     @classmethod
     def _no_repeated_purposes(cls, value: list[Purpose] | None) -> list[Purpose] | None:
-        _unique([purpose.id for purpose in value or []], "purpose")
+        unique([purpose.id for purpose in value or []], "purpose")
         return value
 
     @field_validator("narratives")
     @classmethod
     def _no_repeated_narratives(cls, value: list[Narrative]) -> list[Narrative]:
-        _unique([narrative.id for narrative in value], "narrative")
+        unique([narrative.id for narrative in value], "narrative")
         return value
 
     @field_validator("separate_duties")
     @classmethod
     def _no_repeated_rules(cls, value: list[SeparateDuties]) -> list[SeparateDuties]:
-        _unique([rule.id for rule in value], "separate_duties rule")
+        unique([rule.id for rule in value], "separate_duties rule")
         return value
 
     @model_validator(mode="after")
@@ -466,6 +457,7 @@ RULES = (
     "review",
     "training",
     "algorithm_approval_required",
+    "model_accuracy",
     "retention_days",
     "reporting",
     "disclosure",

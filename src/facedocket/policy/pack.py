@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from facedocket.policy.model import Policy, Slug, Text
+from facedocket.policy.fields import Slug, Text
+from facedocket.policy.model import Policy
 
 # The fields a pack states once, for all its versions.
 HEADER = ("id", "title", "jurisdiction", "status", "timezone", "statute")

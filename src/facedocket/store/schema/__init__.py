@@ -41,6 +41,7 @@ from facedocket.store.schema.gallery import (
 )
 from facedocket.store.schema.governance import (
     LegalHold,
+    ModelGroupFigure,
     ModelRegistration,
     Purge,
     TrainingRecord,
@@ -71,6 +72,7 @@ __all__ = [
     "LegalBasis",
     "LegalHold",
     "LoginAttempt",
+    "ModelGroupFigure",
     "ModelRegistration",
     "Notice",
     "OidcMapping",

@@ -1,4 +1,5 @@
-"""Governance: examiners' training, the algorithm register, legal holds and purges.
+"""Governance: examiners' training, the algorithm register (with its per-group figures),
+legal holds and purges.
 
 Like the case tables, these rows hold the current state so that rules can be checked
 quickly; the audit record holds what happened. Every row here is written together with
@@ -52,6 +53,28 @@ class ModelRegistration(Base):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None]
     approval_note: Mapped[str | None] = mapped_column(Text)
+
+
+class ModelGroupFigure(Base):
+    """One accuracy figure measured for a model in one demographic group, as entered.
+
+    Rows are never changed: a later figure for the same group, metric and evaluator
+    supersedes the earlier one from the moment it is entered, so a decision made at any
+    moment reads the figures as they stood then. ``value`` is a decimal string.
+    """
+
+    __tablename__ = "model_group_figures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("face_models.id"), index=True)
+    group: Mapped[str] = mapped_column(String(63))
+    metric: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(12))
+    evaluator: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(200))
+    measured_on: Mapped[date]
+    entered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class LegalHold(Base):
