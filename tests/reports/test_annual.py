@@ -54,9 +54,10 @@ def test_requests_by_offence_class_and_outcome(seeded: Seeded) -> None:
         "investigative lead",
         "no lead",
         "request refused",
+        "withdrawn by the requester",
         "not yet concluded",
     )
-    assert figures(outcomes) == [[3, 1, 0, 4, 8], [0, 0, 1, 0, 1], [3, 1, 1, 4, 9]]
+    assert figures(outcomes) == [[3, 1, 0, 0, 4, 8], [0, 0, 1, 0, 0, 1], [3, 1, 1, 0, 4, 9]]
 
 
 def test_searches_by_body_and_gallery(seeded: Seeded) -> None:

@@ -26,6 +26,7 @@ allowed cells may answer about the state, never who is let in.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,11 @@ OPENED_BY: dict[tuple[str, str], set[str]] = {
     ("GET", "/requests/{request_id}/review"): CANDIDATE_VIEWERS,
     ("GET", "/requests/{request_id}/results"): CANDIDATE_VIEWERS | {REQUESTER},
     ("GET", "/requests/{request_id}/lead-sheet"): CANDIDATE_VIEWERS | {REQUESTER},
+    ("GET", "/requests/{request_id}/edit"): {REQUESTER},
     ("POST", "/api/v1/requests/{request_id}/submit"): {REQUESTER},
+    ("PUT", "/api/v1/requests/{request_id}"): {REQUESTER},
+    ("POST", "/api/v1/requests/{request_id}/withdraw"): {REQUESTER},
+    ("POST", "/api/v1/requests/{request_id}/return"): INTAKE_DESK,
     ("POST", "/api/v1/requests/{request_id}/approve"): INTAKE_DESK,
     ("POST", "/api/v1/requests/{request_id}/reject"): INTAKE_DESK,
     ("POST", "/api/v1/requests/{request_id}/statement"): {REQUESTER, SUPERVISOR},
@@ -95,6 +100,9 @@ OPENED_BY: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/requests/{request_id}/conclusion"): {EXAMINER},
     ("POST", "/api/v1/requests/{request_id}/close"): {SUPERVISOR},
     ("POST", "/requests/{request_id}/submit"): {REQUESTER},
+    ("POST", "/requests/{request_id}/edit"): {REQUESTER},
+    ("POST", "/requests/{request_id}/withdraw"): {REQUESTER},
+    ("POST", "/requests/{request_id}/return"): INTAKE_DESK,
     ("POST", "/requests/{request_id}/approve"): INTAKE_DESK,
     ("POST", "/requests/{request_id}/reject"): INTAKE_DESK,
     ("POST", "/requests/{request_id}/statement"): {REQUESTER, SUPERVISOR},
@@ -105,15 +113,23 @@ OPENED_BY: dict[tuple[str, str], set[str]] = {
     ("POST", "/requests/{request_id}/close"): {SUPERVISOR},
 }
 # What an allowed read answers on this request: 200, except the results, which are
-# released only once the examiners conclude (a state answer, not a refusal).
+# released only once the examiners conclude, and the form to change it, which a searched
+# request no longer offers (state answers, not refusals): 409, saying why.
 NOT_READY = {
-    ("GET", "/api/v1/requests/{request_id}/results"),
-    ("GET", "/requests/{request_id}/results"),
-    ("GET", "/requests/{request_id}/lead-sheet"),
+    ("GET", "/api/v1/requests/{request_id}/results"): "conclude",
+    ("GET", "/requests/{request_id}/results"): "conclude",
+    ("GET", "/requests/{request_id}/lead-sheet"): "conclude",
+    ("GET", "/requests/{request_id}/edit"): "cannot be asked to edit",
 }
 CASE_ROUTES = [(m, p) for m, p, _ in ROUTES if "{request_id}" in p]
 READS = [route for route in OPENED_BY if route[0] == "GET"]
 ACTS = [route for route in OPENED_BY if route[0] != "GET"]  # in the table's order: close last
+
+
+def _fields(form: dict[str, Any]) -> dict[str, Any]:
+    """The request as the page's form posts it: the basis's fields beside the request's."""
+    basis = form.pop("basis")
+    return {k: v for k, v in form.items() if v is not None} | basis | {"basis": basis["kind"]}
 
 
 def allowed(username: str, route: tuple[str, str]) -> bool:
@@ -139,6 +155,8 @@ class Case:
         by_act: dict[str, dict[str, Any]] = {
             "approve": {"note": reason},
             "reject": {"reason": reason},
+            "return": {"reason": reason},
+            "withdraw": {"reason": reason},
             "searches": {},
             "search": {},
             "reviews": review,
@@ -148,6 +166,9 @@ class Case:
             "outcomes": {"kind": "arrest", "occurred_on": "2026-11-02"},
         }
         act = path.rsplit("/", 1)[-1]
+        if act in ("{request_id}", "edit"):  # the request rewritten, as the form sends it
+            form = self.web.request_form()
+            return {"data": {"form": json.dumps(form)} if api else _fields(form)}
         if act == "statement":
             return {"files": {"file": ("statement.pdf", order_pdf().content, "application/pdf")}}
         if act not in by_act:
@@ -235,7 +256,7 @@ def test_reads(case: Case, route: tuple[str, str]) -> None:
         if allowed(username, route):
             expected = 409 if route in NOT_READY else 200
             if answer.status_code != expected or (
-                expected == 409 and "conclude" not in answer.text
+                expected == 409 and NOT_READY[route] not in answer.text
             ):
                 wrong.append((username, "allowed", answer.status_code, answer.text[:200]))
         elif answer.status_code not in (403, 404) or CASE_NUMBER in answer.text:

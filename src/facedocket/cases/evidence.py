@@ -14,6 +14,7 @@ packet that shows another list, or another name at a rank, is told apart from th
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.store.schema import AuditEntry, Candidate, Document, Person
 
 # The entries that record a document's hash when it is stored.
-STORING_ACTIONS = ("request.created", "statement.filed")
+STORING_ACTIONS = ("request.created", "request.edited", "statement.filed")
 # What of a candidate the candidate list's hash covers: what the examiners were shown.
 CANDIDATE_FIELDS = ("rank", "score", "name", "record_id", "photo_id")
 
@@ -61,10 +62,16 @@ def stored_document(document: Document) -> dict[str, Any]:
 def recorded_documents(
     entries: Iterable[tuple[int, str, Mapping[str, Any]]],
 ) -> list[RecordedDocument]:
-    """Every document the entries (seq, action, details) stored, in record order."""
-    found = []
+    """Every document the entries (seq, action, details) stored, in record order; one a
+    correction replaced is known by the kind that correction gave it."""
+    found: list[RecordedDocument] = []
     for seq, action, details in entries:
-        if action == "request.created":
+        if action in ("request.created", "request.edited"):
+            renamed = {d.get("document"): d["kind"] for d in details.get("replaced", [])}
+            found = [
+                dataclasses.replace(r, kind=renamed[r.document]) if r.document in renamed else r
+                for r in found
+            ]
             found += [
                 RecordedDocument(seq, action, d.get("document"), d["kind"], d["sha256"])
                 for d in details.get("documents", [])

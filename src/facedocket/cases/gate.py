@@ -13,6 +13,8 @@ happened on the signed record or not at all.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +24,7 @@ from facedocket.cases.duties import require_separate_duties
 from facedocket.cases.evidence import candidate_fact, candidate_list_sha256, verified_content
 from facedocket.cases.requests import locked_case
 from facedocket.cases.signing import sign_after_search
-from facedocket.cases.states import next_state
+from facedocket.cases.states import State, next_state
 from facedocket.faces.errors import FaceError
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.gallery.candidates import HITS_PER_CANDIDATE, rank_people
@@ -35,7 +37,9 @@ from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log
 from facedocket.kernel.refusals import RefusalCode, Refused
+from facedocket.kernel.roles import Role
 from facedocket.policy import (
+    Policy,
     candidate_list_size,
     check_algorithm,
     check_gallery,
@@ -44,7 +48,7 @@ from facedocket.policy import (
     similarity_threshold,
 )
 from facedocket.settings import Settings
-from facedocket.store.schema import Candidate, Document, Gallery, Person, Search
+from facedocket.store.schema import Candidate, Document, Gallery, Person, Search, SearchRequest
 
 
 def run_search(
@@ -62,17 +66,8 @@ def run_search(
     """Search the request's gallery with its probe; refuses unless every rule holds."""
     # Locked first: the count of searches the order allows is read here and changed below.
     request, actor = locked_case(session, actor, request_id)
-    to, role = next_state(request.state, "search", actor)
     at = clock.now()
-    # The law of the day the search runs, which may be a later version than the one the
-    # request was written under.
-    policy = load_policy(request.policy_id, at=at)
-    require_searcher(policy, actor, role)
-    require_separate_duties(session, policy, request, actor, "search")
-    require(training_decision(session, policy, actor.user_id, at))
-    require_basis(policy, request, "search", at)
-    gallery = session.get_one(Gallery, request.gallery_id)
-    require(check_gallery(policy, gallery.name))
+    to, role, policy, gallery = may_search(session, request, actor, at)
     probe = _probe(request.documents, probe_id)
     content = verified_content(session, probe)
     try:
@@ -160,6 +155,24 @@ def run_search(
     )
     sign_after_search(session, settings)
     return search
+
+
+def may_search(
+    session: Session, request: SearchRequest, actor: Actor, at: datetime
+) -> tuple[State, Role, Policy, Gallery]:
+    """Where a search leads and under what, or Refused: every rule of the request, the
+    examiner and the gallery, before the probe is looked at (the page's offer asks it too)."""
+    to, role = next_state(request.state, "search", actor)
+    # The law of the day the search runs, which may be a later version than the one the
+    # request was written under.
+    policy = load_policy(request.policy_id, at=at)
+    require_searcher(policy, actor, role)
+    require_separate_duties(session, policy, request, actor, "search")
+    require(training_decision(session, policy, actor.user_id, at))
+    require_basis(policy, request, "search", at)
+    gallery = session.get_one(Gallery, request.gallery_id)
+    require(check_gallery(policy, gallery.name))
+    return to, role, policy, gallery
 
 
 def _candidates_sha256(session: Session, search: Search) -> str:

@@ -27,6 +27,9 @@ class Standing(StrEnum):
 STANDING: dict[State, Standing] = {
     State.DRAFT: Standing.DRAFT,
     State.SUBMITTED: Standing.WAITING,
+    # Sent back, it is the requester's to write again, as a draft is.
+    State.RETURNED: Standing.DRAFT,
+    State.WITHDRAWN: Standing.CLOSED,
     State.APPROVED: Standing.WAITING,
     State.SEARCHED: Standing.WAITING,
     State.UNDER_EXAMINATION: Standing.WAITING,
@@ -66,6 +69,8 @@ def holder(session: Session, request: SearchRequest) -> str:
     holders = {
         State.DRAFT: f"{officer}, who writes it: not sent yet",
         State.SUBMITTED: f"Intake at {screening.name if screening else body}, to decide it",
+        State.RETURNED: f"{officer}, to correct it and submit it again",
+        State.WITHDRAWN: "Nobody: the requester withdrew it",
         State.APPROVED: f"The examiners at {body}, to search",
         State.SEARCHED: f"The examiners at {body}, comparing the candidates",
         State.UNDER_EXAMINATION: f"The examiners at {body}, comparing the candidates",

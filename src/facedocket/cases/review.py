@@ -25,7 +25,7 @@ from facedocket.kernel.audit_entry import log
 from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.kernel.roles import Role
 from facedocket.notify import notices
-from facedocket.policy import load_policy
+from facedocket.policy import Policy, load_policy
 from facedocket.store.schema import Candidate, Person, Review, Search, SearchRequest
 
 LEAD_NOTICE = (
@@ -57,14 +57,7 @@ def record_conclusion(
         raise Refused(
             "a conclusion needs its reasons in a sentence", code=RefusalCode.MISSING_REASON
         )
-    examiners = _examiners(session, candidate.search_id)
-    other_round = examiners.get(3 - review_round, set())
-    if actor.user_id in other_round:
-        raise Refused(
-            "the second review must be made by another examiner than the first",
-            code=RefusalCode.NOT_INDEPENDENT,
-        )
-    require_separate_duties(session, policy, request, actor, REVIEW_STEPS[review_round])
+    require_independent(session, policy, request, candidate.search_id, actor, review_round)
     existing = session.scalar(
         select(Review).where(Review.candidate_id == candidate.id, Review.round == review_round)
     )
@@ -100,6 +93,25 @@ def record_conclusion(
         policy,
     )
     return review
+
+
+def require_independent(
+    session: Session,
+    policy: Policy,
+    request: SearchRequest,
+    search_id: int,
+    actor: Actor,
+    review_round: int,
+) -> None:
+    """Refuse a review round to whoever made the other round of the search, or took a step
+    of the request the policy keeps apart from it (the page's offer asks it too)."""
+    other_round = _examiners(session, search_id).get(3 - review_round, set())
+    if actor.user_id in other_round:
+        raise Refused(
+            "the second review must be made by another examiner than the first",
+            code=RefusalCode.NOT_INDEPENDENT,
+        )
+    require_separate_duties(session, policy, request, actor, REVIEW_STEPS[review_round])
 
 
 def conclude(session: Session, actor: Actor, request_id: int, outcome: str) -> SearchRequest:

@@ -17,6 +17,10 @@ from facedocket.kernel.roles import Role
 class State(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
+    # Sent back to the requester for correction; they edit it and submit it again.
+    RETURNED = "returned"
+    # The requester took it back before any search; nothing more happens to it.
+    WITHDRAWN = "withdrawn"
     APPROVED = "approved"
     REJECTED = "rejected"
     SEARCHED = "searched"
@@ -48,6 +52,18 @@ TRANSITIONS: dict[tuple[State, str], Transition] = {
     (State.SUBMITTED, "reject"): Transition(
         State.REJECTED, (Role.INTAKE_REVIEWER, Role.SUPERVISOR)
     ),
+    (State.SUBMITTED, "return"): Transition(
+        State.RETURNED, (Role.INTAKE_REVIEWER, Role.SUPERVISOR)
+    ),
+    (State.RETURNED, "submit"): Transition(State.SUBMITTED, (Role.REQUESTER,)),
+    (State.DRAFT, "edit"): Transition(State.DRAFT, (Role.REQUESTER,)),
+    (State.RETURNED, "edit"): Transition(State.RETURNED, (Role.REQUESTER,)),
+    # A change after approval, before any search, goes back to intake to be decided again.
+    (State.APPROVED, "edit"): Transition(State.SUBMITTED, (Role.REQUESTER,)),
+    (State.DRAFT, "withdraw"): Transition(State.WITHDRAWN, (Role.REQUESTER,)),
+    (State.SUBMITTED, "withdraw"): Transition(State.WITHDRAWN, (Role.REQUESTER,)),
+    (State.RETURNED, "withdraw"): Transition(State.WITHDRAWN, (Role.REQUESTER,)),
+    (State.APPROVED, "withdraw"): Transition(State.WITHDRAWN, (Role.REQUESTER,)),
     (State.APPROVED, "search"): Transition(State.SEARCHED, (Role.EXAMINER,)),
     (State.SEARCHED, "search"): Transition(State.SEARCHED, (Role.EXAMINER,)),
     (State.UNDER_EXAMINATION, "search"): Transition(State.UNDER_EXAMINATION, (Role.EXAMINER,)),

@@ -35,15 +35,23 @@ def case_roles(actor: Actor, request: SearchRequest) -> frozenset[str]:
     if request.officer_id == actor.user_id and actor.has(Role.REQUESTER):
         roles.add(Role.REQUESTER)
     sent_to_them = request.searching_body_id == actor.agency_id
-    if sent_to_them and request.state != State.DRAFT:
+    if sent_to_them and was_sent(request):
         roles |= {role for role in BODY_ROLES if actor.has(role)}
     # Where intake has two stages, the screening body decides the request (never searches).
     screens_it = request.intake_body_id is not None and request.intake_body_id == actor.agency_id
-    if screens_it and request.state != State.DRAFT:
+    if screens_it and was_sent(request):
         roles |= {role for role in INTAKE_ROLES if actor.has(role)}
     if actor.agency_id in (request.agency_id, request.searching_body_id):
         roles |= {role for role in OVERSIGHT_ROLES if actor.has(role)}
     return frozenset(role.value for role in roles)
+
+
+def was_sent(request: SearchRequest) -> bool:
+    """Whether the request ever left its writer: a draft, or a draft withdrawn before it
+    was submitted, never did."""
+    if request.state == State.WITHDRAWN:
+        return request.submitted_at is not None
+    return request.state != State.DRAFT
 
 
 def may_see(actor: Actor, request: SearchRequest) -> bool:

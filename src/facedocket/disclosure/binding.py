@@ -56,6 +56,8 @@ SEARCH_FIELDS: dict[str, Callable[[Any], object]] = {
 CREATED_FIELDS = {"case_number": REQUEST, "offence": REQUEST, "gallery": REQUEST, "basis": BASIS}
 # What request.json shows of those, and of the decision and the conclusion.
 REQUEST_FIELDS = ("case_number", "offence", "gallery", "outcome", "decision_reason")
+# The entries whose reason is the request's decision_reason, the latest one standing.
+DECISIONS = ("request.approved", "request.rejected", "request.returned", "request.withdrawn")
 USERNAME = re.compile(r"\(([^()]*)\)\Z")
 
 
@@ -253,11 +255,12 @@ def _request(
     recorded: dict[str, tuple[Entry, object]] = {}
     for entry in entries:
         details = entry["details"]
-        if entry["action"] == "request.created":
+        # A correction (``request.edited``) rewrites what the request says.
+        if entry["action"] in ("request.created", "request.edited"):
             recorded |= {name: (entry, details.get(name)) for name in CREATED_FIELDS}
         elif entry["action"] == "request.concluded":
             recorded["outcome"] = (entry, details.get("outcome"))
-        elif entry["action"] in ("request.approved", "request.rejected"):
+        elif entry["action"] in DECISIONS:
             recorded["decision_reason"] = (entry, details.get("reason"))
     for name, value in shown.items():
         place = CREATED_FIELDS.get(name, REQUEST)

@@ -39,6 +39,7 @@ OUTCOMES = {
     "lead": "investigative lead",
     "no_lead": "no lead",
     "rejected": "request refused",
+    "withdrawn": "withdrawn by the requester",
     "pending": "not yet concluded",
 }
 
@@ -168,12 +169,15 @@ def annual_report(session: Session, policy: Policy, period: Period) -> AnnualRep
 
 
 def outcome(request: SearchRequest) -> str:
-    """``lead``, ``no_lead``, ``rejected`` or ``pending``: how a request ended, if it did."""
+    """``lead``, ``no_lead``, ``rejected``, ``withdrawn`` or ``pending``: how a request
+    ended, if it did."""
     if request.outcome in ("lead", "no_lead"):
         return request.outcome
     # A request is closed only once concluded (with an outcome) or rejected.
     if request.state in (State.REJECTED, State.CLOSED):
         return "rejected"
+    if request.state == State.WITHDRAWN:
+        return "withdrawn"
     return "pending"
 
 

@@ -34,7 +34,7 @@ from facedocket.web.failures import ServerErrors
 from facedocket.web.render import uswds_available
 from facedocket.web.security import Hardening
 from facedocket.web.services import Services
-from facedocket.web.ui import admin, auth, cases, oidc, oversight, review
+from facedocket.web.ui import admin, auth, cases, oidc, oversight, review, writing
 from facedocket.web.ui import passkeys as passkey_pages
 from facedocket.web.ui import reports as report_pages
 
@@ -81,7 +81,18 @@ def create_app(
         reports,
     ):
         app.include_router(router.router, prefix=API, responses=errors.RESPONSES)
-    for pages in (auth, passkey_pages, oidc, cases, review, oversight, report_pages, admin):
+    # writing before cases: /requests/new before /requests/{request_id}.
+    for pages in (
+        auth,
+        passkey_pages,
+        oidc,
+        writing,
+        cases,
+        review,
+        oversight,
+        report_pages,
+        admin,
+    ):
         app.include_router(pages.router, include_in_schema=False)
     app.mount("/static/facedocket", StaticFiles(directory=OWN_STATIC), name="facedocket")
     if app.state.uswds:

@@ -5,7 +5,7 @@ the name or the browser's word."""
 
 from __future__ import annotations
 
-from fastapi import UploadFile
+from starlette.datastructures import UploadFile
 
 from facedocket.cases.schemas import FileUpload
 from facedocket.kernel.refusals import RefusalCode, Refused

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from facedocket.cases import requests
+from facedocket.cases import corrections, requests
 from facedocket.cases.basis import legal_basis
 from facedocket.cases.documents import MAX_DOCUMENT_BYTES
 from facedocket.cases.files import FileContent, read_document
@@ -31,12 +31,14 @@ from facedocket.web.deps import (
 from facedocket.web.schemas.cases import (
     Approval,
     BasisPublic,
+    Correction,
     DocumentPublic,
     OutcomeCreate,
     OutcomePublic,
     Rejection,
     RequestPublic,
     RequestSummary,
+    Withdrawal,
 )
 from facedocket.web.schemas.common import Id
 from facedocket.web.security import DOCUMENT_CSP
@@ -71,6 +73,43 @@ def create(
         request = requests.create_request(session, app.settings, me.actor, data, [photo], signed)
         if submit:
             requests.submit(session, app.settings, me.actor, request.id)
+        return RequestPublic.model_validate(request)
+
+
+@router.put("/{request_id}")
+def edit(
+    app: ServicesDep,
+    me: Requester,
+    request_id: Id,
+    form: FormJson,
+    probe: Annotated[
+        UploadFile | None, File(description="A probe photo replacing the request's.")
+    ] = None,
+    probe_source: Annotated[str, Form(max_length=2000)] = "",
+    order: Annotated[UploadFile | None, File(description="A signed order replacing it.")] = None,
+) -> RequestPublic:
+    """Rewrite your draft or returned request, or an approved one (back to intake then);
+    files sent replace the request's, files not sent stay (``probe_source`` alone says
+    anew where the kept probe came from)."""
+    data = RequestCreate.model_validate_json(form)
+    photos = (
+        []
+        if probe is None or is_empty(probe)
+        else [received(probe, app.settings.max_image_bytes, probe_source)]
+    )
+    signed = None if order is None or is_empty(order) else received(order, MAX_DOCUMENT_BYTES)
+    with transaction(app.sessions) as session:
+        request = corrections.edit_request(
+            session, app.settings, me.actor, request_id, data, photos, signed, probe_source
+        )
+        return RequestPublic.model_validate(request)
+
+
+@router.post("/{request_id}/withdraw")
+def withdraw(app: ServicesDep, me: Requester, request_id: Id, body: Withdrawal) -> RequestPublic:
+    """Take your request back before any search."""
+    with transaction(app.sessions) as session:
+        request = corrections.withdraw(session, me.actor, request_id, body.reason)
         return RequestPublic.model_validate(request)
 
 
@@ -135,6 +174,14 @@ def approve(app: ServicesDep, me: Intake, request_id: Id, body: Approval) -> Req
 def reject(app: ServicesDep, me: Intake, request_id: Id, body: Rejection) -> RequestPublic:
     with transaction(app.sessions) as session:
         request = requests.reject(session, app.settings, me.actor, request_id, body.reason)
+        return RequestPublic.model_validate(request)
+
+
+@router.post("/{request_id}/return")
+def send_back(app: ServicesDep, me: Intake, request_id: Id, body: Correction) -> RequestPublic:
+    """Send the request back to its writer for correction, saying what to correct."""
+    with transaction(app.sessions) as session:
+        request = requests.send_back(session, app.settings, me.actor, request_id, body.reason)
         return RequestPublic.model_validate(request)
 
 

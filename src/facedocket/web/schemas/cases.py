@@ -94,6 +94,14 @@ class Rejection(Strict):
     reason: Reason
 
 
+class Correction(Strict):
+    reason: Reason = Field(description="What the requester must correct, and why.")
+
+
+class Withdrawal(Strict):
+    reason: Reason = Field(description="Why the requester takes the request back.")
+
+
 class SearchCreate(Strict):
     probe_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     face: int | None = Field(default=None, ge=0, le=1000)
