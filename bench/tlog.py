@@ -6,6 +6,11 @@ with the tree's leaf write switched off (the record before the tree). Proofs: a 
 then the median time to produce and to verify ``ROUNDS`` inclusion and consistency
 proofs at random positions, and their size.
 
+Building the tree of ``--size`` leaves is most of the run (about 30 minutes at 10M on the
+shared machine); ``--tree-db FILE`` keeps it in FILE and a later run with the same file
+and size reuses it (``build_s`` is then null), so proofs can be timed again, or by
+another checkout's code, over the same tree.
+
 Run from the repository root:  PYTHONPATH=src python bench/tlog.py [--size 1000000]
 """
 
@@ -22,12 +27,16 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
 from checkpoint_cost import fill
 from common import table, write_json
 from facedocket.audit.merkle import leaf_hash, verify_consistency, verify_inclusion
 from facedocket.audit.tree import build, consistency_proof, inclusion_proof, root
 from facedocket.store.db import make_engine, session_factory
 from facedocket.store.migrate import upgrade
+from facedocket.store.schema import AuditTreeNode
 
 ROUNDS = 200
 
@@ -54,15 +63,11 @@ def median_ms(action: Callable[[], Any]) -> float:
     return round(statistics.median(times) * 1000, 3)
 
 
-def proofs(folder: Path, size: int) -> dict[str, Any]:
-    engine = make_engine(f"sqlite:///{folder / 'tree.db'}")
+def proofs(tree_file: Path, size: int) -> dict[str, Any]:
+    engine = make_engine(f"sqlite:///{tree_file}")
     upgrade(engine)
     sessions = session_factory(engine)
-    leaves = (index.to_bytes(8, "big") for index in range(size))
-    began = time.perf_counter()
-    with sessions.begin() as session:
-        build(session, leaves)
-    built = time.perf_counter() - began
+    built = None if _holds_tree(sessions, size) else _build(sessions, size)
     pick = random.Random(11)
     with sessions() as session:
         top = root(session, size)
@@ -74,7 +79,7 @@ def proofs(folder: Path, size: int) -> dict[str, Any]:
         leaf = leaf_hash(index.to_bytes(8, "big"))
         result = {
             "leaves": size,
-            "build_s": round(built, 1),
+            "build_s": None if built is None else round(built, 1),
             "inclusion_bytes": 32 * len(path),
             "inclusion_make_ms": median_ms(
                 lambda: inclusion_proof(session, pick.randrange(size), size)
@@ -94,16 +99,39 @@ def proofs(folder: Path, size: int) -> dict[str, Any]:
     return result
 
 
+def _holds_tree(sessions: sessionmaker[Session], size: int) -> bool:
+    """Whether the file already holds this benchmark's tree of ``size`` leaves, no more."""
+    with sessions() as session:
+        count = session.scalar(select(func.count()).where(AuditTreeNode.level == 0))
+        if count == 0:
+            return False
+        if count != size:
+            raise SystemExit(f"the tree file holds {count} leaves, not {size}: use another file")
+        last = session.get(AuditTreeNode, (0, size - 1))
+        if last is None or bytes(last.hash) != leaf_hash((size - 1).to_bytes(8, "big")):
+            raise SystemExit("the tree file holds another tree: use another file")
+    return True
+
+
+def _build(sessions: sessionmaker[Session], size: int) -> float:
+    leaves = (index.to_bytes(8, "big") for index in range(size))
+    began = time.perf_counter()
+    with sessions.begin() as session:
+        build(session, leaves)
+    return time.perf_counter() - began
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--appends", type=int, default=20000)
     parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--tree-db", type=Path, help="Keep the tree in this SQLite file.")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         without = appends_per_second(folder, arguments.appends, with_tree=False)
         with_tree = appends_per_second(folder, arguments.appends, with_tree=True)
-        proof = proofs(folder, arguments.size)
+        proof = proofs(arguments.tree_db or folder / "tree.db", arguments.size)
     appends = {
         "entries": arguments.appends,
         "without_tree_per_s": round(without),

@@ -9,7 +9,7 @@ from alembic import command
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
-from tests.audit.helpers import attacker, fill, fill_v1, rows
+from tests.audit.helpers import about, attacker, fill, fill_v1, rows
 from tests.audit.test_merkle import reference_mth
 
 from facedocket.audit import Problem, verify
@@ -63,6 +63,38 @@ def test_every_proof_verifies(sessions: sessionmaker[Session]) -> None:
             for old in range(1, size + 1):
                 proof = consistency_proof(session, old, size)
                 verify_consistency(old, size, root(session, old), top, proof)
+
+
+def test_appends_after_a_rollback_build_the_tree_of_what_was_kept(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A transaction keeps the tree's right edge between its appends: a savepoint rolled
+    back, a transaction rolled back and its number taken by another writer, and the
+    session used again, must still write the tree of the entries as committed."""
+    fill(sessions, 3)
+    with sessions() as session:
+        with session.begin():
+            about(session, 1, "officer-1")
+            savepoint = session.begin_nested()
+            about(session, 2, "officer-2")
+            about(session, 3, "officer-3")
+            savepoint.rollback()
+            about(session, 4, "officer-4")
+            about(session, 5, "officer-5")
+        session.begin()
+        about(session, 6, "officer-6")
+        session.rollback()
+        fill(sessions, 1, start=6)  # another writer takes the number it gave back
+        with session.begin():
+            about(session, 7, "officer-7")
+    fill(sessions, 2, start=8)
+    everything = leaves(sessions)
+    assert len(everything) == 10
+    with sessions() as session:
+        assert verify(session, None).ok
+        for size in range(1, 11):
+            assert root(session, size) == reference_mth(everything[:size])
+        assert session.scalar(select(func.count()).select_from(AuditTreeNode)) == 10 + 5 + 2 + 1
 
 
 def test_a_proof_beyond_the_tree_is_refused(sessions: sessionmaker[Session]) -> None:

@@ -4,16 +4,19 @@ Leaf ``i`` (from 0) is entry ``i + 1``; its bytes are the entry's line in an exp
 without the newline: the RFC 8785 bytes of the whole entry, ``entry_hash`` included.
 ``append`` adds a leaf in the writer's transaction, after the head row's lock has given
 it its number, so two appenders can never write the same node: the tree cannot fork.
-Each append reads the tree's right edge (at most log2(n) rows, by primary key) and writes
-the nodes it completes (one to log2(n) + 1 rows). A proof reads the O(log n) nodes it
-names, never the entries.
+Each append needs the tree's right edge (at most log2(n) rows, by primary key): the first
+append of a transaction reads it, and the transaction keeps it in memory for its next
+appends, since no one else can add a leaf while it holds the head row (nodes are never
+changed, only added). Each append writes the nodes it completes (one to log2(n) + 1
+rows). A proof reads the O(log n) nodes it names, never the entries, in one statement.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from facedocket.audit.merkle import (
@@ -28,6 +31,7 @@ from facedocket.audit.merkle import (
 from facedocket.store.schema import AuditTreeNode
 
 BATCH = 5000
+EDGE = "facedocket.audit.tree.edge"  # session.info key: (transaction, CompactRange)
 
 
 class TreeError(RuntimeError):
@@ -36,9 +40,18 @@ class TreeError(RuntimeError):
 
 def add_leaf(session: Session, index: int, leaf: bytes) -> bytes:
     """Add entry ``index + 1``'s bytes as the tree's next leaf; its leaf hash."""
-    edge = right_edge(session, index)
+    transaction = session.get_transaction()
+    kept = session.info.get(EDGE)
+    # Only an edge kept by this very transaction at this very size is the tree's: after
+    # a rollback (of it or of a savepoint) the size no longer matches, so it is read again.
+    if kept is not None and kept[0] is transaction and kept[1].size == index:
+        edge = kept[1]
+    else:
+        edge = right_edge(session, index)
     digest = leaf_hash(leaf)
-    write_nodes(session, edge.append(digest))
+    completed = edge.append(digest)
+    session.info[EDGE] = (transaction, edge)
+    write_nodes(session, completed)
     return digest
 
 
@@ -67,20 +80,10 @@ def consistency_proof(session: Session, old: int, new: int) -> list[bytes]:
 def stored_nodes(session: Session, nodes: list[Node]) -> dict[Node, bytes]:
     if not nodes:
         return {}
-    by_level: dict[int, list[int]] = {}
-    for level, idx in nodes:
-        by_level.setdefault(level, []).append(idx)
-    # One primary-key lookup per level; SQLite scans the table for a row-value IN list.
-    rows = session.execute(
-        select(AuditTreeNode.level, AuditTreeNode.idx, AuditTreeNode.hash).where(
-            or_(
-                *(
-                    and_(AuditTreeNode.level == level, AuditTreeNode.idx.in_(ids))
-                    for level, ids in by_level.items()
-                )
-            )
-        )
-    )
+    values = {}
+    for number, (level, idx) in enumerate(nodes):
+        values[f"l{number}"], values[f"i{number}"] = level, idx
+    rows = session.connection().execute(_lookup(len(nodes)), values)
     found = {(level, idx): bytes(digest) for level, idx, digest in rows}
     missing = [node for node in nodes if node not in found]
     if missing:
@@ -93,10 +96,29 @@ def stored_nodes(session: Session, nodes: list[Node]) -> dict[Node, bytes]:
     return found
 
 
+@lru_cache(maxsize=256)
+def _lookup(count: int) -> Select[int, int, bytes]:
+    """One statement reading ``count`` nodes by primary key, built once per count (building
+    it cost more than running it) and so compiled once. Both databases look each term up
+    in the primary key (SQLite's multi-index OR; a row-value IN list it would scan)."""
+    return select(AuditTreeNode.level, AuditTreeNode.idx, AuditTreeNode.hash).where(
+        or_(
+            *(
+                and_(
+                    AuditTreeNode.level == bindparam(f"l{n}"),
+                    AuditTreeNode.idx == bindparam(f"i{n}"),
+                )
+                for n in range(count)
+            )
+        )
+    )
+
+
 def write_nodes(session: Session, nodes: Iterable[tuple[int, int, bytes]]) -> None:
     rows = [{"level": level, "idx": idx, "hash": digest} for level, idx, digest in nodes]
+    connection = session.connection()  # Core: the ORM's bulk path costs more than the rows
     for start in range(0, len(rows), BATCH):
-        session.execute(insert(AuditTreeNode), rows[start : start + BATCH])
+        connection.execute(insert(AuditTreeNode), rows[start : start + BATCH])
 
 
 def build(session: Session, leaves: Iterable[bytes]) -> int:
