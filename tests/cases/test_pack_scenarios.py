@@ -215,12 +215,24 @@ SCENARIOS: dict[str, list[Row]] = {
     ],
     "maryland-2024": [
         Row("investigation of a listed crime", "investigation", offence_code="CL 3-802"),
+        # § 2-503(a)(1)(i)4 and 7: a child pornography offence, a Public Safety weapon crime.
+        Row("a child pornography offence", "investigation", offence_code="CL 11-207"),
+        Row(
+            "a weapon crime of the Public Safety Article", "investigation", offence_code="PS 5-141"
+        ),
+        Row(
+            "participation in a criminal organization is not on the list",
+            "investigation",
+            offence_code="CL 9-804",
+            refused_at="submit",
+            reason="is not one of the 20 offences",
+        ),
         Row(
             "investigation of an unlisted crime",
             "investigation",
             offence_code="CL 7-104",
             refused_at="submit",
-            reason="is not one of the 10 offences",
+            reason="is not one of the 20 offences",
         ),
     ],
 }

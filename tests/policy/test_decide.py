@@ -288,7 +288,7 @@ def test_only_the_unit_searches_and_software_must_be_approved(commission: Policy
 def test_an_offence_outside_the_maryland_list_is_refused(maryland: Policy) -> None:
     theft = check_basis(maryland, replace(INVESTIGATION, offence_code="CL 7-104"), NOW)
     assert theft.reasons == (
-        "offence 'CL 7-104' is not one of the 10 offences policy maryland-2024 lists",
+        "offence 'CL 7-104' is not one of the 20 offences policy maryland-2024 lists",
     )
     none = check_basis(maryland, replace(INVESTIGATION, offence_code=None), NOW)
     assert "offence not given" in none.reasons[0]

@@ -25,11 +25,11 @@ from facedocket.policy.model import OPTIONAL_RULES
 # each pack states its floor or that it has none; only virginia-2022 1.0 has one.
 PINNED = {
     ("ma-commission-2022", "1.4"): (
-        "1453db8985ab4b4c1ff88acfc34666cfed97deed19b73ff7393c77669831be6c"
+        "73207d0178b7b989acfd882ab549b96072cfc86a188d4db1f35449895c5f3e2f"
     ),
     ("maine-2021", "1.0"): ("54d2fdd208c41c368399699c30edd89b51274facf57dcadd1f1cb2e420953cf9"),
-    ("maryland-2024", "1.4"): ("bf6a44c558b2a4cddea1ed569aa0b68e18b80a182ad9376bbb228e3a0d713247"),
-    ("massachusetts", "1.4"): ("ba4c0a16615436688ceffcc80bf2cef3af518de8d53b40d284cd8e2f0c980a70"),
+    ("maryland-2024", "1.4"): ("e48ffc4ffc7b46a60423895b7ba5b5eddfe525fcecf641a271e24c7f506d0363"),
+    ("massachusetts", "1.4"): ("00e6e49a80c4ea3bf1befc554b4946dba894252783b6994dceedb343ba4e0220"),
     ("massachusetts-bills", "1.0"): (
         "0ba7be591dd28eab2f2094329d1f73a9b471f28cbaa16b08aa6270b285b05ffc"
     ),
