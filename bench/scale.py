@@ -380,9 +380,9 @@ def writer_speed(count: int, backend: str, url: str | None) -> dict[str, Any]:
     from sqlalchemy import text  # noqa: PLC0415
 
     from facedocket.gallery.enrol import EnrolmentReport  # noqa: PLC0415
+    from facedocket.gallery.galleries import ensure_gallery  # noqa: PLC0415
     from facedocket.gallery.indexes import open_index  # noqa: PLC0415
     from facedocket.gallery.record import Enroller  # noqa: PLC0415
-    from facedocket.gallery.records import ensure_gallery  # noqa: PLC0415
     from facedocket.gallery.sources import EnrolmentItem  # noqa: PLC0415
     from facedocket.gallery.worker import Enrolled  # noqa: PLC0415
     from facedocket.gallery.writer import Writer  # noqa: PLC0415

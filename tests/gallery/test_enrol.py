@@ -23,8 +23,8 @@ from facedocket.faces.models import OnnxEmbedder
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.faces.registry import DLIB_RESNET, build_pipeline
 from facedocket.gallery.enrol import EnrolmentReport, enrol
+from facedocket.gallery.galleries import GalleryNotFoundError, gallery_stats, get_gallery
 from facedocket.gallery.indexes import open_index
-from facedocket.gallery.records import GalleryNotFoundError, gallery_stats, get_gallery
 from facedocket.gallery.sources import EnrolmentItem, from_folder, photo_path
 from facedocket.settings import EnrolEngine, Settings
 from facedocket.store.db import make_engine, session_factory

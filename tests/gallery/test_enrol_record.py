@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from facedocket.audit import verify
 from facedocket.gallery.enrol import enrol
+from facedocket.gallery.galleries import create_gallery, ensure_gallery
 from facedocket.gallery.record import STARTED, Enroller, log
-from facedocket.gallery.records import create_gallery, ensure_gallery
 from facedocket.gallery.sources import EnrolmentItem
 from facedocket.operator import operator
 from facedocket.settings import Settings

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tests.gallery.test_enrol import gallery_folder
 
+from facedocket.gallery.galleries import ensure_gallery
 from facedocket.gallery.jobs import (
     JobNotFoundError,
     JobStateError,
@@ -27,7 +28,6 @@ from facedocket.gallery.jobs import (
     submit,
 )
 from facedocket.gallery.record import Enroller
-from facedocket.gallery.records import ensure_gallery
 from facedocket.gallery.runner import run_next
 from facedocket.gallery.sources import ManifestError
 from facedocket.settings import Settings

@@ -23,8 +23,8 @@ from tests.races import Database
 
 from facedocket.accounts.tokens import create_token
 from facedocket.cases.directory import add_agency, add_user
+from facedocket.gallery.galleries import ensure_gallery
 from facedocket.gallery.record import Enroller
-from facedocket.gallery.records import ensure_gallery
 from facedocket.store.db import session_factory, transaction
 from facedocket.store.schema import Photo, Template, User
 from facedocket.store.schema.base import utcnow

@@ -17,8 +17,8 @@ from tests.photos import blank
 
 from facedocket.gallery import ray_engine
 from facedocket.gallery.enrol import enrol
+from facedocket.gallery.galleries import get_gallery
 from facedocket.gallery.indexes import open_index
-from facedocket.gallery.records import get_gallery
 from facedocket.gallery.sources import EnrolmentItem, from_folder
 from facedocket.settings import Settings
 from facedocket.store.db import make_engine, session_factory

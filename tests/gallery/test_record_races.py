@@ -8,8 +8,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.races import RACERS, Database, Racers, assert_verifies, count, pipeline
 
+from facedocket.gallery.galleries import ensure_gallery, ensure_model_record
 from facedocket.gallery.record import Enroller
-from facedocket.gallery.records import ensure_gallery, ensure_model_record
 from facedocket.store.db import transaction
 from facedocket.store.schema import AuditEntry, FaceModelRecord, Gallery
 

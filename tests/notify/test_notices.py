@@ -22,9 +22,9 @@ from tests.notify.conftest import Inbox, free_port, smtp_server
 
 from facedocket.cases.directory import add_agency, add_user, update_user
 from facedocket.cases.review import Conclusion
+from facedocket.gallery.galleries import ensure_gallery
 from facedocket.gallery.jobs import submit
 from facedocket.gallery.record import Enroller
-from facedocket.gallery.records import ensure_gallery
 from facedocket.gallery.runner import run_next
 from facedocket.notify.deliver import deliver_due, outbox
 from facedocket.notify.notices import notices_for

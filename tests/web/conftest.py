@@ -33,7 +33,7 @@ from facedocket.accounts.passwords import set_password
 from facedocket.accounts.tokens import create_token
 from facedocket.cases.directory import add_user
 from facedocket.faces.pipeline import FacePipeline
-from facedocket.gallery.records import ensure_gallery
+from facedocket.gallery.galleries import ensure_gallery
 from facedocket.kernel import clock
 from facedocket.settings import Settings
 from facedocket.store.db import transaction

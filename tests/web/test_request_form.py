@@ -15,7 +15,7 @@ from tests.cases.conftest import order_pdf
 from tests.web.conftest import Web, csrf_of
 from tests.web.test_pages import court_order_fields
 
-from facedocket.gallery.records import ensure_gallery
+from facedocket.gallery.galleries import ensure_gallery
 from facedocket.store.db import transaction
 from facedocket.store.schema import AuditEntry, Document, SearchRequest
 

@@ -28,8 +28,8 @@ from facedocket.cases.states import State, next_state
 from facedocket.faces.errors import FaceError
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.gallery.candidates import HITS_PER_CANDIDATE, rank_people
+from facedocket.gallery.galleries import ensure_model_record
 from facedocket.gallery.opened import opened_index
-from facedocket.gallery.records import ensure_model_record
 from facedocket.governance.figures import accuracy_decision
 from facedocket.governance.register import is_approved
 from facedocket.governance.training import training_decision

@@ -26,7 +26,7 @@ from facedocket.cases.states import State, next_state
 from facedocket.cases.visibility import get_request as get_request  # noqa: PLC0414
 from facedocket.cases.visibility import list_requests as list_requests  # noqa: PLC0414
 from facedocket.cases.visibility import on_case
-from facedocket.gallery.records import GalleryNotFoundError, get_gallery
+from facedocket.gallery.galleries import GalleryNotFoundError, get_gallery
 from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log

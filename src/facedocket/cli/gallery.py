@@ -25,13 +25,13 @@ from facedocket.cli.context import console, refusals, sessions, settings
 from facedocket.gallery.enrol import EnrolmentReport
 from facedocket.gallery.enrol import Progress as ProgressCallback
 from facedocket.gallery.enrol import enrol as run_enrolment
-from facedocket.gallery.progress import PlainLines
-from facedocket.gallery.records import (
+from facedocket.gallery.galleries import (
     GalleryNotFoundError,
     InvalidGalleryError,
     checked_gallery_name,
     gallery_stats,
 )
+from facedocket.gallery.progress import PlainLines
 from facedocket.gallery.sources import EnrolmentItem, ManifestError, from_folder, from_manifest
 from facedocket.settings import EnrolEngine
 

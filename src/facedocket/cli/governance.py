@@ -16,7 +16,7 @@ from facedocket.cases.holds import release_hold, set_hold
 from facedocket.cases.retention import purge
 from facedocket.cli.context import console, errors, refusals, sessions, settings
 from facedocket.faces.registry import UnknownModelError, load_embedder
-from facedocket.gallery.records import ensure_model_record
+from facedocket.gallery.galleries import ensure_model_record
 from facedocket.governance.accuracy import MeasuredAccuracy, read_accuracy
 from facedocket.governance.figures import accuracy_decision, enter_figure, figures_at
 from facedocket.governance.register import (

@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from facedocket.cli.context import console, refusals, sessions, settings
+from facedocket.gallery.galleries import GalleryNotFoundError
 from facedocket.gallery.jobs import (
     JobNotFoundError,
     JobStateError,
@@ -25,7 +26,6 @@ from facedocket.gallery.jobs import (
 )
 from facedocket.gallery.progress import duration
 from facedocket.gallery.record import Enroller
-from facedocket.gallery.records import GalleryNotFoundError
 from facedocket.gallery.sources import ManifestError
 
 app = typer.Typer(help="Enrolment jobs kept in the database.", no_args_is_help=True)

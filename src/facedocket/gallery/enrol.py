@@ -31,9 +31,9 @@ from facedocket.faces.pipeline import FacePipeline
 from facedocket.faces.registry import build_pipeline, load_embedder
 from facedocket.faces.runtime import uses_gpu
 from facedocket.gallery import worker
+from facedocket.gallery.galleries import ensure_gallery, ensure_model_record
 from facedocket.gallery.indexes import open_index, save_index
 from facedocket.gallery.record import Enroller, recorded_run
-from facedocket.gallery.records import ensure_gallery, ensure_model_record
 from facedocket.gallery.sources import EnrolmentItem
 from facedocket.gallery.worker import Job, Outcome, Skipped, StageSeconds, Unreadable
 from facedocket.gallery.writer import Failure, Writer, recorded_refusals

@@ -20,9 +20,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from facedocket.gallery.galleries import get_gallery
 from facedocket.gallery.progress import Pace
 from facedocket.gallery.record import Enroller, log
-from facedocket.gallery.records import get_gallery
 from facedocket.gallery.sources import EnrolmentItem, ManifestError, from_folder, from_manifest
 from facedocket.notify import notices
 from facedocket.settings import Settings

@@ -35,7 +35,7 @@ from facedocket.gallery.worker import (
     Enrolled,
     Job,
     Outcome,
-    Refused,
+    Rejected,
     Skipped,
     StageSeconds,
     Unreadable,
@@ -218,7 +218,7 @@ def to_columns(outcomes: list[Outcome], aligned: list[Aligned], seconds: StageSe
                 "quality": json.dumps(o.quality),
                 "vector": o.vector,
             }
-        elif isinstance(o, Refused):
+        elif isinstance(o, Rejected):
             row |= {"kind": "refused", "code": o.code, "reason": o.reason}
         elif isinstance(o, Unreadable):
             row |= {"kind": "unreadable", "reason": o.reason}
@@ -279,7 +279,7 @@ def from_columns(batch: Batch) -> tuple[list[Outcome], StageSeconds]:
             )
         elif kind == "refused":
             outcomes.append(
-                Refused(position, sha256, str(batch["code"][i]), str(batch["reason"][i]))
+                Rejected(position, sha256, str(batch["code"][i]), str(batch["reason"][i]))
             )
         elif kind == "unreadable":
             outcomes.append(Unreadable(position, str(batch["reason"][i])))

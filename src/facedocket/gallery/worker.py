@@ -44,7 +44,10 @@ class Enrolled:
 
 
 @dataclass(frozen=True)
-class Refused:
+class Rejected:
+    """A photo the face engine rejects (no face, corrupt, too small): kept as an
+    ``EnrolmentRejection`` with the engine's code, so a rerun skips it."""
+
     position: int
     sha256: str
     code: str
@@ -76,7 +79,7 @@ class Aligned:
     face: Face
 
 
-Outcome = Enrolled | Refused | Skipped | Unreadable
+Outcome = Enrolled | Rejected | Skipped | Unreadable
 Job = tuple[int, str, bytes]
 StageSeconds = dict[str, float]
 
@@ -154,9 +157,9 @@ def process_with(pipeline: FacePipeline, jobs: list[Job]) -> tuple[list[Outcome]
 
 def align_with(
     pipeline: FacePipeline, jobs: list[Job], seconds: StageSeconds
-) -> tuple[list[Refused], list[Aligned]]:
+) -> tuple[list[Rejected], list[Aligned]]:
     """Decode, detect and align each photo: the CPU half of the work."""
-    refused: list[Refused] = []
+    refused: list[Rejected] = []
     aligned: list[Aligned] = []
     for position, sha256, data in jobs:
         try:
@@ -167,7 +170,7 @@ def align_with(
             with timed(seconds, "align"):
                 face = pipeline.align(image, detection)
         except FaceError as error:
-            refused.append(Refused(position, sha256, error.code, error.message))
+            refused.append(Rejected(position, sha256, error.code, error.message))
             continue
         aligned.append(Aligned(position, sha256, image.shape[1], image.shape[0], face))
     return refused, aligned

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from facedocket.gallery.index import VectorIndex
 from facedocket.gallery.record import Enroller, log
 from facedocket.gallery.sources import EnrolmentItem, stored_location
-from facedocket.gallery.worker import Enrolled, Outcome, Refused, Skipped, Unreadable
+from facedocket.gallery.worker import Enrolled, Outcome, Rejected, Skipped, Unreadable
 from facedocket.store.db import transaction
 from facedocket.store.schema import EnrolmentRejection, Person, Photo, Template
 
@@ -93,7 +93,7 @@ class Writer:
 
     def write(self, outcomes: Iterable[Outcome], *, final: bool = False) -> None:
         enrolled: list[Enrolled] = []
-        refused: list[Refused] = []
+        refused: list[Rejected] = []
         for o in outcomes:
             self.done += 1
             if isinstance(o, Unreadable):
@@ -136,7 +136,7 @@ class Writer:
         return stored_location(self.items[position].path, self.photo_root)
 
     def _insert(
-        self, session: Session, enrolled: list[Enrolled], refused: list[Refused]
+        self, session: Session, enrolled: list[Enrolled], refused: list[Rejected]
     ) -> np.ndarray:
         items = self.items
         persons = _persons(session, self.gallery_id, [items[o.position] for o in enrolled])

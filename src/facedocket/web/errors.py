@@ -18,12 +18,12 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from facedocket.audit import AuditFormatError
-from facedocket.gallery.jobs import JobNotFoundError, JobStateError
-from facedocket.gallery.records import (
+from facedocket.gallery.galleries import (
     GalleryExistsError,
     GalleryNotFoundError,
     InvalidGalleryError,
 )
+from facedocket.gallery.jobs import JobNotFoundError, JobStateError
 from facedocket.gallery.sources import ManifestError
 from facedocket.kernel.refusals import NotFound, RefusalCode, Refused
 from facedocket.policy import PolicyError

@@ -7,15 +7,15 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from facedocket.gallery.jobs import JobProgress, ask, get_job, list_jobs, progress_of, submit
-from facedocket.gallery.record import Enroller
-from facedocket.gallery.records import (
+from facedocket.gallery.galleries import (
     create_gallery,
     gallery_stats,
     get_gallery,
     list_galleries,
     list_models,
 )
+from facedocket.gallery.jobs import JobProgress, ask, get_job, list_jobs, progress_of, submit
+from facedocket.gallery.record import Enroller
 from facedocket.policy import list_policies
 from facedocket.store.db import transaction
 from facedocket.web.deps import Administrator, ServicesDep

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from facedocket import limits
 from facedocket.cases.schemas import PLAIN, line
-from facedocket.gallery.records import GALLERY_NAME_RULE, checked_gallery_name
+from facedocket.gallery.galleries import GALLERY_NAME_RULE, checked_gallery_name
 from facedocket.web.schemas.common import Public, Strict
 
 GalleryName = Annotated[

@@ -22,15 +22,15 @@ from facedocket.cases.directory import (
     list_agencies,
     list_users,
 )
-from facedocket.gallery.jobs import ask, get_job, list_jobs, progress_of, submit
-from facedocket.gallery.progress import duration
-from facedocket.gallery.record import Enroller
-from facedocket.gallery.records import (
+from facedocket.gallery.galleries import (
     create_gallery,
     gallery_stats,
     list_galleries,
     list_models,
 )
+from facedocket.gallery.jobs import ask, get_job, list_jobs, progress_of, submit
+from facedocket.gallery.progress import duration
+from facedocket.gallery.record import Enroller
 from facedocket.kernel.refusals import NotFound
 from facedocket.kernel.roles import Role
 from facedocket.notify.deliver import outbox

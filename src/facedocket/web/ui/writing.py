@@ -14,7 +14,7 @@ from starlette.responses import Response
 from facedocket.cases import corrections, requests
 from facedocket.cases.bodies import offered_bodies
 from facedocket.cases.schemas import RequestCreate
-from facedocket.gallery.records import list_galleries
+from facedocket.gallery.galleries import list_galleries
 from facedocket.kernel.refusals import Refused
 from facedocket.policy import Policy, load_policy
 from facedocket.store.db import transaction
