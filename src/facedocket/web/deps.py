@@ -1,14 +1,16 @@
 """The dependencies every route that touches faces, cases or the record declares.
 
-``Caller`` says who is asking (an API token, or a browser session whose unsafe requests
-must carry its CSRF token); a ``RoleGate`` turns that into the capacity a route needs,
-refusing everyone else before the route's own code runs; ``SearchGate`` is the only way
-a route reaches a 1:N search, and it goes through ``cases.gate.run_search``.
+``ReadSession`` and ``WriteSession`` give a route its database session, the second its
+one transaction. ``Caller`` says who is asking (an API token, or a browser session whose
+unsafe requests must carry its CSRF token); a ``RoleGate`` turns that into the capacity a
+route needs, refusing everyone else before the route's own code runs; ``SearchGate`` is
+the only way a route reaches a 1:N search, and it goes through ``cases.gate.run_search``.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Annotated
@@ -63,6 +65,25 @@ def services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(services)]
+
+
+def read_session(app: ServicesDep) -> Iterator[Session]:
+    """A session for a route that only reads; closed once the route returns."""
+    with app.sessions() as session:
+        yield session
+
+
+def write_session(app: ServicesDep) -> Iterator[Session]:
+    """The route's one transaction: rolled back if the route raises, else committed when
+    it returns and before its answer is sent (``scope="function"``), so that a commit that
+    fails answers as a failure (web/failures.py: a 500 with its reference, nothing
+    written), never as the success the route was about to report."""
+    with transaction(app.sessions) as session:
+        yield session
+
+
+ReadSession = Annotated[Session, Depends(read_session, scope="function")]
+WriteSession = Annotated[Session, Depends(write_session, scope="function")]
 
 
 @dataclass(frozen=True)
