@@ -47,7 +47,7 @@ def conclude(world: World, number: int, examiner: str, found: bool = True) -> No
             .join(Search, Search.id == Candidate.search_id)
             .where(Search.request_id == number)
         )
-        people = dict(rows.tuples().all())
+        people = dict(rows.all())
     # The sheet is blind (no names before one's own conclusion): who each candidate is
     # comes from the store.
     for line in act(world, examiner, "sheet", number):

@@ -7,9 +7,11 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
 from tests.cli.test_workflow_commands import run
 
 from facedocket.policy import load_policy
+from facedocket.settings import get_settings
 
 
 def test_public_log_from_the_command_line(tmp_path: Path) -> None:
@@ -52,3 +54,13 @@ def test_public_log_from_the_command_line(tmp_path: Path) -> None:
         str(tmp_path / "x"),
         code=1,
     )
+
+
+def test_the_kinds_of_the_pack_in_force(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FACEDOCKET_POLICY", "montana-2023")
+    listed = run("reports", "kinds", "--year", "2026")
+    assert "montana-agency-annual:" in listed and "due 2027-06-30" in listed
+    assert "montana-state-annual:" in listed and "due 2027-09-01" in listed
+    monkeypatch.setenv("FACEDOCKET_POLICY", "massachusetts")
+    get_settings.cache_clear()
+    assert "names no report of its law's own" in run("reports", "kinds")

@@ -33,12 +33,14 @@ PINNED = {
     ("massachusetts-bills", "1.0"): (
         "0ba7be591dd28eab2f2094329d1f73a9b471f28cbaa16b08aa6270b285b05ffc"
     ),
-    ("montana-2023", "1.0"): ("d3aea55732c7cf879f16432cdccda38fff851532a02bf63eb40038941e7f490d"),
-    ("utah-2021", "1.0"): ("402ac783481c07b837224c5fa1873d3ab3983a3ee61e57f8085d418c793925d6"),
+    # Montana, Utah and Washington re-pinned when their laws' own reports (report_kinds)
+    # were modelled: the law of 1.0 did not change, and no intake or gate decision reads it.
+    ("montana-2023", "1.0"): ("de36c958a69633a49e94b39bf633e69be2b5ecb36e4fe7589521132312a94918"),
+    ("utah-2021", "1.0"): ("1592e9733981109d79da854c35e84499d2fe83b62934aa712509f6a7c1103c07"),
     ("virginia-2022", "1.0"): ("3728b042bc1d212e6d33b3ba553c0712ce3013820ba5c5de3fee784ccf31e885"),
     ("virginia-2022", "2.0"): ("ed012f0919aa8c0484edc91acbc6c8b3e0448531f55f8593ea0ca509817c4e25"),
     ("washington-2020", "1.0"): (
-        "8c32092833382099b2f4bc376a91b931c4ead1d5161ef484ef9bcbdcada88cb6"
+        "672d4f1b87d26131237f835b5a1e17fb3b5415d1456f13a178343621563f9543"
     ),
 }
 

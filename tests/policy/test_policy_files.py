@@ -14,6 +14,13 @@ from facedocket.policy import PolicyError, load_policy_file
 from facedocket.policy.pack import HEADER, VERSION
 
 Edit = Callable[[dict[str, Any]], None]
+KIND = {
+    "id": "a",
+    "name": "A",
+    "content": "use-and-compliance",
+    "to": "T",
+    "due": {"month": 6, "day": 30},
+}
 
 
 def _pack(policy_id: str) -> dict[str, Any]:
@@ -246,6 +253,21 @@ def _set(value: Any, *path: str) -> Edit:
             _set({"results": "deleted"}, "unlawful_searches"),
             "sources",
             "no source for unlawful_searches",
+        ),
+        (
+            "montana-2023",
+            _set(
+                [{**KIND, "due": {"month": 6, "day": 30}} for _ in range(2)],
+                "report_kinds",
+            ),
+            "report_kinds",
+            "report kind listed twice: a",
+        ),
+        (
+            "montana-2023",
+            _set("everything", "report_kinds", 0, "content"),
+            "report_kinds[0].content",
+            "'requests-by-crime-type'",
         ),
         (
             "maine-2021",

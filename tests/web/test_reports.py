@@ -112,6 +112,14 @@ def test_reports_are_refused_to_those_who_may_not_produce_them(web: Web) -> None
     board = supervisor.get("/reports")
     assert 'action="/reports/annual"' in board.text
     assert 'action="/reports/quarterly"' not in board.text
+    assert "names no report of its own" in board.text, "Massachusetts's law names none"
+    web.app.state.services.settings = web.world.settings.model_copy(
+        update={"policy": "montana-2023"}
+    )
+    kinds = supervisor.get("/reports").text.split('id="report-kinds"')[1].split("</ul>")[0]
+    assert "montana-agency-annual" in kinds and "due 06-30" in kinds
+    assert "montana-state-annual" in kinds and "due 09-01" in kinds
+    web.app.state.services.settings = web.world.settings
     form = {"csrf_token": csrf_of(board), "quarter": "2026Q4", "body": "state-police"}
     refused = supervisor.post("/reports/quarterly", data={**form, "output": "download"})
     assert refused.status_code == 403 and "auditor, administrator" in refused.text

@@ -19,6 +19,7 @@ from facedocket.cli.context import console, fail, refusals, sessions, settings
 from facedocket.kernel import clock
 from facedocket.kernel.actors import load_actor
 from facedocket.kernel.refusals import NotFound, Refused
+from facedocket.policy import PolicyError, load_policy
 from facedocket.reports.compliance import compliance_export
 from facedocket.reports.exports import productions
 from facedocket.reports.files import (
@@ -30,6 +31,7 @@ from facedocket.reports.files import (
     write_folder,
 )
 from facedocket.reports.files import sha256 as digest
+from facedocket.reports.law import due_on, law_report, report_kinds
 from facedocket.reports.public_log import public_log_export
 from facedocket.reports.publish import FORMATS, produce_annual
 from facedocket.reports.quarterly import quarterly_export
@@ -133,5 +135,36 @@ def public_log(
             fail(f"{option} {text[:30]!r} is not a date like 2026-01-01")
     with refusals(Refused, NotFound, BundleError), transaction(sessions()) as session:
         files = public_log_export(session, load_actor(session, user), pack, days[0], days[1])
+        write_folder(out, files)
+    _written(out, files)
+
+
+@app.command()
+def kinds(
+    year: Annotated[int | None, typer.Option(help="The due days of this year.")] = None,
+) -> None:
+    """The reports the law of the pack in force requires, with their due days."""
+    with refusals(PolicyError):
+        policy = load_policy(settings().policy)
+    offered = report_kinds(policy)
+    if not offered:
+        console.print(f"{policy.id} {policy.version} names no report of its law's own")
+    for kind in offered:
+        due = f"{kind.due.month:02d}-{kind.due.day:02d}"
+        if year is not None:
+            due = due_on(kind, year).isoformat()
+        console.print(f"{kind.id}: {kind.name}; to {kind.to}; due {due}", markup=False)
+
+
+@app.command()
+def law(
+    user: As,
+    kind: Annotated[str, typer.Option(help="The report kind (facedocket reports kinds).")],
+    year: Annotated[int, typer.Option(help="The calendar year the report covers.")],
+    out: Out,
+) -> None:
+    """A report the law of the pack in force requires, on one calendar year."""
+    with refusals(Refused, NotFound, BundleError), transaction(sessions()) as session:
+        files = law_report(session, load_actor(session, user), settings().policy, kind, year)
         write_folder(out, files)
     _written(out, files)

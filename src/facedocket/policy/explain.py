@@ -273,4 +273,9 @@ TEXTS: dict[str, Callable[[Policy], str]] = {
     "outcomes": lambda p: explain_outcomes(p.outcomes),
     "unlawful_searches": lambda p: explain_unlawful(p.unlawful_searches),
     "public_log": lambda p: explain_public_log(p.public_log),
+    "report_kinds": lambda p: "; ".join(
+        f"{k.name} ({k.id}: {k.content}) to {k.to}, due {k.due.month:02d}-{k.due.day:02d} "
+        "each year for the calendar year before"
+        for k in p.report_kinds or []
+    ),
 }

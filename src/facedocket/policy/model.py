@@ -268,6 +268,24 @@ class Reporting(Strict):
     demographics: bool
 
 
+# What a law's own report holds; each is built from the record by ``reports.law``.
+ReportContent = Literal[
+    "requests-by-crime-type", "searches-offences-outcomes", "use-and-compliance"
+]
+
+
+class ReportKind(Strict):
+    """A report a law requires, as a kind of its own: what it holds, to whom it goes, and
+    the day it is due each year, for the calendar year before (Montana: agencies by June
+    30, the Department of Justice by September 1)."""
+
+    id: Slug
+    name: Text
+    content: ReportContent
+    to: Text
+    due: MonthDay
+
+
 class Disclosure(Strict):
     notify_defendants: bool
 
@@ -335,6 +353,7 @@ class Policy(Strict):
     outcomes: OutcomeTracking | None = None
     unlawful_searches: UnlawfulSearches | None = None
     public_log: PublicLog | None = None
+    report_kinds: Annotated[list[ReportKind], Field(min_length=1)] | None = None
     # Each rule's citation, by rule name (``rule_names``): every rule has one.
     sources: dict[str, Source]
 
@@ -367,6 +386,12 @@ class Policy(Strict):
     @classmethod
     def _no_repeated_narratives(cls, value: list[Narrative]) -> list[Narrative]:
         unique([narrative.id for narrative in value], "narrative")
+        return value
+
+    @field_validator("report_kinds")
+    @classmethod
+    def _no_repeated_kinds(cls, value: list[ReportKind] | None) -> list[ReportKind] | None:
+        unique([kind.id for kind in value or []], "report kind")
         return value
 
     @field_validator("separate_duties")
@@ -464,9 +489,10 @@ RULES = (
     "outcomes",
     "unlawful_searches",
     "public_log",
+    "report_kinds",
 )
 # The rules a law may not have (``None``): cited only where the pack states them.
-OPTIONAL_RULES = ("outcomes", "unlawful_searches", "public_log")
+OPTIONAL_RULES = ("outcomes", "unlawful_searches", "public_log", "report_kinds")
 
 
 def rule_names(policy: Policy) -> list[str]:

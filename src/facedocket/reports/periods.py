@@ -55,6 +55,13 @@ def annual(policy: Policy, year: int) -> Period:
     return Period(label, start, end)
 
 
+def calendar_year(policy: Policy, year: int) -> Period:
+    """Calendar ``year`` in the policy's local time: what a law's own report covers."""
+    _check_year(year)
+    start = datetime(year, 1, 1, tzinfo=policy.zone)
+    return Period(str(year), start, datetime(year + 1, 1, 1, tzinfo=policy.zone))
+
+
 def _check_year(year: int) -> None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise Refused(

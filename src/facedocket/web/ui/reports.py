@@ -24,6 +24,7 @@ from facedocket.reports.compliance import CHECKS, compliance_export
 from facedocket.reports.dashboard import dashboard
 from facedocket.reports.exports import CONFIDENTIAL_ROLES
 from facedocket.reports.files import MANIFEST, Files, manifest_about, sha256
+from facedocket.reports.law import report_kinds
 from facedocket.reports.publish import FORMATS, produce_annual
 from facedocket.reports.quarterly import COLUMNS, quarterly_export
 from facedocket.store.db import transaction
@@ -57,6 +58,8 @@ def reports(request: Request, app: ServicesDep, me: Reporter) -> Response:
         year=local.year,
         formats=FORMATS,
         zone=policy.timezone,
+        kinds=report_kinds(policy),
+        policy=policy,
     )
 
 
