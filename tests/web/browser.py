@@ -26,6 +26,7 @@ FLAGS = [
     "--no-first-run",
 ]
 AXE = Path("node_modules/axe-core/axe.min.js").resolve()
+USWDS = Path("node_modules/@uswds/uswds/dist").resolve()
 # Evaluated through DevTools, which the pages' Content-Security-Policy (no inline script)
 # does not govern; a script tag would be refused, as it should be.
 LOAD_AXE = "() => {{ if (!window.axe) {{ {source}\n }} }}"

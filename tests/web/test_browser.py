@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from tests.cases.conftest import World, order_pdf
-from tests.web.browser import CHROMIUM, FLAGS, Accessibility
+from tests.web.browser import CHROMIUM, FLAGS, USWDS, Accessibility
 from tests.web.conftest import PASSWORD
 from tests.web.live import engine, free_port, served  # noqa: F401 (engine is a fixture)
 
@@ -27,7 +27,6 @@ from facedocket.store.db import transaction
 from facedocket.store.schema import User
 from facedocket.web.app import create_app
 
-USWDS = Path("node_modules/@uswds/uswds/dist").resolve()
 # For a reviewer to look at after a run (build/ is not committed).
 SCREENSHOTS = Path("build/screenshots").resolve()
 # What sticks out past the screen's right edge, innermost first, to say why a page is wide.

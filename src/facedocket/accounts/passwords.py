@@ -34,18 +34,22 @@ def password_problem(password: str, username: str) -> str | None:
     return None
 
 
-def set_password(session: Session, user: User, password: str, *, by: str, role: str) -> None:
-    """Hash and store ``password`` for ``user``; refused when it is too weak."""
+def set_password(
+    session: Session, user: User, password: str, *, by: str, role: str, temporary: bool = False
+) -> None:
+    """Hash and store ``password`` for ``user``; refused when it is too weak. A
+    ``temporary`` one (an administrator's) lets its user do nothing but change it."""
     problem = password_problem(password, user.username)
     if problem:
         raise Refused(problem, code=RefusalCode.WEAK_PASSWORD)
     row = session.get(PasswordHash, user.id)
     if row is None:
-        session.add(PasswordHash(user_id=user.id, hash=HASHER.hash(password)))
+        session.add(PasswordHash(user_id=user.id, hash=HASHER.hash(password), temporary=temporary))
     else:
-        row.hash, row.set_at = HASHER.hash(password), utcnow()
+        row.hash, row.set_at, row.temporary = HASHER.hash(password), utcnow(), temporary
     session.flush()
-    log_account(session, by, role, "account.password_set", user.id, {"username": user.username})
+    details = {"username": user.username, "temporary": temporary}
+    log_account(session, by, role, "account.password_set", user.id, details)
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
@@ -72,6 +76,12 @@ def check_password(session: Session, user: User | None, password: str) -> bool:
 
 def has_password(session: Session, user_id: int) -> bool:
     return session.get(PasswordHash, user_id) is not None
+
+
+def password_is_temporary(session: Session, user_id: int) -> bool:
+    """Whether the user must change the password an administrator set before going on."""
+    row = session.get(PasswordHash, user_id)
+    return row is not None and row.temporary
 
 
 @lru_cache(maxsize=2)

@@ -28,8 +28,9 @@ ADMINISTRATOR = Role.ADMINISTRATOR.value
 
 
 def reset_password(session: Session, user: User, password: str, *, by: str, at: datetime) -> None:
-    """Set ``user``'s password for them; every session and token they had ends."""
-    set_password(session, user, password, by=by, role=ADMINISTRATOR)
+    """Set ``user``'s password for them, for them to change at their next sign-in; every
+    session and token they had ends."""
+    set_password(session, user, password, by=by, role=ADMINISTRATOR, temporary=True)
     end_credentials(session, user, at, by=by, why="password_reset")
 
 

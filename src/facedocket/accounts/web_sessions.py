@@ -114,3 +114,30 @@ def close_all_web_sessions(
         which.append(WebSession.id == only)
     ended = session.execute(update(WebSession).where(*which).values(ended_at=at))
     return cast(CursorResult[Any], ended).rowcount
+
+
+def time_left(session: Session, settings: Settings, token: str, at: datetime) -> float | None:
+    """Seconds until the session of ``token`` ends if nobody uses it, or None when it
+    has ended; asking does not count as using it (a page's timer asks)."""
+    row = session.scalar(select(WebSession).where(WebSession.token_sha256 == digest(token)))
+    if row is None or row.ended_at is not None:
+        return None
+    idle_end = row.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+    left = (min(idle_end, row.expires_at) - at).total_seconds()
+    return left if left > 0 else None
+
+
+def why_ended(session: Session, settings: Settings, token: str, at: datetime) -> str | None:
+    """Why the session of ``token`` lets no one in: ``idle`` (the idle lock), ``expired``
+    (it lasted as long as a session may), ``ended`` (signed out, or ended by a password
+    change or an administrator); None when the token names no session at all."""
+    row = session.scalar(select(WebSession).where(WebSession.token_sha256 == digest(token)))
+    if row is None:
+        return None
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    stopped = row.ended_at or at
+    if stopped - row.last_seen_at > idle:
+        return "idle"
+    if stopped >= row.expires_at:
+        return "expired"
+    return "ended"

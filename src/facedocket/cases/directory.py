@@ -18,8 +18,10 @@ from facedocket.kernel.roles import Role
 from facedocket.store.locks import lock_name
 from facedocket.store.schema import Agency, User, UserRole
 
-AGENCY_CODE = re.compile(rf"^[a-z0-9][a-z0-9-]{{0,{limits.AGENCY_CODE - 1}}}$")
-USERNAME = re.compile(rf"[a-z0-9][a-z0-9._-]{{1,{limits.USERNAME - 1}}}")
+# These patterns are also the pages' ``pattern`` attributes, which a browser compiles with
+# the ``v`` flag: there a '-' in a class must be escaped, so it is, in both places.
+AGENCY_CODE = re.compile(rf"^[a-z0-9][a-z0-9\-]{{0,{limits.AGENCY_CODE - 1}}}$")
+USERNAME = re.compile(rf"[a-z0-9][a-z0-9._\-]{{1,{limits.USERNAME - 1}}}")
 USERNAME_RULE = (
     f"a username is 2 to {limits.USERNAME} of the letters a-z, digits, '.', '_' and '-', "
     "starting with a letter or digit"

@@ -30,7 +30,8 @@ class InvalidGalleryError(ValueError):
 
 # A gallery's name also names its index files and collections, so it is one plain word:
 # never a path ('../../etc'), never a space or a letter that looks like another.
-GALLERY_NAME = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{limits.GALLERY_NAME - 1}}}")
+# Also the page's ``pattern`` (a '-' in a class escaped, as a browser's ``v`` flag wants).
+GALLERY_NAME = re.compile(rf"[a-z0-9][a-z0-9\-]{{0,{limits.GALLERY_NAME - 1}}}")
 GALLERY_NAME_RULE = (
     f"a gallery name is 1 to {limits.GALLERY_NAME} lower-case letters a-z, digits and "
     "dashes, starting with a letter or digit"

@@ -27,7 +27,7 @@ from facedocket.gallery.sources import EnrolmentItem, ManifestError, from_folder
 from facedocket.notify import notices
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
-from facedocket.store.schema import EnrolmentJobRow
+from facedocket.store.schema import EnrolmentJobRow, EnrolmentRejection
 from facedocket.store.schema.base import utcnow
 
 UNFINISHED = ("queued", "running", "paused")
@@ -105,6 +105,22 @@ def progress_of(job: EnrolmentJobRow) -> JobProgress:
     seconds = (utcnow() - began).total_seconds() if began else 0.0
     done = max(job.done - job.run_started_done, 0)
     return JobProgress(job, Pace(done, max(job.total - job.run_started_done, 0), seconds))
+
+
+def refused_by(session: Session, job: EnrolmentJobRow, limit: int) -> list[EnrolmentRejection]:
+    """The photos the job's runs refused, in the order they were refused (``limit`` at
+    most): the gallery's refusals recorded since the job was queued, and until it ended."""
+    which = [
+        EnrolmentRejection.gallery_id == get_gallery(session, job.gallery).id,
+        EnrolmentRejection.created_at >= job.created_at,
+    ]
+    if job.finished_at is not None:
+        which.append(EnrolmentRejection.created_at <= job.finished_at)
+    return list(
+        session.scalars(
+            select(EnrolmentRejection).where(*which).order_by(EnrolmentRejection.id).limit(limit)
+        )
+    )
 
 
 def get_job(session: Session, job_id: int) -> EnrolmentJobRow:

@@ -49,6 +49,11 @@ class RefusalCode(StrEnum):
         FORBIDDEN,
         "Your role needs a second factor; turn one on first.",
     )
+    PASSWORD_CHANGE_REQUIRED = (
+        "password_change_required",
+        FORBIDDEN,
+        "An administrator set your password; choose your own first.",
+    )
     CSRF = "csrf", FORBIDDEN, "The form's anti-forgery token is missing or stale; reload the page."
     # Not in a state that allows it.
     BAD_STATE = "bad_state", CONFLICT, "The request or record is not in a state that allows it."

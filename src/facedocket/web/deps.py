@@ -19,8 +19,9 @@ from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy.orm import Session
 
 from facedocket.accounts.factors import missing_second_factor
+from facedocket.accounts.passwords import password_is_temporary
 from facedocket.accounts.tokens import token_caller
-from facedocket.accounts.web_sessions import find_web_session
+from facedocket.accounts.web_sessions import find_web_session, why_ended
 from facedocket.audit.witnesses import submit_after_search
 from facedocket.cases import gate
 from facedocket.cases.recorded_refusals import SEARCH_REFUSED, refusal_recorded
@@ -38,7 +39,14 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class NotSignedInError(Exception):
-    """No valid session or token: a browser is sent to sign in, a program gets 401."""
+    """No valid session or token: a browser is sent to sign in, a program gets 401.
+
+    ``why`` says why a browser's session ended (``web_sessions.why_ended``), if it had one.
+    """
+
+    def __init__(self, message: str, why: str | None = None) -> None:
+        super().__init__(message)
+        self.why = why
 
 
 class WrongRoleError(Exception):
@@ -53,6 +61,10 @@ class ReadOnlyTokenError(Exception):
 
 class SecondFactorMissingError(Exception):
     """The caller's role needs a second factor they have not set up yet."""
+
+
+class PasswordChangeRequiredError(Exception):
+    """The caller signed in with a password an administrator set, not yet changed."""
 
 
 class CsrfError(Exception):
@@ -92,6 +104,7 @@ class Caller:
     csrf_token: str | None  # None for a token caller: no cookie, so no CSRF to fear
     read_only: bool = False  # a token of the read scope
     needs_second_factor: bool = False  # may only set one up (accounts.factors)
+    temporary_password: bool = False  # may only change it (and set up a second factor)
 
 
 def identify(request: Request, app: ServicesDep) -> Caller:
@@ -105,13 +118,16 @@ def identify(request: Request, app: ServicesDep) -> Caller:
             if held is None:
                 raise NotSignedInError("the API token is unknown, revoked or expired")
             missing = missing_second_factor(session, app.settings, held.actor)
-            return Caller(held.actor, None, held.read_only, missing)
+            temporary = password_is_temporary(session, held.actor.user_id)
+            return Caller(held.actor, None, held.read_only, missing, temporary)
         token = request.cookies.get(session_cookie(app.settings))
         signed = find_web_session(session, app.settings, token, at) if token else None
         if signed is None:
-            raise NotSignedInError("sign in first")
+            why = why_ended(session, app.settings, token, at) if token else None
+            raise NotSignedInError("sign in first", why)
         missing = missing_second_factor(session, app.settings, signed.actor)
-        return Caller(signed.actor, signed.csrf_token, needs_second_factor=missing)
+        temporary = password_is_temporary(session, signed.actor.user_id)
+        return Caller(signed.actor, signed.csrf_token, False, missing, temporary)
 
 
 async def checked_caller(request: Request, caller: Annotated[Caller, Depends(identify)]) -> Caller:
@@ -138,7 +154,8 @@ class RoleGate:
     """Admits callers holding one of ``roles``; the route never runs for anyone else.
 
     A read-only token passes only on a safe method, and a caller whose role needs a
-    second factor they lack only where ``setup`` says the route is how they set one up.
+    second factor they lack, or who signed in with an administrator's temporary password,
+    only where ``setup`` says the route is how they set up their own credentials.
     """
 
     def __init__(self, *roles: Role, setup: bool = False) -> None:
@@ -152,6 +169,10 @@ class RoleGate:
             raise WrongRoleError(self.roles)
         if caller.read_only and request.method in UNSAFE_METHODS:
             raise ReadOnlyTokenError("this token may only read; make a full one to change things")
+        if caller.temporary_password and not self.setup:
+            raise PasswordChangeRequiredError(
+                "an administrator set your password: choose your own on your account first"
+            )
         if caller.needs_second_factor and not self.setup:
             raise SecondFactorMissingError(
                 "your role needs a second factor: set one up on your account first"
@@ -160,7 +181,8 @@ class RoleGate:
 
 
 AnyUser = Annotated[Caller, Depends(RoleGate(*Role))]
-# Where someone who must have a second factor but has none yet may go: to set one up.
+# Where someone who must have a second factor but has none yet, or must replace a
+# temporary password, may go: to set up their own credentials.
 SettingUp = Annotated[Caller, Depends(RoleGate(*Role, setup=True))]
 CaseWorker = Annotated[Caller, Depends(RoleGate(*CASE_ROLES))]
 Requester = Annotated[Caller, Depends(RoleGate(Role.REQUESTER))]

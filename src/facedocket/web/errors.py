@@ -30,13 +30,17 @@ from facedocket.policy import PolicyError
 from facedocket.web.deps import (
     CsrfError,
     NotSignedInError,
+    PasswordChangeRequiredError,
     ReadOnlyTokenError,
     SecondFactorMissingError,
     WrongRoleError,
+    services,
     signed_in,
 )
+from facedocket.web.kept import kept_form
 from facedocket.web.render import page
 from facedocket.web.schemas.common import ErrorPublic
+from facedocket.web.ui.auth import login_page
 
 STATUS_MEANINGS = {
     401: "No valid token or session.",
@@ -136,7 +140,11 @@ def install(app: FastAPI) -> None:
         if is_api(request):
             return answer(request, RefusalCode.NOT_SIGNED_IN, [str(error)])
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        kept = await kept_form(request)
+        if kept is not None:  # a form sent: kept in the sign-in page, not lost to a redirect
+            return login_page(request, services(request), target, error.why or "", kept, 401)
+        why = f"&why={error.why}" if error.why else ""
+        return RedirectResponse(f"/login?next={quote(target)}{why}", status_code=303)
 
     @app.exception_handler(WrongRoleError)
     async def wrong_role(request: Request, error: WrongRoleError) -> Response:
@@ -151,6 +159,12 @@ def install(app: FastAPI) -> None:
         if is_api(request):
             return answer(request, RefusalCode.SECOND_FACTOR_REQUIRED, [str(error)])
         return RedirectResponse("/account?done=second_factor", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequiredError)
+    async def temporary_password(request: Request, error: PasswordChangeRequiredError) -> Response:
+        if is_api(request):
+            return answer(request, RefusalCode.PASSWORD_CHANGE_REQUIRED, [str(error)])
+        return RedirectResponse("/account", status_code=303)
 
     @app.exception_handler(CsrfError)
     async def csrf(request: Request, error: CsrfError) -> Response:

@@ -12,8 +12,10 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.responses import Response
 
+from facedocket.cases.directory import AGENCY_CODE, USERNAME
 from facedocket.cases.progress import standing
 from facedocket.cases.review import LEAD_NOTICE
+from facedocket.gallery.galleries import GALLERY_NAME
 from facedocket.gallery.progress import duration
 from facedocket.kernel.roles import Role
 from facedocket.settings import Settings
@@ -29,6 +31,12 @@ templates = Jinja2Templates(
     )
 )
 templates.env.filters["duration"] = duration
+# The server's own rules as the forms' ``pattern`` attributes: one source, checked alike.
+templates.env.globals["patterns"] = {
+    "username": USERNAME.pattern,
+    "agency_code": AGENCY_CODE.pattern,
+    "gallery_name": GALLERY_NAME.pattern,
+}
 
 
 def local_time(moment: datetime | None, zone: str) -> str:
@@ -65,6 +73,7 @@ NOTICES = {
     "passkey": "The passkey was added.",
     "passkey_removed": "The passkey was removed; it no longer signs you in.",
     "user": "The user was saved.",
+    "unlocked": "The user's failed sign-ins were cleared: they can sign in again.",
     "agency": "The agency was added.",
     "gallery": "The gallery was created.",
     "checkpoint": "The record was signed.",
@@ -88,6 +97,7 @@ def page(
             "uswds": request.app.state.uswds,
             "Role": Role,
             "notice": notice,
+            "idle_minutes": request.app.state.services.settings.session_idle_minutes,
             "lead_notice": LEAD_NOTICE,
             **context,
         },

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from facedocket import limits
@@ -23,6 +23,9 @@ class PasswordHash(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     hash: Mapped[str] = mapped_column(String(200))
     set_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by an administrator (a new account, a reset): its user must choose their own
+    # before anything else, so that the administrator does not know it.
+    temporary: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class WebSession(Base):

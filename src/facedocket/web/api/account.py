@@ -38,7 +38,7 @@ def me(session: ReadSession, caller: SettingUp) -> UserPublic:
 
 
 @router.put("/password", status_code=204)
-def new_password(session: WriteSession, caller: AnyUser, body: PasswordChange) -> None:
+def new_password(session: WriteSession, caller: SettingUp, body: PasswordChange) -> None:
     """Change your password; every browser session of yours ends (tokens stay)."""
     user = get_user(session, caller.actor.user_id)
     change_password(session, user, body.current_password, body.new_password)

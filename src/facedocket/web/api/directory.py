@@ -81,9 +81,8 @@ def create_user(app: ServicesDep, admin: Administrator, body: UserCreate) -> Use
             rank=body.rank,
         )
         if body.password is not None:
-            set_password(
-                session, user, body.password, by=admin.actor.username, role="administrator"
-            )
+            by = admin.actor.username
+            set_password(session, user, body.password, by=by, role="administrator", temporary=True)
         return user_public(session, user)
 
 

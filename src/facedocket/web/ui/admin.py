@@ -4,14 +4,16 @@ progress, the policy packs and the face models."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from facedocket import limits
 from facedocket.accounts import standing
-from facedocket.accounts.passwords import has_password, set_password
+from facedocket.accounts.passwords import has_password, password_is_temporary, set_password
+from facedocket.accounts.throttle import name_lock, unlock
 from facedocket.accounts.tokens import list_tokens
 from facedocket.accounts.totp import reset_totp, totp_enabled
 from facedocket.accounts.web_sessions import open_web_sessions
@@ -28,7 +30,15 @@ from facedocket.gallery.galleries import (
     list_galleries,
     list_models,
 )
-from facedocket.gallery.jobs import ask, get_job, list_jobs, progress_of, submit
+from facedocket.gallery.jobs import (
+    JobProgress,
+    ask,
+    get_job,
+    list_jobs,
+    progress_of,
+    refused_by,
+    submit,
+)
 from facedocket.gallery.progress import duration
 from facedocket.gallery.record import Enroller
 from facedocket.kernel.refusals import NotFound
@@ -38,6 +48,7 @@ from facedocket.policy import PolicyError, list_packs, load_pack
 from facedocket.policy.explain import explain, heading
 from facedocket.schedule.runs import statuses
 from facedocket.store.db import transaction
+from facedocket.store.schema import EnrolmentJobRow
 from facedocket.store.schema.base import utcnow
 from facedocket.web.deps import Administrator, ServicesDep
 from facedocket.web.render import page
@@ -57,7 +68,10 @@ Username = Annotated[str, Form(max_length=4 * limits.USERNAME)]
 @router.get("")
 def overview(request: Request, app: ServicesDep, me: Administrator) -> Response:
     with app.sessions() as session:
-        users = [(u, has_password(session, u.id)) for u in list_users(session)]
+        users = [
+            (u, has_password(session, u.id), password_is_temporary(session, u.id))
+            for u in list_users(session)
+        ]
         galleries = [gallery_stats(session, g.name) for g in list_galleries(session)]
         return page(
             request,
@@ -128,7 +142,9 @@ def new_user(
             roles=[r.value for r in roles],
             rank=rank,
         )
-        set_password(session, user, password, by=me.actor.username, role="administrator")
+        set_password(
+            session, user, password, by=me.actor.username, role="administrator", temporary=True
+        )
     return done("/admin", "user")
 
 
@@ -143,6 +159,8 @@ def user(request: Request, app: ServicesDep, me: Administrator, user_id: Id) -> 
             user=found,
             roles=list(Role),
             totp=totp_enabled(session, found.id),
+            lock=name_lock(session, found.username, utcnow()),
+            temporary_password=password_is_temporary(session, found.id),
             web_sessions=open_web_sessions(session, app.settings, found.id, utcnow()),
             tokens=list_tokens(session, found.id),
         )
@@ -178,6 +196,14 @@ def reset_password(app: ServicesDep, me: Administrator, user_id: Id, password: S
         target = get_user(session, user_id)
         standing.reset_password(session, target, password, by=me.actor.username, at=utcnow())
     return done(f"/admin/users/{user_id}", "user")
+
+
+@router.post("/users/{user_id}/unlock")
+def unlock_user(app: ServicesDep, me: Administrator, user_id: Id) -> Response:
+    with transaction(app.sessions) as session:
+        target = get_user(session, user_id)
+        unlock(session, target, me.actor.username, "administrator", utcnow())
+    return done(f"/admin/users/{user_id}", "unlocked")
 
 
 @router.post("/users/{user_id}/totp")
@@ -219,19 +245,56 @@ def enrol(app: ServicesDep, me: Administrator, name: GalleryName, source: Short)
     return done(f"/admin/enrolments/{job.id}", "enrolling")
 
 
+LIVE = ("queued", "running")  # the states the page follows by itself
+REFUSALS_SHOWN = 200
+
+
 @router.get("/enrolments/{job_id}")
 def enrolment(request: Request, app: ServicesDep, me: Administrator, job_id: Id) -> Response:
     with app.sessions() as session:
-        progress = progress_of(get_job(session, job_id))
-    left = progress.seconds_left
-    return page(
-        request,
-        "enrolment.html",
-        me,
-        job=progress.job,
-        pace=progress.pace,
-        left=duration(left) if left is not None else None,
-    )
+        job = get_job(session, job_id)
+        return page(request, "enrolment.html", me, job=job, view=enrolment_view(session, job))
+
+
+@router.get("/enrolments/{job_id}/progress")
+def enrolment_progress(app: ServicesDep, me: Administrator, job_id: Id) -> dict[str, Any]:
+    """What the page's script shows while the job runs (``static/enrolment.js``)."""
+    with app.sessions() as session:
+        return enrolment_view(session, get_job(session, job_id))
+
+
+def enrolment_view(session: Session, job: EnrolmentJobRow) -> dict[str, Any]:
+    """The job's progress in words, as the page renders it and as its script updates it."""
+    progress = progress_of(job)
+    return {
+        "state": job.state,
+        "live": job.state in LIVE,
+        "done": job.done,
+        "total": job.total,
+        "status": status_line(progress),
+        "refused": [
+            {"source": r.source, "reason": r.reason}
+            for r in refused_by(session, job, REFUSALS_SHOWN)
+        ],
+    }
+
+
+def status_line(progress: JobProgress) -> str:
+    job = progress.job
+    line = f"{job.state}{f' ({job.wanted} asked)' if job.wanted else ''}: "
+    line += f"{job.done} of {job.total} photos"
+    if job.state == "running":
+        left = progress.seconds_left
+        when = f"about {duration(left)} left" if left is not None else "time left unknown"
+        line += f", {progress.pace.per_second:.1f} photos/s, {when}"
+    elif job.state == "queued":
+        line += ", waiting for a worker"
+    elif job.state == "finished":
+        line += (
+            f"; {job.enrolled} enrolled, {job.refused} refused, {job.skipped} already done, "
+            f"{job.unreadable} unreadable, {job.conflicts} enrolled under another record"
+        )
+    return line + "."
 
 
 @router.post("/enrolments/{job_id}/{what}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
@@ -24,7 +25,9 @@ from facedocket.accounts.totp import (
 from facedocket.accounts.web_sessions import (
     close_all_web_sessions,
     close_web_session,
+    find_web_session,
     open_web_session,
+    time_left,
 )
 from facedocket.cases.directory import get_user
 from facedocket.cases.followup import overdue
@@ -37,6 +40,7 @@ from facedocket.settings import Settings
 from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow
 from facedocket.web.deps import AnyUser, Caller, ServicesDep, SettingUp
+from facedocket.web.kept import KeptForm, loads
 from facedocket.web.render import page
 from facedocket.web.schemas.common import Id
 from facedocket.web.security import (
@@ -47,6 +51,7 @@ from facedocket.web.security import (
     relying_party,
     session_cookie,
 )
+from facedocket.web.services import Services
 from facedocket.web.ui.forms import Short, done, local_path
 
 router = APIRouter()
@@ -55,15 +60,31 @@ Secret = Annotated[str, Form(max_length=1024)]
 
 
 @router.get("/login")
-def login_form(request: Request, app: ServicesDep, next: str = "/") -> Response:
+def login_form(request: Request, app: ServicesDep, next: str = "/", why: str = "") -> Response:
+    return login_page(request, app, next, why)
+
+
+def login_page(
+    request: Request,
+    app: Services,
+    next: str,
+    why: str = "",
+    kept: KeptForm | None = None,
+    status: int = 200,
+) -> Response:
+    """The sign-in form; after a session ended, saying why (``web_sessions.why_ended``),
+    with what the person was sending kept in it (``web.kept``)."""
     nonce = login_nonce()
     response = page(
         request,
         "login.html",
         None,
+        status=status,
         form_token=login_form_token(app.form_key, nonce),
         next=local_path(next),
         message="",
+        ended=ended_words(app.settings, why),
+        kept=kept,
         providers=app.settings.oidc_providers,
     )
     response.set_cookie(
@@ -77,6 +98,18 @@ def login_form(request: Request, app: ServicesDep, next: str = "/") -> Response:
     return response
 
 
+def ended_words(settings: Settings, why: str) -> str:
+    """Why someone must sign in again, in words (empty when they were not signed in)."""
+    return {
+        "idle": f"You were signed out after {settings.session_idle_minutes} minutes without "
+        "activity: for criminal justice information, an idle session locks itself.",
+        "expired": f"Your session lasted {settings.session_hours:g} hours, the longest one "
+        "may last.",
+        "ended": "Your session was ended: you signed out, your password was changed, or an "
+        "administrator ended it.",
+    }.get(why, "")
+
+
 @router.post("/login")
 def login(
     request: Request,
@@ -86,17 +119,22 @@ def login(
     form_token: Annotated[str, Form(max_length=200)],
     code: Annotated[str, Form(max_length=40)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
+    kept: Annotated[str, Form()] = "",
 ) -> Response:
     settings = app.settings
     if not login_form_ok(app.form_key, request.cookies.get(login_cookie(settings)), form_token):
         return expired_form(request)
     remote = remote_of(request)
     at = utcnow()
+    carried = loads(kept) if kept else None
     with transaction(app.sessions) as session:
         outcome = authenticate(session, app.seeds, username, password, code, remote, at)
         token = (
             open_web_session(session, settings, outcome.user, remote, at) if outcome.user else None
         )
+        if token is not None and carried is not None:
+            again = find_web_session(session, settings, token, at)
+            csrf = again.csrf_token if again else ""
         if outcome.passkey_for is not None:
             party = relying_party(request, settings)
             options = sign_in_options(session, party, at, outcome.passkey_for)
@@ -109,7 +147,13 @@ def login(
                 options=options,
             )
     if token is None:
-        return refused_sign_in(request, outcome, form_token, next)
+        return refused_sign_in(request, outcome, form_token, next, carried)
+    if carried is not None:
+        # The new session's CSRF token, for the form that sends the kept fields again.
+        again_page = page(
+            request, "send_again.html", None, kept=carried, to=local_path(next), csrf=csrf
+        )
+        return with_session(again_page, settings, token)
     return signed_in(settings, token, next)
 
 
@@ -129,7 +173,11 @@ def remote_of(request: Request) -> str:
 
 
 def refused_sign_in(
-    request: Request, outcome: LoginOutcome, form_token: str, next: str
+    request: Request,
+    outcome: LoginOutcome,
+    form_token: str,
+    next: str,
+    kept: KeptForm | None = None,
 ) -> Response:
     return page(
         request,
@@ -139,6 +187,8 @@ def refused_sign_in(
         form_token=form_token,
         next=local_path(next),
         message=outcome.message,
+        ended="",
+        kept=kept,
         providers=request.app.state.services.settings.oidc_providers,
     )
 
@@ -155,6 +205,11 @@ def signed_in(
     response: Response = RedirectResponse(local_path(next), status_code=303)
     if request is not None:
         response = page(request, "signed_in.html", None, next=local_path(next))
+    return with_session(response, settings, token)
+
+
+def with_session(response: Response, settings: Settings, token: str) -> Response:
+    """``response`` with the new session's cookie, and without the sign-in form's."""
     response.set_cookie(
         session_cookie(settings),
         token,
@@ -181,6 +236,23 @@ def logout(request: Request, app: ServicesDep, me: SettingUp) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(session_cookie(app.settings), path="/")
     return response
+
+
+@router.get("/session/left")
+def session_left(request: Request, app: ServicesDep) -> dict[str, float | None]:
+    """How long this browser's session lasts if nobody uses it (``static/session.js``
+    warns before it ends); asking does not count as using it."""
+    token = request.cookies.get(session_cookie(app.settings))
+    with app.sessions() as session:
+        left = time_left(session, app.settings, token, utcnow()) if token else None
+    return {"seconds_left": left}
+
+
+@router.post("/session/keep")
+def keep_session(request: Request, app: ServicesDep, me: SettingUp) -> dict[str, float | None]:
+    """The warning's "stay signed in": a request of the person's own, so the session
+    was used now (``identify`` noted it)."""
+    return session_left(request, app)
 
 
 @router.get("/")
@@ -212,7 +284,7 @@ def account(request: Request, app: ServicesDep, me: SettingUp) -> Response:
 
 
 @router.post("/account/password")
-def password(app: ServicesDep, me: AnyUser, current: Secret, new: Secret) -> Response:
+def password(app: ServicesDep, me: SettingUp, current: Secret, new: Secret) -> Response:
     with transaction(app.sessions) as session:
         user = get_user(session, me.actor.user_id)
         change_password(session, user, current, new)
@@ -264,6 +336,12 @@ def disable(app: ServicesDep, me: AnyUser, code: Short) -> Response:
     return done("/account", "totp_off")
 
 
+def qr_image(text: str) -> str:
+    """``text`` as a QR code for a phone's camera: an SVG image, as a data: address (the
+    CSP allows data: images, and the page needs no request of its own for it)."""
+    return str(segno.make(text, error="m").svg_data_uri(scale=5, border=4))
+
+
 def account_page(
     request: Request,
     app: ServicesDep,
@@ -284,9 +362,11 @@ def account_page(
         tokens=tokens,
         new_token=new_token,
         totp=totp,
+        totp_qr=qr_image(totp.uri) if totp else None,
         totp_enabled=second_factor,
         longest_token=app.settings.api_token_max_days,
         needs_second_factor=me.needs_second_factor,
+        temporary_password=me.temporary_password,
         passkeys=passkeys,
         recovery_codes=recovery_codes,
         codes_left=codes_left,
