@@ -23,6 +23,7 @@ from facedocket.audit import signing_key
 from facedocket.cases import requests
 from facedocket.cases.directory import add_agency, add_user
 from facedocket.cases.schemas import FileUpload, RequestCreate
+from facedocket.faces.registry import build_pipeline
 from facedocket.gallery.enrol import enrol
 from facedocket.gallery.sources import EnrolmentItem
 from facedocket.kernel.actors import load_actor
@@ -81,6 +82,7 @@ def seed(url: str, data_dir: Path, faces: Path, count: int) -> SeedWorld:
     ]
     enrol(settings, sessions, "rmv", items, workers=1)
     probe = (lfw / "Abdullah_Gul" / "Abdullah_Gul_0002.jpg").read_bytes()
+    pipeline = build_pipeline(settings)
     for n in range(2 * count + 2):
         with transaction(sessions) as session:
             officer = load_actor(session, "officer")
@@ -91,6 +93,7 @@ def seed(url: str, data_dir: Path, faces: Path, count: int) -> SeedWorld:
                 RequestCreate.model_validate(court_order_request(f"{n:06d}", now)),
                 [FileUpload(filename="probe.jpg", content=probe, source="Store camera")],
                 FileUpload(filename="order.pdf", content=blank_order_pdf()),
+                pipeline=pipeline,
             )
             requests.submit(session, settings, officer, made.id)
             if n >= count:

@@ -117,7 +117,7 @@ def run_demo(faces: Path, settings: Settings, say: Say, gallery_size: int = 1000
     say(f"3. Detective Rivera (Boston PD) writes a court-ordered request; probe {probe.path.name}")
     tried = f"; {probe.skipped} photo(s) tried first fell short" if probe.skipped else ""
     say(f"   ({probe.eye_distance:.0f} pixels between the eyes, above the floor{tried}).")
-    number = _write_request(settings, sessions, probe.path)
+    number = _write_request(settings, sessions, probe.path, pipeline)
     say(f"   request {number} submitted.")
 
     with transaction(sessions) as session:
@@ -168,7 +168,9 @@ def set_demo_passwords(settings: Settings) -> dict[str, tuple[str, list[str]]]:
     return chosen
 
 
-def _write_request(settings: Settings, sessions: sessionmaker[Session], probe: Path) -> int:
+def _write_request(
+    settings: Settings, sessions: sessionmaker[Session], probe: Path, pipeline: FacePipeline
+) -> int:
     now = datetime.now(UTC)
     form = RequestCreate.model_validate(
         {
@@ -200,7 +202,7 @@ def _write_request(settings: Settings, sessions: sessionmaker[Session], probe: P
     with transaction(sessions) as session:
         officer = load_actor(session, "det.rivera")
         request = requests.create_request(
-            session, settings, officer, form, [photo], _order_pdf(form)
+            session, settings, officer, form, [photo], _order_pdf(form), pipeline=pipeline
         )
         requests.submit(session, settings, officer, request.id)
         return request.id

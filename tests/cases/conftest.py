@@ -124,6 +124,7 @@ class World:
                     )
                 ],
                 order,
+                pipeline=self.pipeline,
             )
             return created.id
 

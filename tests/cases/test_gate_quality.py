@@ -32,7 +32,13 @@ def approved_small(world: World) -> int:
     with transaction(world.sessions) as session:
         officer = load_actor(session, "officer")
         made = requests.create_request(
-            session, world.settings, officer, world.form(), [probe], order_pdf()
+            session,
+            world.settings,
+            officer,
+            world.form(),
+            [probe],
+            order_pdf(),
+            pipeline=world.pipeline,
         )
         requests.submit(session, world.settings, officer, made.id)
         number = made.id

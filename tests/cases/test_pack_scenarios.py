@@ -348,6 +348,7 @@ def write(world: World, where: dict[str, str], row: Row, at: datetime) -> int:
             data,
             [probe],
             order_pdf() if ordered else None,
+            pipeline=world.pipeline,
         ).id
 
 

@@ -207,7 +207,9 @@ def emergency(world: World) -> int:
     )
     with transaction(world.sessions) as session:
         officer = world.actor("officer")
-        number = requests.create_request(session, world.settings, officer, form, [probe]).id
+        number = requests.create_request(
+            session, world.settings, officer, form, [probe], pipeline=world.pipeline
+        ).id
         requests.submit(session, world.settings, officer, number)
     with transaction(world.sessions) as session:
         requests.approve(session, world.settings, world.actor("supervisor"), number, WHY)

@@ -189,7 +189,13 @@ def test_the_searching_body_is_one_the_policy_allows(
     form = world.form().model_copy(update={"searching_body": body})
     with pytest.raises(Refused, match=message), transaction(world.sessions) as session:
         requests.create_request(
-            session, world.settings, world.actor("officer"), form, [probe_of(world)], order_pdf()
+            session,
+            world.settings,
+            world.actor("officer"),
+            form,
+            [probe_of(world)],
+            order_pdf(),
+            pipeline=world.pipeline,
         )
     with world.sessions() as session:
         assert session.scalar(select(func.count()).select_from(SearchRequest)) == 0

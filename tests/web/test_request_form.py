@@ -6,16 +6,20 @@ offers, or shows disabled with the server's own reason."""
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import re
 from typing import Any
 
 import httpx2 as httpx
+from PIL import Image
 from sqlalchemy import func, select
 from tests.cases.conftest import order_pdf
 from tests.web.conftest import Web, csrf_of
 from tests.web.test_pages import court_order_fields
 
 from facedocket.gallery.galleries import ensure_gallery
+from facedocket.policy import load_policy
 from facedocket.store.db import transaction
 from facedocket.store.schema import AuditEntry, Document, SearchRequest
 
@@ -206,3 +210,55 @@ def test_actions_the_rules_refuse_are_shown_disabled_with_the_reason(web: Web) -
         first
     )
     assert "review?round=2" in web.browser("examiner2").get(f"/requests/{court}").text
+
+
+def jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_the_probe_is_checked_when_attached_and_the_requester_reads_the_check(
+    light: Web,
+) -> None:
+    officer = light.browser("officer")
+    form = officer.get("/requests/new")
+    fields = court_order_fields(light) | EMERGENCY | {"csrf_token": csrf_of(form)}
+    # No face: refused at once, beside the probe, and nothing written.
+    blank = ("wall.jpg", jpeg(Image.new("RGB", (400, 400), "grey")), "image/jpeg")
+    refused = officer.post("/requests/new", data=fields, files={"probe": blank})
+    assert refused.status_code == 422
+    assert errors_of(refused)["probe"].startswith("Probe wall.jpg: no face was found")
+    assert written(light) == (0, 0)
+    api = light.call(
+        "officer",
+        "POST",
+        "/api/v1/requests",
+        data={"form": json.dumps(light.request_form(kind="emergency"))},
+        files={"probe": blank},
+    )
+    assert api.status_code == 422 and api.json()["detail"]["code"] == "no_face"
+    assert written(light) == (0, 0)
+
+    face = Image.open(light.world.photo("Abdullah_Gul", 2)).convert("RGB")
+    two = Image.new("RGB", (face.width * 2, face.height))
+    two.paste(face, (0, 0))
+    two.paste(Image.open(light.world.photo("Adam_Sandler", 1)).convert("RGB"), (face.width, 0))
+    small = face.resize((face.width // 5, face.height // 5))
+    floor = load_policy(light.world.settings.policy).probe_min_eye_distance
+    for name, image, said in (
+        ("one.jpg", face, "1 face found."),
+        ("two.jpg", two, "2 faces found: the examiner will choose which one to search."),
+        ("small.jpg", small, f"under the {floor} the policy asks: an examiner must give a reason"),
+    ):
+        sent = fields | {"csrf_token": csrf_of(form)}
+        page = officer.post(
+            "/requests/new", data=sent, files={"probe": (name, jpeg(image), "image/jpeg")}
+        )
+        assert page.status_code == 200, errors_of(page)
+        check = page.text.split('id="probe-check-')[1].split("</ul>")[0]
+        assert said in check, check
+    with light.world.sessions() as session:
+        checks = list(session.scalars(select(Document.probe_check).order_by(Document.id)))
+    assert [len(c["faces"]) for c in checks] == [1, 2, 1]
+    assert checks[2]["faces"][0]["eye_distance"] < floor <= checks[0]["faces"][0]["eye_distance"]

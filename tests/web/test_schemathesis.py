@@ -105,6 +105,7 @@ def seeded(
             form,
             [FileUpload(filename="probe.jpg", content=probe, source="camera")],
             order_pdf(),
+            pipeline=pipeline,
         )
         requests.submit(session, config, officer, made.id)
         intake = load_actor(session, "intake")

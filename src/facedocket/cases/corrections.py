@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from facedocket.cases.basis import legal_basis
 from facedocket.cases.documents import store_document
 from facedocket.cases.evidence import stored_document
-from facedocket.cases.requests import checked_columns, locked_case, written
+from facedocket.cases.probes import check_probe
+from facedocket.cases.requests import checked_columns, locked_case, store_probe, written
 from facedocket.cases.schemas import (
     CourtOrderCreate,
     EmergencyCreate,
@@ -23,6 +24,7 @@ from facedocket.cases.schemas import (
     RequestCreate,
 )
 from facedocket.cases.states import State, next_state
+from facedocket.faces.pipeline import FacePipeline
 from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log
@@ -48,6 +50,8 @@ def edit_request(
     probes: Sequence[FileUpload] = (),
     order: FileUpload | None = None,
     probe_source: str = "",
+    *,
+    pipeline: FacePipeline,
 ) -> SearchRequest:
     """Rewrite the request as ``data``; ``probes`` and ``order``, when given, replace the
     request's, and ``probe_source`` says anew where the kept probe came from. A change to
@@ -60,6 +64,7 @@ def edit_request(
     court = isinstance(data.basis, CourtOrderCreate)
     kept_order = basis.order_document_id is not None and court and order is None
     columns = checked_columns(session, policy, actor, data, order is not None or kept_order, now)
+    checks = [check_probe(pipeline, policy, p) for p in probes]
     wanted = dict.fromkeys(WRITTEN_BASIS) | data.basis.model_dump()
     changed = [name for name, value in columns.items() if getattr(request, name) != value]
     changed += [f"basis.{name}" for name, value in wanted.items() if getattr(basis, name) != value]
@@ -83,7 +88,10 @@ def edit_request(
         for document in kept_probes:
             document.source = source
     replaced = _replace_files(request, probes, "probe" in changed, "order" in changed)
-    added = [store_document(session, settings, request, actor, "probe", p) for p in probes]
+    added = [
+        store_probe(session, settings, request, actor, p, c)
+        for p, c in zip(probes, checks, strict=True)
+    ]
     if order is not None:
         document = store_document(session, settings, request, actor, "order", order)
         basis.order_document_id = document.id

@@ -18,6 +18,7 @@ from facedocket.cases.bodies import chosen_body, screening_body
 from facedocket.cases.documents import store_document
 from facedocket.cases.duties import require_separate_duties
 from facedocket.cases.evidence import stored_document
+from facedocket.cases.probes import check_probe
 from facedocket.cases.schemas import CourtOrderCreate, FileUpload, RequestCreate
 from facedocket.cases.states import State, next_state
 
@@ -26,6 +27,7 @@ from facedocket.cases.states import State, next_state
 from facedocket.cases.visibility import get_request as get_request  # noqa: PLC0414
 from facedocket.cases.visibility import list_requests as list_requests  # noqa: PLC0414
 from facedocket.cases.visibility import on_case
+from facedocket.faces.pipeline import FacePipeline
 from facedocket.gallery.galleries import GalleryNotFoundError, get_gallery
 from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
@@ -36,7 +38,7 @@ from facedocket.notify import notices
 from facedocket.policy import DutyStep, Policy, check_order_dates, load_policy
 from facedocket.settings import Settings
 from facedocket.store.locks import lock_row
-from facedocket.store.schema import Agency, LegalBasis, SearchRequest
+from facedocket.store.schema import Agency, Document, LegalBasis, SearchRequest
 
 
 def create_request(
@@ -47,8 +49,11 @@ def create_request(
     probes: Sequence[FileUpload],
     order: FileUpload | None = None,
     attachments: Sequence[FileUpload] = (),
+    *,
+    pipeline: FacePipeline,
 ) -> SearchRequest:
-    """A draft request with its basis and files; the requester submits it separately."""
+    """A draft request with its basis and files, each probe checked for a face first
+    (``cases.probes``); the requester submits it separately."""
     if not actor.has(Role.REQUESTER):
         raise Refused("only a requester may write a request", code=RefusalCode.WRONG_ROLE)
     if not probes:
@@ -56,6 +61,7 @@ def create_request(
     now = clock.now()
     policy = load_policy(settings.policy, at=now)
     columns = checked_columns(session, policy, actor, data, order is not None, now)
+    checks = [check_probe(pipeline, policy, p) for p in probes]
     request = SearchRequest(
         agency_id=actor.agency_id,
         officer_id=actor.user_id,
@@ -70,7 +76,10 @@ def create_request(
     session.flush()
     basis = LegalBasis(request_id=request.id, **data.basis.model_dump())
     session.add(basis)
-    files = [store_document(session, settings, request, actor, "probe", p) for p in probes]
+    files = [
+        store_probe(session, settings, request, actor, p, c)
+        for p, c in zip(probes, checks, strict=True)
+    ]
     if order is not None:
         document = store_document(session, settings, request, actor, "order", order)
         basis.order_document_id = document.id
@@ -89,6 +98,20 @@ def create_request(
         policy,
     )
     return request
+
+
+def store_probe(
+    session: Session,
+    settings: Settings,
+    request: SearchRequest,
+    actor: Actor,
+    probe: FileUpload,
+    check: dict[str, Any],
+) -> Document:
+    """A probe stored with the check it passed."""
+    document = store_document(session, settings, request, actor, "probe", probe)
+    document.probe_check = check
+    return document
 
 
 def checked_columns(

@@ -63,6 +63,7 @@ def create(
 
     from facedocket.cases import requests  # noqa: PLC0415
     from facedocket.cases.schemas import RequestCreate  # noqa: PLC0415
+    from facedocket.faces.registry import build_pipeline  # noqa: PLC0415 - the face models
 
     try:
         data = RequestCreate.model_validate(yaml.safe_load(form.read_text()))
@@ -78,6 +79,7 @@ def create(
             [upload(probe, probe_source)],
             upload(order) if order else None,
             [upload(a) for a in attachment or []],
+            pipeline=build_pipeline(settings()),
         )
         number = created.id
     console.print(f"request {number} written as a draft; submit it with `requests submit {number}`")

@@ -85,6 +85,9 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     source: Mapped[str] = mapped_column(Text, default="")
+    # A probe's check when it was attached (``cases.probes``): faces found, their quality
+    # against the policy's floor. None for other files and for probes attached before.
+    probe_check: Mapped[dict[str, Any] | None]
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
     purged_at: Mapped[datetime | None]

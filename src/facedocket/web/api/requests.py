@@ -70,7 +70,9 @@ def create(
     photo = received(probe, app.settings.max_image_bytes, probe_source)
     signed = None if is_empty(order) or order is None else received(order, MAX_DOCUMENT_BYTES)
     with transaction(app.sessions) as session:
-        request = requests.create_request(session, app.settings, me.actor, data, [photo], signed)
+        request = requests.create_request(
+            session, app.settings, me.actor, data, [photo], signed, pipeline=app.pipeline()
+        )
         if submit:
             requests.submit(session, app.settings, me.actor, request.id)
         return RequestPublic.model_validate(request)
@@ -100,7 +102,15 @@ def edit(
     signed = None if order is None or is_empty(order) else received(order, MAX_DOCUMENT_BYTES)
     with transaction(app.sessions) as session:
         request = corrections.edit_request(
-            session, app.settings, me.actor, request_id, data, photos, signed, probe_source
+            session,
+            app.settings,
+            me.actor,
+            request_id,
+            data,
+            photos,
+            signed,
+            probe_source,
+            pipeline=app.pipeline(),
         )
         return RequestPublic.model_validate(request)
 

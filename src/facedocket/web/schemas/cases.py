@@ -27,6 +27,11 @@ class DocumentPublic(Public):
     source: str
     uploaded_at: datetime
     purged_at: datetime | None
+    probe_check: dict[str, Any] | None = Field(
+        default=None,
+        description="A probe's check when attached: each face found (eye_distance in "
+        "pixels, detector_score) and the policy's min_eye_distance.",
+    )
 
 
 class BasisPublic(Public):

@@ -15,6 +15,7 @@ from facedocket.cases.documents import MAX_DOCUMENT_BYTES
 from facedocket.cases.followup import attach_statement
 from facedocket.cases.offers import offers
 from facedocket.cases.outcomes import outcomes_of, record_outcome
+from facedocket.cases.probes import check_words
 from facedocket.cases.progress import progress
 from facedocket.cases.recorded_refusals import APPROVAL_REFUSED, refusal_recorded
 from facedocket.cases.states import State
@@ -66,6 +67,7 @@ def detail(request: Request, app: ServicesDep, me: CaseWorker, request_id: Id) -
             searches=searches,
             gallery=session.get_one(Gallery, found.gallery_id),
             offers=offers(session, found, actor),
+            probe_checks={d.id: check_words(d.probe_check) for d in documents},
             mine=found.officer_id == me.actor.user_id,
             outcomes=outcomes_of(session, found.id),
             progress=progress(session, found),

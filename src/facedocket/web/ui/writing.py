@@ -80,7 +80,13 @@ def create(request: Request, app: ServicesDep, me: Requester, sent: Sent) -> Res
         try:
             with transaction(app.sessions) as session:
                 made = requests.create_request(
-                    session, app.settings, me.actor, data, [sent.files["probe"]], _order(sent)
+                    session,
+                    app.settings,
+                    me.actor,
+                    data,
+                    [sent.files["probe"]],
+                    _order(sent),
+                    pipeline=app.pipeline(),
                 )
                 if sent.action == "submit":
                     requests.submit(session, app.settings, me.actor, made.id)
@@ -121,6 +127,7 @@ def edit(request: Request, app: ServicesDep, me: Requester, request_id: Id, sent
                     probes,
                     _order(sent),
                     sent.values.get("probe_source", ""),
+                    pipeline=app.pipeline(),
                 )
                 if sent.action == "submit":
                     requests.submit(session, app.settings, me.actor, request_id)
