@@ -18,7 +18,13 @@ from facedocket.accounts.recovery import new_recovery_codes
 from facedocket.cases.directory import get_user
 from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow
-from facedocket.web.deps import AnyUser, ServicesDep, SettingUp
+from facedocket.web.deps import (
+    AnyUser,
+    ReadSession,
+    ServicesDep,
+    SettingUp,
+    WriteSession,
+)
 from facedocket.web.schemas.common import Id
 from facedocket.web.schemas.directory import PasskeyCreate, PasskeyPublic, RecoveryCodes
 from facedocket.web.security import relying_party
@@ -27,11 +33,8 @@ router = APIRouter(prefix="/me", tags=["account"])
 
 
 @router.get("/passkeys")
-def passkeys(app: ServicesDep, caller: AnyUser) -> list[PasskeyPublic]:
-    with app.sessions() as session:
-        return [
-            PasskeyPublic.model_validate(p) for p in list_passkeys(session, caller.actor.user_id)
-        ]
+def passkeys(session: ReadSession, caller: AnyUser) -> list[PasskeyPublic]:
+    return [PasskeyPublic.model_validate(p) for p in list_passkeys(session, caller.actor.user_id)]
 
 
 @router.post("/passkeys/options")
@@ -48,25 +51,26 @@ def passkey_options(request: Request, app: ServicesDep, caller: SettingUp) -> di
 
 @router.post("/passkeys", status_code=201)
 def new_passkey(
-    request: Request, app: ServicesDep, caller: SettingUp, body: PasskeyCreate
+    request: Request,
+    session: WriteSession,
+    app: ServicesDep,
+    caller: SettingUp,
+    body: PasskeyCreate,
 ) -> PasskeyPublic:
     """Keep the key the authenticator made for the options above."""
-    with transaction(app.sessions) as session:
-        user = get_user(session, caller.actor.user_id)
-        party = relying_party(request, app.settings)
-        row = add_passkey(session, party, user, body.credential, body.name, utcnow())
-        return PasskeyPublic.model_validate(row)
+    user = get_user(session, caller.actor.user_id)
+    party = relying_party(request, app.settings)
+    row = add_passkey(session, party, user, body.credential, body.name, utcnow())
+    return PasskeyPublic.model_validate(row)
 
 
 @router.delete("/passkeys/{passkey_id}", status_code=204)
-def delete_passkey(app: ServicesDep, caller: AnyUser, passkey_id: Id) -> None:
-    with transaction(app.sessions) as session:
-        remove_passkey(session, get_user(session, caller.actor.user_id), passkey_id)
+def delete_passkey(session: WriteSession, caller: AnyUser, passkey_id: Id) -> None:
+    remove_passkey(session, get_user(session, caller.actor.user_id), passkey_id)
 
 
 @router.post("/recovery-codes", status_code=201)
-def recovery_codes(app: ServicesDep, caller: AnyUser) -> RecoveryCodes:
+def recovery_codes(session: WriteSession, caller: AnyUser) -> RecoveryCodes:
     """Ten new one-time codes for a lost factor; the old ones stop working."""
-    with transaction(app.sessions) as session:
-        user = get_user(session, caller.actor.user_id)
-        return RecoveryCodes(codes=new_recovery_codes(session, user, utcnow()))
+    user = get_user(session, caller.actor.user_id)
+    return RecoveryCodes(codes=new_recovery_codes(session, user, utcnow()))
