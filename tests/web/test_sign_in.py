@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import stat
 import time
 from datetime import timedelta
@@ -13,12 +15,12 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.web.conftest import PASSWORD, Web, csrf_of, sign_in
+from tests.web.conftest import PASSWORD, Web, csrf_of, login_token, sign_in
 
 from facedocket.accounts.seeds import SeedCipher, SeedKeyError
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
-from facedocket.store.schema import LoginAttempt, TotpSecret, User, WebSession
+from facedocket.store.schema import AuditEntry, LoginAttempt, TotpSecret, User, WebSession
 from facedocket.web.app import create_app
 
 
@@ -174,3 +176,109 @@ def test_a_seed_sealed_with_another_key_does_not_open(light: Web) -> None:
 
 def _officer_id(session: Session) -> int:
     return session.scalars(select(User.id).where(User.username == "officer")).one()
+
+
+def test_an_administrator_unlocks_a_locked_name_on_the_record(light: Web) -> None:
+    light.browser("officer")
+    admin = light.browser("admin")
+    client = TestClient(light.app)
+    for _ in range(5):
+        assert sign_in(client, "officer", "a wrong guess").status_code == 401
+    with light.world.sessions() as session:
+        officer = session.scalars(select(User).where(User.username == "officer")).one()
+    user_page = admin.get(f"/admin/users/{officer.id}")
+    assert "Locked: 5 recent failed sign-ins" in user_page.text
+    # Only an administrator may unlock, and only with the page's CSRF token.
+    intake = light.browser("intake")
+    refused = intake.post(
+        f"/admin/users/{officer.id}/unlock", data={"csrf_token": csrf_of(intake.get("/"))}
+    )
+    assert refused.status_code == 403
+    assert admin.post(f"/admin/users/{officer.id}/unlock", data={}).status_code == 403
+    unlocked = admin.post(
+        f"/admin/users/{officer.id}/unlock", data={"csrf_token": csrf_of(user_page)}
+    )
+    assert "Not locked" in unlocked.text
+    assert sign_in(client, "officer", PASSWORD).status_code == 303
+    with light.world.sessions() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "account.unlocked")
+        ).all()
+    assert [(e.actor, e.details["failures_cleared"]) for e in entries] == [("admin", 5)]
+
+
+def test_a_password_an_administrator_set_must_be_changed_first(light: Web) -> None:
+    admin = light.browser("admin")
+    with light.world.sessions() as session:
+        officer = session.scalars(select(User).where(User.username == "officer")).one()
+    user_page = admin.get(f"/admin/users/{officer.id}")
+    admin.post(
+        f"/admin/users/{officer.id}/password",
+        data={"csrf_token": csrf_of(user_page), "password": PASSWORD},
+    )
+    client = TestClient(light.app)
+    assert sign_in(client, "officer", PASSWORD).status_code == 303
+    account = client.get("/account")
+    for path in ("/", "/requests"):
+        assert client.get(path, follow_redirects=False).headers["location"] == "/account"
+    token = client.post(
+        "/account/tokens",
+        data={"csrf_token": csrf_of(account), "name": "mine"},
+        follow_redirects=False,
+    )
+    assert token.headers["location"] == "/account"
+    assert "An administrator set your password" in account.text
+    changed = client.post(
+        "/account/password",
+        data={"csrf_token": csrf_of(account), "current": PASSWORD, "new": "my own passphrase"},
+    )
+    assert changed.status_code == 200
+    assert sign_in(client, "officer", "my own passphrase").status_code == 303
+    assert client.get("/requests", follow_redirects=False).status_code == 200
+
+
+def test_a_form_sent_after_the_idle_lock_is_kept_across_signing_in(light: Web) -> None:
+    client = light.browser("admin")
+    form = csrf_of(client.get("/admin"))
+    idle = timedelta(minutes=light.world.settings.session_idle_minutes + 1)
+    with light.world.sessions() as session:
+        for row in session.scalars(select(WebSession)):
+            row.last_seen_at -= idle
+        session.commit()
+    gone = client.get("/admin", follow_redirects=False)
+    assert gone.headers["location"] == "/login?next=/admin&why=idle"
+    sent = client.post(
+        "/admin/agencies",
+        data={"csrf_token": form, "code": "transit", "name": "Transit <Police>"},
+    )
+    assert sent.status_code == 401
+    assert "without activity" in sent.text and "What you were sending is kept" in sent.text
+    kept = re.search(r'name="kept" value="([^"]+)"', sent.text)
+    assert kept is not None
+    token = login_token(client)
+    again = client.post(
+        "/login",
+        data={
+            "username": "admin",
+            "password": PASSWORD,
+            "form_token": token,
+            "next": "/admin/agencies",
+            "kept": html.unescape(kept[1]),
+        },
+    )
+    assert "Send what you were sending" in again.text
+    assert "Transit &lt;Police&gt;" in again.text  # shown as text, never as markup
+    assert csrf_of(again) != form
+    resent = client.post(
+        "/admin/agencies",
+        data={"csrf_token": csrf_of(again), "code": "transit", "name": "Transit <Police>"},
+    )
+    assert "The agency was added" in resent.text
+    # What came back from the sign-in page is checked for its shape, not trusted.
+    token = login_token(client)
+    odd = client.post(
+        "/login",
+        data={"username": "admin", "password": PASSWORD, "form_token": token, "kept": "[1]"},
+        follow_redirects=False,
+    )
+    assert odd.status_code == 303
