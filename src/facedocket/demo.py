@@ -25,9 +25,9 @@ from facedocket.accounts.passwords import set_password
 from facedocket.audit import checkpoint, signing_key, verify
 from facedocket.cases import gate, requests, review
 from facedocket.cases.directory import add_agency, add_user
-from facedocket.cases.review import Conclusion
 from facedocket.cases.schemas import FileUpload, RequestCreate
 from facedocket.cases.sheet import review_sheet
+from facedocket.cases.states import Conclusion
 from facedocket.faces.errors import FaceError
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.faces.registry import build_pipeline

@@ -11,7 +11,7 @@ from tests.cases.conftest import World
 from tests.cases.test_pack_scenarios import NOTE, Row, setting_up, write
 from tests.cases.test_workflow import act, approved
 
-from facedocket.cases.review import Conclusion
+from facedocket.cases.states import Conclusion
 from facedocket.policy import load_pack
 from facedocket.store.schema import Candidate, Person, Search
 

@@ -9,7 +9,7 @@ from tests.cases.conftest import World
 from tests.cases.test_workflow import act, searches
 
 from facedocket.cases.directory import add_user
-from facedocket.cases.review import Conclusion
+from facedocket.cases.states import Conclusion
 from facedocket.kernel.refusals import Refused
 from facedocket.store.db import transaction
 from facedocket.store.schema import AuditEntry, Review, SearchRequest

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tests.cases.conftest import World, order_pdf
 
 from facedocket.audit import EntryFilter, find_entries
-from facedocket.cases import gate, requests
+from facedocket.cases import gate, requests, visibility
 from facedocket.cases.schemas import FileUpload
 from facedocket.kernel.actors import load_actor
 from facedocket.kernel.refusals import Refused
@@ -70,7 +70,7 @@ def test_a_poor_probe_is_refused_without_a_reason(world: World, override: str | 
     assert stored(world) == 0
     with world.sessions() as session:
         assert find_entries(session, EntryFilter(action="search.run")) == []
-        assert requests.get_request(session, world.actor("intake"), number).state == "approved"
+        assert visibility.get_request(session, world.actor("intake"), number).state == "approved"
 
 
 def test_a_quality_override_is_searched_and_recorded(world: World) -> None:

@@ -31,8 +31,8 @@ from tests.races import (
 
 from facedocket.cases import gate, requests, review
 from facedocket.cases.retention import purge
-from facedocket.cases.review import Conclusion
 from facedocket.cases.schemas import FileUpload
+from facedocket.cases.states import Conclusion
 from facedocket.gallery.enrol import enrol
 from facedocket.gallery.sources import EnrolmentItem
 from facedocket.kernel.actors import load_actor

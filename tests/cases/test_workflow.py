@@ -15,12 +15,13 @@ from tests.cases.conftest import (
     under_commission_rules,
 )
 
-from facedocket.cases import gate, requests, review
+from facedocket.cases import gate, requests, review, visibility
 from facedocket.cases.directory import add_agency, add_user
 from facedocket.cases.followup import attach_statement, overdue
-from facedocket.cases.review import LEAD_NOTICE, Conclusion
+from facedocket.cases.review import LEAD_NOTICE
 from facedocket.cases.schemas import FileUpload
 from facedocket.cases.sheet import review_sheet
+from facedocket.cases.states import Conclusion
 from facedocket.kernel.actors import load_actor
 from facedocket.kernel.refusals import NotFound, Refused
 from facedocket.store.db import transaction
@@ -104,7 +105,7 @@ def test_only_a_requester_writes_and_only_the_owner_submits(world: World) -> Non
 def test_requester_never_sees_another_officers_case(world: World) -> None:
     number = approved(world)
     with pytest.raises(NotFound), world.sessions() as session:
-        requests.get_request(session, load_actor(session, "other.officer"), number)
+        visibility.get_request(session, load_actor(session, "other.officer"), number)
 
 
 def test_draft_and_submitted_requests_cannot_be_searched(world: World) -> None:
@@ -144,7 +145,7 @@ def test_staff_of_another_agency_neither_see_nor_act(world: World) -> None:
             act(world, "local.examiner", step, number)
     with world.sessions() as session:
         assert number not in [
-            r.id for r in requests.list_requests(session, world.actor("local.examiner"))
+            r.id for r in visibility.list_requests(session, world.actor("local.examiner"))
         ]
     assert searches(world) == 1
 
@@ -171,7 +172,7 @@ def test_a_request_is_bound_to_the_body_it_was_made_to(world: World) -> None:
     assert searches(world) == 0
     act(world, "fbi.exam", "search", number)
     with world.sessions() as session:
-        made = requests.get_request(session, world.actor("fbi.exam"), number)
+        made = visibility.get_request(session, world.actor("fbi.exam"), number)
         assert made.searching_body is not None and made.searching_body.code == "fbi"
 
 
@@ -248,7 +249,7 @@ def test_emergency_needs_a_supervisor(world: World) -> None:
     act(world, "supervisor", "approve", number, "The facts show an urgent risk to a child.")
     act(world, "examiner", "search", number)
     with world.sessions() as session:
-        basis = requests.get_request(session, world.actor("auditor"), number).basis
+        basis = visibility.get_request(session, world.actor("auditor"), number).basis
         assert basis is not None
         assert basis.supervisor_id == world.actor("supervisor").user_id
         assert basis.statement_due_at is None, "Massachusetts law sets no follow-up"
@@ -265,7 +266,7 @@ def test_commission_rules_start_a_48_hour_statement_clock(world: World, tmp_path
     act(world, "frt.sup", "approve", number, "The facts show an urgent risk to a child.")
     act(world, "frt.exam", "search", number)
     with world.sessions() as session:
-        basis = requests.get_request(session, world.actor("frt.sup"), number).basis
+        basis = visibility.get_request(session, world.actor("frt.sup"), number).basis
         assert basis is not None and basis.statement_due_at is not None
         assert basis.statement_due_at - world.clock.at == timedelta(hours=48)
         assert overdue(session, world.clock.at) == []

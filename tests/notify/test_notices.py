@@ -21,7 +21,7 @@ from tests.cases.test_workflow import act, approved
 from tests.notify.conftest import Inbox, free_port, smtp_server
 
 from facedocket.cases.directory import add_agency, add_user, update_user
-from facedocket.cases.review import Conclusion
+from facedocket.cases.states import Conclusion
 from facedocket.gallery.galleries import ensure_gallery
 from facedocket.gallery.jobs import submit
 from facedocket.gallery.record import Enroller

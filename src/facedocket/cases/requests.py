@@ -21,12 +21,7 @@ from facedocket.cases.evidence import stored_document
 from facedocket.cases.probes import check_probe
 from facedocket.cases.schemas import CourtOrderCreate, FileUpload, RequestCreate
 from facedocket.cases.states import State, next_state
-
-# Reading a request is the visibility rule's, in a module light enough for the command
-# line's reads to load alone; the workflow's callers find it here with the rest (re-export).
-from facedocket.cases.visibility import get_request as get_request  # noqa: PLC0414
-from facedocket.cases.visibility import list_requests as list_requests  # noqa: PLC0414
-from facedocket.cases.visibility import on_case
+from facedocket.cases.visibility import get_request, on_case
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.gallery.galleries import GalleryNotFoundError, get_gallery
 from facedocket.kernel import clock

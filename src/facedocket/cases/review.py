@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 from facedocket.cases.basis import require_searcher
 from facedocket.cases.duties import REVIEW_STEPS, require_separate_duties
 from facedocket.cases.requests import locked_case, open_case
-from facedocket.cases.states import Conclusion as Conclusion  # noqa: PLC0414 (re-exported)
-from facedocket.cases.states import State, next_state
+from facedocket.cases.states import Conclusion, State, next_state
 from facedocket.kernel import clock
 from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log

@@ -1,5 +1,6 @@
 """Who sees a case, and in which roles: the one rule every route, page, listing and export
-asks (through ``requests.get_request`` and ``requests.list_requests``).
+asks (through ``get_request`` and ``list_requests``), in a module light enough for the
+command line's reads to load alone.
 
 A person sees a request only if they wrote it, work for the searching body it was made to
 in a role that body's work needs (intake, examination, supervision; never a draft), or

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from facedocket.cases import requests, review
+from facedocket.cases import review, visibility
 from facedocket.cases.files import candidate_photo
 from facedocket.cases.sheet import review_sheet
 from facedocket.store.db import transaction
@@ -44,7 +44,7 @@ def search(
 @router.get("/searches")
 def searches(app: ServicesDep, me: CandidateViewer, request_id: Id) -> list[SearchPublic]:
     with app.sessions() as session:
-        request = requests.get_request(session, me.actor, request_id)
+        request = visibility.get_request(session, me.actor, request_id)
         return [SearchPublic.model_validate(s) for s in request.searches]
 
 

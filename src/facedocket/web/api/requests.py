@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from facedocket.cases import corrections, requests
+from facedocket.cases import corrections, requests, visibility
 from facedocket.cases.basis import legal_basis
 from facedocket.cases.documents import MAX_DOCUMENT_BYTES
 from facedocket.cases.files import FileContent, read_document
@@ -129,27 +129,27 @@ def listing(
 ) -> list[RequestSummary]:
     """The requests you may see: your own, or those sent to your searching body."""
     with app.sessions() as session:
-        found = requests.list_requests(session, me.actor, state)
+        found = visibility.list_requests(session, me.actor, state)
         return [RequestSummary.model_validate(r) for r in found]
 
 
 @router.get("/{request_id}")
 def one(app: ServicesDep, me: CaseWorker, request_id: Id) -> RequestPublic:
     with app.sessions() as session:
-        return RequestPublic.model_validate(requests.get_request(session, me.actor, request_id))
+        return RequestPublic.model_validate(visibility.get_request(session, me.actor, request_id))
 
 
 @router.get("/{request_id}/basis")
 def basis(app: ServicesDep, me: CaseWorker, request_id: Id) -> BasisPublic:
     with app.sessions() as session:
-        request = requests.get_request(session, me.actor, request_id)
+        request = visibility.get_request(session, me.actor, request_id)
         return BasisPublic.model_validate(legal_basis(request))
 
 
 @router.get("/{request_id}/documents")
 def documents(app: ServicesDep, me: CaseWorker, request_id: Id) -> list[DocumentPublic]:
     with app.sessions() as session:
-        request = requests.get_request(session, me.actor, request_id)
+        request = visibility.get_request(session, me.actor, request_id)
         return [DocumentPublic.model_validate(d) for d in request.documents]
 
 
@@ -219,7 +219,7 @@ def statement(
 def outcomes(app: ServicesDep, me: CaseWorker, request_id: Id) -> list[OutcomePublic]:
     """What followed the request's lead (arrests, charges, convictions, or none)."""
     with app.sessions() as session:
-        requests.get_request(session, me.actor, request_id)
+        visibility.get_request(session, me.actor, request_id)
         return [OutcomePublic.model_validate(o) for o in outcomes_of(session, request_id)]
 
 

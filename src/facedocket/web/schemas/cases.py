@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AliasPath, Field, StringConstraints
 
-from facedocket.cases.review import Conclusion
 from facedocket.cases.schemas import PLAIN, line, plain_text
+from facedocket.cases.states import Conclusion
 from facedocket.policy.afterwards import OutcomeKind
 from facedocket.web.schemas.common import Public, Reason, Strict
 

@@ -32,7 +32,7 @@ from facedocket.accounts.web_sessions import (
 from facedocket.cases.directory import get_user
 from facedocket.cases.followup import overdue
 from facedocket.cases.progress import counts_of_mine
-from facedocket.cases.requests import list_requests
+from facedocket.cases.visibility import list_requests
 from facedocket.kernel.roles import CASE_ROLES, Role
 from facedocket.notify.notices import notices_for
 from facedocket.policy import load_policy

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.responses import Response
 
-from facedocket.cases import corrections, requests
+from facedocket.cases import corrections, requests, visibility
 from facedocket.cases.documents import MAX_DOCUMENT_BYTES
 from facedocket.cases.followup import attach_statement
 from facedocket.cases.offers import offers
@@ -45,7 +45,7 @@ router = APIRouter()
 def listing(request: Request, app: ServicesDep, me: CaseWorker, state: str = "") -> Response:
     wanted = State(state) if state in {s.value for s in State} else None
     with app.sessions() as session:
-        found = requests.list_requests(session, me.actor, wanted)
+        found = visibility.list_requests(session, me.actor, wanted)
         rows = [(r, r.basis.kind if r.basis else "") for r in found]
     return page(request, "requests.html", me, rows=rows, state=wanted, states=list(State))
 

@@ -14,9 +14,9 @@ from facedocket.audit.witnesses import configured
 from facedocket.cases.followup import overdue
 from facedocket.cases.outcomes import overdue_outcomes
 from facedocket.cases.oversight import read_record, sign_checkpoint, verify_record
-from facedocket.cases.requests import list_requests
 from facedocket.cases.schemas import PLAIN, line
 from facedocket.cases.states import State
+from facedocket.cases.visibility import list_requests
 from facedocket.reports.timeline import timeline
 from facedocket.store.db import transaction
 from facedocket.web.deps import Auditor, ServicesDep, Supervision

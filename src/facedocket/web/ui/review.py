@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import Response
 
-from facedocket.cases import requests, review, sheet
-from facedocket.cases.review import Conclusion
+from facedocket.cases import review, sheet, visibility
+from facedocket.cases.states import Conclusion
 from facedocket.kernel import clock
 from facedocket.policy import load_policy
 from facedocket.store.db import transaction
@@ -51,7 +51,7 @@ def examiner_sheet(
     ``round`` only says which round this examiner's form records; what the page shows of
     names and of the other examiner's conclusions the library decides (``sheet``)."""
     with transaction(app.sessions) as session:
-        found = requests.get_request(session, me.actor, request_id)
+        found = visibility.get_request(session, me.actor, request_id)
         rows = sheet.review_sheet(session, me.actor, request_id)
         return page(
             request,
@@ -109,7 +109,7 @@ def lead_sheet(request: Request, app: ServicesDep, me: LeadReader, request_id: I
     """The released result on one printable page: the case, the leads, the lead notice."""
     with transaction(app.sessions) as session:
         released = review.released_results(session, me.actor, request_id)
-        found = requests.get_request(session, me.actor, request_id)
+        found = visibility.get_request(session, me.actor, request_id)
         return page(
             request,
             "lead_sheet.html",

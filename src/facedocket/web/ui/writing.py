@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from facedocket.cases import corrections, requests
+from facedocket.cases import corrections, requests, visibility
 from facedocket.cases.bodies import offered_bodies
 from facedocket.cases.schemas import RequestCreate
 from facedocket.gallery.galleries import list_galleries
@@ -136,7 +136,7 @@ def edit(request: Request, app: ServicesDep, me: Requester, request_id: Id, sent
             refused(sent, refusal)
     keep_files(sent, app.settings, me.actor.user_id)
     with app.sessions() as session:
-        found = requests.get_request(session, me.actor, request_id)
+        found = visibility.get_request(session, me.actor, request_id)
         return _form(request, app, me, sent, f"/requests/{request_id}/edit", found, 422)
 
 
