@@ -144,6 +144,26 @@ def test_a_case_from_the_command_line(tmp_path: Path, faces: Path) -> None:
     recorded = run("requests", "outcome", "--as", "det", rid, "--kind", "arrest", "--on", today)
     assert f"request {rid}: {today}: arrest" in recorded
     assert "none overdue" in run("requests", "overdue-outcomes", "--as", "sup")
+    unlawful = ("requests", "unlawful-search", rid, "--search", "1", "--reason")
+    why = "The order did not cover this camera."
+    assert "takes one of these roles: supervisor, auditor" in run(
+        *unlawful, why, "--as", "det", code=1
+    )
+    assert "has no search 99" in run(
+        "requests",
+        "unlawful-search",
+        rid,
+        "--search",
+        "99",
+        "--reason",
+        why,
+        "--as",
+        "sup",
+        code=1,
+    )
+    kept = run(*unlawful, why, "--as", "sup", code=1)
+    assert "has no rule deleting the results of an unlawful search" in kept
+    assert "possible lead: Abdullah_Gul" in run("requests", "results", "--as", "det", rid)
     assert "intact" in run("audit", "verify")
 
 
