@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from facedocket.audit.canonical import entry_bytes, entry_shape_problem
@@ -120,18 +120,25 @@ def _signed(
     return checkpoint
 
 
-def _newest_note(session: Session, size: int) -> str:
-    """The note of the newest checkpoint covering ``size`` entries that a witness cosigned,
-    else of the newest one: a proof that shows a cosignature proves more."""
-    covering = (
+def _covering(size: int) -> Select[AuditCheckpoint]:
+    return (
         select(AuditCheckpoint)
         .where(AuditCheckpoint.note.is_not(None), AuditCheckpoint.seq >= size)
         .order_by(AuditCheckpoint.seq.desc(), AuditCheckpoint.id.desc())
         .limit(1)
     )
-    row = session.scalar(covering.where(AuditCheckpoint.cosignatures.any())) or session.scalar(
-        covering
-    )
+
+
+def newest_cosigned(session: Session, size: int = 0) -> AuditCheckpoint | None:
+    """The newest checkpoint covering ``size`` entries that a witness cosigned (None:
+    none is)."""
+    return session.scalar(_covering(size).where(AuditCheckpoint.cosignatures.any()))
+
+
+def _newest_note(session: Session, size: int) -> str:
+    """The note of the newest checkpoint covering ``size`` entries that a witness cosigned,
+    else of the newest one: a proof that shows a cosignature proves more."""
+    row = newest_cosigned(session, size) or session.scalar(_covering(size))
     if row is None or row.cosigned_note is None:
         raise AuditError(
             f"no signed checkpoint covers entry {size} yet: run 'facedocket audit checkpoint'"

@@ -6,7 +6,8 @@ searches run in it. No name, case number or request number appears; counts below
 policy's ``suppress_below`` are withheld (see ``suppress``). The report states the head
 of the audit record as it stood when the report was made: anyone holding a later export
 of the record can check that entry still has that hash, which proves that no entry up to
-it (so none of the period) was removed or changed since.
+it (so none of the period) was removed or changed since. It also embeds the newest
+checkpoint a witness cosigned (``reports.witnessed``), or says that none was.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from facedocket.policy import Policy
 from facedocket.reports.charts import Chart
 from facedocket.reports.periods import Period
 from facedocket.reports.suppress import Shown, Table, count_table
+from facedocket.reports.witnessed import Cosigned, latest_cosigned
 from facedocket.store.schema import Agency, AuditEntry, Gallery, Search, SearchRequest
 
 BASES = {
@@ -59,6 +61,8 @@ class AnnualReport:
     # When the head entry was written: what the report is "as of".
     as_of: datetime
     checkpoint: str | None
+    # The newest checkpoint a witness cosigned, with its note (None: none was).
+    cosigned: Cosigned | None
 
     def suppression_note(self) -> str:
         below = self.suppress_below
@@ -165,6 +169,7 @@ def annual_report(session: Session, policy: Policy, period: Period) -> AnnualRep
             if signed
             else None
         ),
+        cosigned=latest_cosigned(session),
     )
 
 

@@ -12,6 +12,7 @@ from facedocket.reports.annual import AnnualReport
 from facedocket.reports.charts import Chart, svg
 from facedocket.reports.charts import count as _count
 from facedocket.reports.suppress import Table
+from facedocket.reports.witnessed import describe
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #1b1b1b;
@@ -59,6 +60,12 @@ def render_html(report: AnnualReport) -> bytes:
         "<p>This report holds aggregates only: no names, case numbers or request numbers.</p>",
         f"<p>{escape(report.head_note())}</p>",
         f"<p>Latest signed checkpoint: {escape(report.checkpoint or 'none yet')}.</p>",
+        f"<p>{escape(describe(report.cosigned))}</p>",
+        *(
+            [f'<pre class="note">{escape(report.cosigned.note)}</pre>']
+            if report.cosigned is not None
+            else []
+        ),
         "</footer></body></html>",
     ]
     return ("\n".join(parts) + "\n").encode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from facedocket.reports.annual import AnnualReport
 from facedocket.reports.pdf import Pdf
 from facedocket.reports.suppress import Shown, Table
+from facedocket.reports.witnessed import describe
 
 
 def render_pdf(report: AnnualReport) -> bytes:
@@ -36,6 +37,7 @@ def render_pdf(report: AnnualReport) -> bytes:
     )
     pdf.paragraph(report.head_note(), 9)
     pdf.paragraph(f"Latest signed checkpoint: {report.checkpoint or 'none yet'}.", 9)
+    pdf.paragraph(describe(report.cosigned), 9)
     return pdf.render()
 
 

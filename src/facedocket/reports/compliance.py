@@ -19,7 +19,8 @@ of its own request's policy, at the moment it ran:
 The gate refuses all of these; this report is the independent check that it did. Beside
 the checks, ``witnessing`` lists each configured witness with any gap in its
 cosignatures of the record as it stands now (``audit.gaps``): a record no outsider has
-cosigned since could have been rewritten by whoever holds the agency's key. It
+cosigned since could have been rewritten by whoever holds the agency's key; and
+``cosigned_checkpoint`` embeds the newest checkpoint a witness cosigned (None: none). It
 names cases, so it is confidential, and each production is on the record.
 """
 
@@ -44,6 +45,7 @@ from facedocket.kernel.actors import Actor
 from facedocket.policy import BasisFacts, Pack, Policy, PolicyError, check_basis, load_pack
 from facedocket.reports.exports import CONFIDENTIAL_ROLES, record_export
 from facedocket.reports.files import Files, csv_bytes, json_bytes, with_manifest
+from facedocket.reports.witnessed import latest_cosigned
 from facedocket.store.schema import (
     Document,
     LegalBasis,
@@ -83,6 +85,7 @@ def compliance_export(
     role = acting_role(actor, CONFIDENTIAL_ROLES, "produce the compliance report")
     found = findings(session, at)
     witnessing = [_witness_row(gap) for gap in gaps(session, witnesses)]
+    cosigned = latest_cosigned(session)
     rows = [asdict(finding) for finding in found]
     counts = {check: sum(f.check == check for f in found) for check in CHECKS}
     as_of = at.isoformat(timespec="seconds")
@@ -95,6 +98,7 @@ def compliance_export(
                     "counts": counts,
                     "findings": rows,
                     "witnessing": witnessing,
+                    "cosigned_checkpoint": cosigned.record() if cosigned else None,
                 }
             ),
             "compliance.csv": csv_bytes(COLUMNS, rows),

@@ -45,6 +45,7 @@ def produce_annual(
             "period": report.period.describe(),
             "policy": report.policy,
             "audit_head": f"entry {report.head_seq}, hash {report.head_hash}",
+            "cosigned_checkpoint": report.cosigned.record() if report.cosigned else None,
         },
     )
     record_export(
