@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 
 from facedocket.gallery.galleries import (
     create_gallery,
@@ -17,8 +18,7 @@ from facedocket.gallery.galleries import (
 from facedocket.gallery.jobs import JobProgress, ask, get_job, list_jobs, progress_of, submit
 from facedocket.gallery.record import Enroller
 from facedocket.policy import list_policies
-from facedocket.store.db import transaction
-from facedocket.web.deps import Administrator, ServicesDep
+from facedocket.web.deps import Administrator, ReadSession, ServicesDep, WriteSession
 from facedocket.web.schemas.common import Id
 from facedocket.web.schemas.record import (
     EnrolmentCreate,
@@ -29,15 +29,13 @@ from facedocket.web.schemas.record import (
     ModelPublic,
     PolicyPublic,
 )
-from facedocket.web.services import Services
 
 router = APIRouter(tags=["galleries"])
 
 
-def gallery_public(app: Services, name: str) -> GalleryPublic:
-    with app.sessions() as session:
-        stats = gallery_stats(session, name)
-        description = get_gallery(session, name).description
+def gallery_public(session: Session, name: str) -> GalleryPublic:
+    stats = gallery_stats(session, name)
+    description = get_gallery(session, name).description
     return GalleryPublic(
         name=stats.name,
         description=description,
@@ -74,54 +72,55 @@ def enrolment_public(progress: JobProgress) -> EnrolmentPublic:
     )
 
 
-def enrolment_of(app: Services, job_id: int) -> EnrolmentPublic:
-    with app.sessions() as session:
-        return enrolment_public(progress_of(get_job(session, job_id)))
+def enrolment_of(session: Session, job_id: int) -> EnrolmentPublic:
+    return enrolment_public(progress_of(get_job(session, job_id)))
 
 
 @router.get("/galleries")
-def galleries(app: ServicesDep, admin: Administrator) -> list[GalleryPublic]:
-    with app.sessions() as session:
-        names = [g.name for g in list_galleries(session)]
-    return [gallery_public(app, name) for name in names]
+def galleries(session: ReadSession, admin: Administrator) -> list[GalleryPublic]:
+    return [gallery_public(session, g.name) for g in list_galleries(session)]
 
 
 @router.post("/galleries", status_code=201)
-def new_gallery(app: ServicesDep, admin: Administrator, body: GalleryCreate) -> GalleryPublic:
-    with transaction(app.sessions) as session:
-        create_gallery(session, admin.actor.username, body.name, body.description)
-    return gallery_public(app, body.name)
+def new_gallery(session: WriteSession, admin: Administrator, body: GalleryCreate) -> GalleryPublic:
+    create_gallery(session, admin.actor.username, body.name, body.description)
+    return gallery_public(session, body.name)
 
 
 @router.get("/galleries/{name}")
-def gallery(app: ServicesDep, admin: Administrator, name: GalleryName) -> GalleryPublic:
-    return gallery_public(app, name)
+def gallery(session: ReadSession, admin: Administrator, name: GalleryName) -> GalleryPublic:
+    return gallery_public(session, name)
 
 
 @router.post("/galleries/{name}/enrolments", status_code=202)
 def enrol(
-    app: ServicesDep, admin: Administrator, name: GalleryName, body: EnrolmentCreate
+    session: ReadSession,
+    app: ServicesDep,
+    admin: Administrator,
+    name: GalleryName,
+    body: EnrolmentCreate,
 ) -> EnrolmentPublic:
     """Queue the enrolment of a folder or manifest from the import folder; a worker
     (``facedocket worker``) runs it. Poll the job."""
     by = Enroller(admin.actor.username, "administrator")
+    # submit commits the job in its own transaction; the answer reads it afterwards
     job = submit(app.settings, app.sessions, name, body.source, by)
-    return enrolment_of(app, job.id)
+    return enrolment_of(session, job.id)
 
 
 @router.get("/enrolments")
-def enrolments(app: ServicesDep, admin: Administrator) -> list[EnrolmentPublic]:
-    with app.sessions() as session:
-        return [enrolment_public(progress_of(job)) for job in list_jobs(session)]
+def enrolments(session: ReadSession, admin: Administrator) -> list[EnrolmentPublic]:
+    return [enrolment_public(progress_of(job)) for job in list_jobs(session)]
 
 
 @router.get("/enrolments/{job_id}")
-def enrolment(app: ServicesDep, admin: Administrator, job_id: Id) -> EnrolmentPublic:
-    return enrolment_of(app, job_id)
+def enrolment(session: ReadSession, admin: Administrator, job_id: Id) -> EnrolmentPublic:
+    return enrolment_of(session, job_id)
 
 
 @router.post("/enrolments/{job_id}/{what}")
 def ask_enrolment(
+    session: ReadSession,
     app: ServicesDep,
     admin: Administrator,
     job_id: Id,
@@ -129,8 +128,9 @@ def ask_enrolment(
 ) -> EnrolmentPublic:
     """Pause, resume or cancel a job; a running one stops at its next batch (409 when its
     state does not allow it)."""
+    # ask commits its change in its own transaction; the answer reads it afterwards
     ask(app.sessions, job_id, what, Enroller(admin.actor.username, "administrator"))
-    return enrolment_of(app, job_id)
+    return enrolment_of(session, job_id)
 
 
 @router.get("/policies")
@@ -151,7 +151,6 @@ def policies(app: ServicesDep, admin: Administrator) -> list[PolicyPublic]:
 
 
 @router.get("/models")
-def models(app: ServicesDep, admin: Administrator) -> list[ModelPublic]:
+def models(session: ReadSession, admin: Administrator) -> list[ModelPublic]:
     """The face models that made templates or ran searches in this deployment."""
-    with app.sessions() as session:
-        return [ModelPublic.model_validate(m) for m in list_models(session)]
+    return [ModelPublic.model_validate(m) for m in list_models(session)]
