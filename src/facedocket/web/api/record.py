@@ -16,8 +16,7 @@ from facedocket.audit.witnesses import configured
 from facedocket.cases.followup import overdue
 from facedocket.cases.outcomes import overdue_outcomes
 from facedocket.cases.oversight import export_record, read_record, sign_checkpoint, verify_record
-from facedocket.store.db import transaction
-from facedocket.web.deps import Auditor, ServicesDep, Supervision
+from facedocket.web.deps import Auditor, ReadSession, ServicesDep, Supervision, WriteSession
 from facedocket.web.schemas.cases import OverdueOutcomePublic, OverduePublic
 from facedocket.web.schemas.common import MAX_ID, Name
 from facedocket.web.schemas.record import (
@@ -35,7 +34,7 @@ JSON_LINES: dict[int | str, dict[str, Any]] = {200: {"content": {"application/js
 
 @router.get("/record")
 def entries(
-    app: ServicesDep,
+    session: WriteSession,
     me: Auditor,
     actor: Annotated[Name | None, Query()] = None,
     action: Annotated[Name | None, Query(description="A dotted name or its start.")] = None,
@@ -48,17 +47,15 @@ def entries(
 ) -> list[EntryPublic]:
     """Entries newest first, filtered; reading the record is itself recorded."""
     wanted = EntryFilter(actor, action, subject_type, subject_id, since, until, before_seq, limit)
-    with transaction(app.sessions) as session:
-        return [EntryPublic.model_validate(e) for e in read_record(session, me.actor, wanted)]
+    return [EntryPublic.model_validate(e) for e in read_record(session, me.actor, wanted)]
 
 
 @router.get("/record/verification")
-def verification(app: ServicesDep, me: Auditor) -> VerificationPublic:
+def verification(session: WriteSession, app: ServicesDep, me: Auditor) -> VerificationPublic:
     """Recompute the hash chain from entry 1 and check the signed checkpoints; each
     configured witness's gap, as the verification page shows it."""
-    with transaction(app.sessions) as session:
-        result = verify_record(session, app.settings, me.actor)
-        witnessed = gaps(session, configured(app.settings))
+    result = verify_record(session, app.settings, me.actor)
+    witnessed = gaps(session, configured(app.settings))
     return VerificationPublic(
         ok=result.ok,
         summary=str(result),
@@ -90,51 +87,47 @@ def _gap(gap: Gap) -> WitnessGapPublic:
 
 
 @router.post("/record/checkpoints", status_code=201)
-def checkpoint(app: ServicesDep, me: Auditor) -> CheckpointPublic:
+def checkpoint(session: WriteSession, app: ServicesDep, me: Auditor) -> CheckpointPublic:
     """Sign the record as it stands with this deployment's key."""
-    with transaction(app.sessions) as session:
-        return CheckpointPublic.model_validate(sign_checkpoint(session, app.settings, me.actor))
+    return CheckpointPublic.model_validate(sign_checkpoint(session, app.settings, me.actor))
 
 
 @router.get("/record/export", response_class=StreamingResponse, responses=JSON_LINES)
-def export(app: ServicesDep, me: Auditor) -> StreamingResponse:
+def export(session: WriteSession, app: ServicesDep, me: Auditor) -> StreamingResponse:
     """Every entry as JSON Lines, up to and including the entry recording this export;
-    ``facedocket audit verify-export`` checks it without the database."""
-    with transaction(app.sessions) as session:
-        last = export_record(session, me.actor, "entries")
+    ``facedocket audit verify-export`` checks it without the database. The stream, read
+    in a session of its own, starts after this route's transaction committed that entry."""
+    last = export_record(session, me.actor, "entries")
     return _lines(app, "facedocket-record.jsonl", last, entries=True)
 
 
 @router.get("/record/export/checkpoints", response_class=StreamingResponse, responses=JSON_LINES)
-def export_signed(app: ServicesDep, me: Auditor) -> StreamingResponse:
-    with transaction(app.sessions) as session:
-        last = export_record(session, me.actor, "checkpoints")
+def export_signed(session: WriteSession, app: ServicesDep, me: Auditor) -> StreamingResponse:
+    last = export_record(session, me.actor, "checkpoints")
     return _lines(app, "facedocket-checkpoints.jsonl", last, entries=False)
 
 
 @router.get("/followup/overdue")
-def overdue_statements(app: ServicesDep, me: Supervision) -> list[OverduePublic]:
+def overdue_statements(session: ReadSession, me: Supervision) -> list[OverduePublic]:
     """Emergency requests whose sworn statement is missing past its deadline."""
-    with app.sessions() as session:
-        return [
-            OverduePublic(
-                request_id=r.id,
-                case_number=r.case_number,
-                officer_name=r.officer_name,
-                statement_due_at=r.basis.statement_due_at if r.basis else None,
-            )
-            for r in overdue(session)
-        ]
+    return [
+        OverduePublic(
+            request_id=r.id,
+            case_number=r.case_number,
+            officer_name=r.officer_name,
+            statement_due_at=r.basis.statement_due_at if r.basis else None,
+        )
+        for r in overdue(session)
+    ]
 
 
 @router.get("/followup/overdue-outcomes")
-def overdue_lead_outcomes(app: ServicesDep, me: Supervision) -> list[OverdueOutcomePublic]:
+def overdue_lead_outcomes(session: ReadSession, me: Supervision) -> list[OverdueOutcomePublic]:
     """Leads whose law counts what followed them, with nothing recorded past the pack's days."""
-    with app.sessions() as session:
-        return [
-            OverdueOutcomePublic.model_validate(late, from_attributes=True)
-            for late in overdue_outcomes(session, me.actor)
-        ]
+    return [
+        OverdueOutcomePublic.model_validate(late, from_attributes=True)
+        for late in overdue_outcomes(session, me.actor)
+    ]
 
 
 def _lines(app: Services, filename: str, last: int, *, entries: bool) -> StreamingResponse:
