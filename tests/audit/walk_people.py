@@ -82,8 +82,10 @@ def people_steps(w: World) -> list[Step]:
 
     def queue(template: str, gallery: str, folder: str, body: str) -> None:
         source = w.queued(folder)
-        sent = {"json": {"source": source}} if body == "json" else {"data": {"source": source}}
-        w.call("admin", "POST", template, name=gallery, **sent)
+        form = {"source": source, "gallery": gallery}
+        sent = {"json": {"source": source}} if body == "json" else {"data": form}
+        named = {"name": gallery} if "{name}" in template else {}  # the API names it in the path
+        w.call("admin", "POST", template, **named, **sent)
 
     def enrol(template: str, gallery: str, folder: str, body: str) -> Step:
         def run() -> None:
@@ -259,10 +261,10 @@ def people_steps(w: World) -> list[Step]:
         ),
         w.route("admin", "POST", "/admin/users/{user_id}/sessions/end", user_id=of("supervisor")),
         w.route("admin", "POST", "/admin/galleries", data={"name": "pages"}),
-        enrol("/admin/galleries/{name}/enrol", "pages", "more", "form"),
+        enrol("/admin/enrolments", "pages", "more", "form"),
         cancel(
             "/admin/enrolments/{job_id}/{what}",
-            "/admin/galleries/{name}/enrol",
+            "/admin/enrolments",
             "pages",
             "withdrawn",
             "form",

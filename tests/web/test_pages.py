@@ -164,14 +164,16 @@ def test_administration_pages(light: Web) -> None:
     gallery = admin.post("/admin/galleries", data={"csrf_token": csrf_of(reset), "name": "county"})
     assert "gallery was created" in gallery.text
     outside = admin.post(
-        "/admin/galleries/county/enrol", data={"csrf_token": csrf_of(gallery), "source": "/etc"}
+        "/admin/enrolments",
+        data={"csrf_token": csrf_of(gallery), "source": "/etc", "gallery": "county"},
     )
     assert outside.status_code == 422 and "import folder" in outside.text
     batch = light.world.settings.imports_dir / "one" / "Adam_Sandler"
     batch.mkdir(parents=True)
     (batch / "a.jpg").symlink_to(light.world.photo("Adam_Sandler", 1))
     job = admin.post(
-        "/admin/galleries/county/enrol", data={"csrf_token": csrf_of(gallery), "source": "one"}
+        "/admin/enrolments",
+        data={"csrf_token": csrf_of(gallery), "source": "one", "gallery": "county"},
     )
     assert "Enrolment job 1: county" in job.text and "<progress" in job.text
     assert "queued: 0 of 1 photos, waiting for a worker" in job.text
@@ -211,6 +213,27 @@ def test_administration_pages(light: Web) -> None:
     failing = admin.get("/admin").text.split('id="mail-failures"')[1].split("</table>")[0]
     assert "<td>job.failed</td><td>2</td><td>ConnectionRefusedError" in failing
     assert "retrying" in failing
+
+
+def test_with_several_galleries_the_enrolment_form_asks_which(light: Web) -> None:
+    admin = light.browser("admin")
+    made = admin.get("/admin")
+    for name in ("county", "state"):
+        made = admin.post("/admin/galleries", data={"csrf_token": csrf_of(made), "name": name})
+    form = made.text.split('id="enrol-form"')[1].split("</form>")[0]
+    assert '<option value="">- Choose the gallery -</option>' in form and "selected" not in form
+    batch = light.world.settings.imports_dir / "two" / "Adam_Sandler"
+    batch.mkdir(parents=True)
+    (batch / "a.jpg").symlink_to(light.world.photo("Adam_Sandler", 1))
+    unnamed = admin.post("/admin/enrolments", data={"csrf_token": csrf_of(made), "source": "two"})
+    assert unnamed.status_code == 422
+    assert 'id="enrol-gallery-error">Choose the gallery to enrol into.<' in unnamed.text
+    assert 'value="two"' in unnamed.text
+    chosen = admin.post(
+        "/admin/enrolments",
+        data={"csrf_token": csrf_of(unnamed), "source": "two", "gallery": "state"},
+    )
+    assert "Enrolment job 1: state" in chosen.text
 
 
 def test_the_policy_pages_show_each_rule_with_its_source(light: Web) -> None:

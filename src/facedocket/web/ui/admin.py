@@ -53,7 +53,6 @@ from facedocket.store.schema.base import utcnow
 from facedocket.web.deps import Administrator, ServicesDep
 from facedocket.web.render import page
 from facedocket.web.schemas.common import Id
-from facedocket.web.schemas.record import GalleryName
 from facedocket.web.ui.forms import Paragraph, Short, done
 
 router = APIRouter(prefix="/admin")
@@ -67,6 +66,13 @@ Username = Annotated[str, Form(max_length=4 * limits.USERNAME)]
 
 @router.get("")
 def overview(request: Request, app: ServicesDep, me: Administrator) -> Response:
+    return _overview(request, app, me)
+
+
+def _overview(
+    request: Request, app: ServicesDep, me: Administrator, status: int = 200, **sent: Any
+) -> Response:
+    """The page; ``sent`` is a refused enrolment form's values and the reason, shown inline."""
     with app.sessions() as session:
         users = [
             (u, has_password(session, u.id), password_is_temporary(session, u.id))
@@ -90,6 +96,8 @@ def overview(request: Request, app: ServicesDep, me: Administrator) -> Response:
             models=list_models(session),
             roles=list(Role),
             imports=str(app.settings.imports_dir),
+            status=status,
+            enrol_sent=sent,
         )
 
 
@@ -238,10 +246,20 @@ def new_gallery(
     return done("/admin", "gallery")
 
 
-@router.post("/galleries/{name}/enrol")
-def enrol(app: ServicesDep, me: Administrator, name: GalleryName, source: Short) -> Response:
+@router.post("/enrolments")
+def enrol(
+    request: Request, app: ServicesDep, me: Administrator, source: Short, gallery: Short = ""
+) -> Response:
+    """With several galleries the form names none until the administrator chooses one."""
+    if not gallery:
+        with app.sessions() as session:
+            galleries = list_galleries(session)
+        if len(galleries) != 1:
+            why = "Choose the gallery to enrol into."
+            return _overview(request, app, me, 422, source=source, error=why)
+        gallery = galleries[0].name
     by = Enroller(me.actor.username, "administrator")
-    job = submit(app.settings, app.sessions, name, source, by)
+    job = submit(app.settings, app.sessions, gallery, source, by)
     return done(f"/admin/enrolments/{job.id}", "enrolling")
 
 
