@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from tests.cases.conftest import order_pdf
 from tests.web.conftest import Web, csrf_of
 
-from facedocket.cases.review import LEAD_NOTICE
+from facedocket.cases.review import LEAD_NOTICE, OUTCOME_RULE
 from facedocket.gallery.runner import run_next
 from facedocket.store.db import transaction
 from facedocket.store.schema import EnrolmentJobRow, Notice, User
@@ -97,6 +97,14 @@ def test_a_case_through_the_pages_of_every_role(web: Web) -> None:
 
     second = web.browser("examiner2").get(f"/requests/{number}/review?round=2")
     assert "made; hidden until yours are final" in second.text
+    # Only the outcome the reviews allow is offered; the other is disabled, with why.
+    assert 'value="lead" required checked>' in sheet.text
+    assert 'value="no_lead" disabled aria-describedby="outcome-no-lead-why">' in sheet.text
+    assert f'id="outcome-no-lead-why">(not offered: {OUTCOME_RULE})<' in sheet.text
+    contradicting = examiner.post(
+        f"/requests/{number}/conclude", data={"csrf_token": csrf_of(sheet), "outcome": "no_lead"}
+    )
+    assert contradicting.status_code == 409 and OUTCOME_RULE in contradicting.text
     concluded = examiner.post(
         f"/requests/{number}/conclude", data={"csrf_token": csrf_of(sheet), "outcome": "lead"}
     )

@@ -113,6 +113,22 @@ def require_independent(
     require_separate_duties(session, policy, request, actor, REVIEW_STEPS[review_round])
 
 
+OUTCOME_RULE = (
+    "the outcome must be lead exactly when some candidate is a possible lead in every review made"
+)
+
+
+def agreeing_outcome(session: Session, request: SearchRequest) -> str:
+    """The one outcome the reviews made so far allow: what ``conclude`` accepts, and what
+    the examiner's page offers (the other shown disabled, with ``OUTCOME_RULE``)."""
+    rows = candidates_of(session, request)
+    return _agreeing(rows, reviews_of(session, [c.id for c, _ in rows]))
+
+
+def _agreeing(rows: list[tuple[Candidate, Person]], reviews: dict[tuple[int, int], Review]) -> str:
+    return "lead" if _leads(rows, reviews) else "no_lead"
+
+
 def conclude(session: Session, actor: Actor, request_id: int, outcome: str) -> SearchRequest:
     """Close the examination as ``lead`` or ``no_lead``, once every candidate is reviewed."""
     request, actor = locked_case(session, actor, request_id)
@@ -128,15 +144,10 @@ def conclude(session: Session, actor: Actor, request_id: int, outcome: str) -> S
             f"candidates {', '.join(map(str, sorted(set(missing))))} still need a conclusion",
             code=RefusalCode.REVIEW_INCOMPLETE,
         )
-    leads = _leads(rows, reviews)
     if outcome not in ("lead", "no_lead"):
         raise Refused("the outcome is lead or no_lead", code=RefusalCode.INVALID)
-    if (outcome == "lead") != bool(leads):
-        raise Refused(
-            "the outcome must be lead exactly when some candidate is a possible lead "
-            "in every review made",
-            code=RefusalCode.OUTCOME_MISMATCH,
-        )
+    if outcome != _agreeing(rows, reviews):
+        raise Refused(OUTCOME_RULE, code=RefusalCode.OUTCOME_MISMATCH)
     request.state, request.outcome, request.concluded_at = to, outcome, clock.now()
     log(session, actor, role, "request.concluded", request.id, {"outcome": outcome}, policy)
     notices.released(session, request)

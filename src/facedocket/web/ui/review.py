@@ -64,6 +64,8 @@ def examiner_sheet(
             zone=load_policy(found.policy_id, at=clock.now()).timezone,
             round=review_round,
             conclusions=list(Conclusion),
+            agreeing=review.agreeing_outcome(session, found),
+            outcome_rule=review.OUTCOME_RULE,
         )
 
 
