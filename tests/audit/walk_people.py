@@ -67,11 +67,13 @@ def people_steps(w: World) -> list[Step]:
                 "admin",
                 "PUT",
                 user + "/password",
-                user_id=w.user_id("auditor"),
+                user_id=w.user_id("examiner2"),
                 json={"password": PASSWORD},
             )
+            # Not a user of later steps: a password an administrator set holds its user to
+            # changing it, whatever else they would do.
             ids["browser"] = TestClient(w.web.app)
-            assert sign_in(ids["browser"], "auditor", PASSWORD).status_code == 303
+            assert sign_in(ids["browser"], "examiner2", PASSWORD).status_code == 303
             return
         token = csrf_of(ids["browser"].get("/account"))
         assert (
@@ -260,6 +262,8 @@ def people_steps(w: World) -> list[Step]:
             session_id=signed_in("supervisor"),
         ),
         w.route("admin", "POST", "/admin/users/{user_id}/sessions/end", user_id=of("supervisor")),
+        w.route("admin", "POST", "/admin/users/{user_id}/unlock", user_id=of("supervisor")),
+        w.route("page.one", "POST", "/session/keep"),
         w.route("admin", "POST", "/admin/galleries", data={"name": "pages"}),
         enrol("/admin/enrolments", "pages", "more", "form"),
         cancel(
@@ -331,6 +335,22 @@ def program_steps(w: World) -> list[Step]:
         w.command("models", "accuracy", "1", "--accuracy", accuracy, "--as", "admin"),
         w.command("models", "approve", "1", "--note", "Measured on LFW pairs.", "--as", "admin"),
         w.command("models", "list"),
+        w.command(
+            "models",
+            "figure",
+            "--as",
+            "admin",
+            "1",
+            "--group",
+            "female",
+            "--value",
+            "0.9844",
+            "--reference",
+            "NIST FRTE 1:1, 2026-10",
+            "--measured-on",
+            "2026-10-01",
+        ),
+        w.command("models", "figures", "1"),
         w.command("policy", "list"),
         w.command("policy", "show", "maryland-2024", "--at", "2025-01-01"),
         w.command("policy", "diff", "massachusetts", "maryland-2024"),
@@ -366,6 +386,21 @@ def program_steps(w: World) -> list[Step]:
         w.command("reports", "annual", "--as", "auditor", "--year", "2026", "--out", out / "a"),
         w.command("reports", "compliance", "--as", "auditor", "--out", out / "c"),
         w.command("reports", "verify", out / "q"),
+        w.command("reports", "kinds"),
+        w.command(
+            "reports",
+            "public-log",
+            "--as",
+            "auditor",
+            "--pack",
+            "maine-2021",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--out",
+            out / "log",
+        ),
         w.command(
             "disclosure",
             "export",

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from tests.audit.walk import API, Step, World
+from tests.cases.leads import massachusetts_lead
 from tests.web.conftest import order_pdf
 
 NOTE = {"note": "The order names this image and this gallery."}
 EXCLUDED = {"conclusion": "excluded", "reasons": "The ears and the brow line differ."}
 STATEMENT = {"file": ("statement.pdf", order_pdf().content, "application/pdf")}
+CORRECT = {"reason": "The scope names the wrong gallery; say which one the order covers."}
+WITHDRAW = {"reason": "A witness named the suspect; no search is needed."}
+CHANGED = {"offence": "Armed robbery of a pharmacy"}
 
 
 def request_steps(w: World) -> list[Step]:
@@ -25,11 +30,14 @@ def request_steps(w: World) -> list[Step]:
             sent = {"data": body} if as_form else {"json": body}
             w.call("examiner", "POST", template, request_id=request_id, **sent)
 
-    def create_on_the_page() -> None:
+    def page_form() -> dict[str, Any]:
         form = w.web.request_form()
         basis = form.pop("basis")
         basis["expires_at"] = basis["expires_at"][:16]
-        data = {**form, **basis, "basis": basis.pop("kind"), "action": "save"}
+        return {**form, **basis, "basis": basis.pop("kind"), "action": "save"}
+
+    def create_on_the_page() -> None:
+        data = page_form()
         probe = w.web.world.photo("Abdullah_Gul", 2).read_bytes()
         files = {
             "probe": ("probe.jpg", probe, "image/jpeg"),
@@ -39,6 +47,18 @@ def request_steps(w: World) -> list[Step]:
             "officer", "POST", "/requests/new", data=data | {"probe_source": "camera"}, files=files
         )
         ids["page"] = int(re.findall(r"/requests/(\d+)", made.headers["location"])[0])
+
+    def edit_on_the_page() -> None:
+        data = page_form() | CHANGED
+        w.call("officer", "POST", page + "/edit", request_id=ids["page_returned"], data=data)
+
+    def today() -> str:
+        return w.web.world.clock.at.date().isoformat()
+
+    def lead_and_its_arrest() -> None:
+        ids["lead"] = massachusetts_lead(w.web.world)
+        arrest = {"kind": "arrest", "occurred_on": today()}
+        w.call("officer", "POST", case + "/outcomes", request_id=ids["lead"], json=arrest)
 
     def create_by_the_program() -> None:
         form = w.file("form.yaml", w.web.world.form().model_dump_json())
@@ -108,6 +128,17 @@ def request_steps(w: World) -> list[Step]:
         w.route(
             "officer", "POST", case + "/statement", request_id=the("emergency"), files=STATEMENT
         ),
+        made("returned"),
+        w.route("intake", "POST", case + "/return", request_id=the("returned"), json=CORRECT),
+        w.route(
+            "officer",
+            "PUT",
+            case,
+            request_id=the("returned"),
+            data=lambda: {"form": json.dumps(w.web.request_form() | CHANGED)},
+        ),
+        w.route("officer", "POST", case + "/withdraw", request_id=the("returned"), json=WITHDRAW),
+        Step(f"POST {case}/outcomes", lead_and_its_arrest),
         # By the pages
         Step("POST /requests/new", create_on_the_page),
         w.route("officer", "POST", page + "/submit", request_id=the("page")),
@@ -130,6 +161,19 @@ def request_steps(w: World) -> list[Step]:
         w.route(
             "supervisor", "POST", page + "/statement", request_id=the("emergency"), files=STATEMENT
         ),
+        made("page_returned"),
+        w.route("intake", "POST", page + "/return", request_id=the("page_returned"), data=CORRECT),
+        Step(f"POST {page}/edit", edit_on_the_page),
+        w.route(
+            "officer", "POST", page + "/withdraw", request_id=the("page_returned"), data=WITHDRAW
+        ),
+        w.route(
+            "officer",
+            "POST",
+            page + "/outcomes",
+            request_id=the("lead"),
+            data=lambda: {"kind": "charge", "occurred_on": today()},
+        ),
         # By the program
         Step("cli requests create", create_by_the_program),
         w.command("requests", "submit", "--as", "officer", the("cli")),
@@ -141,6 +185,18 @@ def request_steps(w: World) -> list[Step]:
         w.command("requests", "results", "--as", "officer", the("cli")),
         w.command("requests", "show", "--as", "officer", the("cli")),
         w.command("requests", "list", "--as", "officer"),
+        w.command(
+            "requests",
+            "outcome",
+            "--as",
+            "officer",
+            the("lead"),
+            "--kind",
+            "conviction",
+            "--on",
+            today,
+        ),
+        w.command("requests", "overdue-outcomes", "--as", "supervisor"),
         w.command(
             "retention",
             "hold",

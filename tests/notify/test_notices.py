@@ -17,11 +17,11 @@ from tests.cases.conftest import (
     train,
     under_commission_rules,
 )
-from tests.cases.test_workflow import act, approved
+from tests.cases.leads import massachusetts_lead
+from tests.cases.test_workflow import act
 from tests.notify.conftest import Inbox, free_port, smtp_server
 
 from facedocket.cases.directory import add_agency, add_user, update_user
-from facedocket.cases.states import Conclusion
 from facedocket.gallery.galleries import ensure_gallery
 from facedocket.gallery.jobs import submit
 from facedocket.gallery.record import Enroller
@@ -64,21 +64,7 @@ def test_intake_and_the_requester_are_told_and_the_mail_says_nothing_of_the_case
     world: World, inbox: Inbox
 ) -> None:
     addresses(world, "officer", "intake")
-    number = approved(world)  # submitted by the officer, approved by intake
-    act(world, "examiner", "search", number)
-    for row in act(world, "examiner", "sheet", number):
-        lead = row.record_id == "Abdullah_Gul"
-        conclusion = Conclusion.POSSIBLE_LEAD if lead else Conclusion.EXCLUDED
-        act(
-            world,
-            "examiner",
-            "review",
-            number,
-            row.candidate_id,
-            conclusion,
-            "Compared eyes, nose, ears.",
-        )
-    act(world, "examiner", "conclude", number, "lead")
+    number = massachusetts_lead(world)  # submitted by the officer, approved by intake
     assert told(world) == [("intake", "request.submitted"), ("officer", "result.released")]
 
     assert deliver_due(mailing(world, inbox.port), world.sessions) == {"sent": 2, "failed": 0}

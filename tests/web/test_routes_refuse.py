@@ -34,6 +34,9 @@ PUBLIC = {
     ("GET", "/login/oidc/{name}"),
     ("GET", "/login/oidc/{name}/callback"),
     ("GET", "/healthz"),
+    # The idle warning's question: it answers only for the session cookie it is sent (or
+    # null), and must not pass the gate, which would count the asking as use.
+    ("GET", "/session/left"),
 }
 
 
