@@ -16,8 +16,7 @@ from facedocket.reports.compliance import compliance_export
 from facedocket.reports.dashboard import Crossing, dashboard
 from facedocket.reports.publish import produce_annual
 from facedocket.reports.quarterly import quarterly_export
-from facedocket.store.db import transaction
-from facedocket.web.deps import Reporter, ServicesDep
+from facedocket.web.deps import ReadSession, Reporter, ServicesDep, WriteSession
 from facedocket.web.downloads import report_zip
 from facedocket.web.schemas.reports import (
     AnnualCreate,
@@ -35,35 +34,33 @@ ZIP: dict[int | str, dict[str, Any]] = {200: {"content": {"application/zip": {}}
 
 
 @router.post("/quarterly", response_class=Response, responses=ZIP)
-def quarterly(app: ServicesDep, me: Reporter, body: QuarterlyCreate) -> Response:
+def quarterly(
+    session: WriteSession, app: ServicesDep, me: Reporter, body: QuarterlyCreate
+) -> Response:
     """Per-search documentation of one searching body for one quarter (auditors and
     administrators: it names cases and people)."""
-    with transaction(app.sessions) as session:
-        files = quarterly_export(session, app.settings, me.actor, body.quarter, body.searching_body)
+    files = quarterly_export(session, app.settings, me.actor, body.quarter, body.searching_body)
     return report_zip(files, f"quarterly-{body.quarter}-{body.searching_body}")
 
 
 @router.post("/annual", response_class=Response, responses=ZIP)
-def annual(app: ServicesDep, me: Reporter, body: AnnualCreate) -> Response:
+def annual(session: WriteSession, app: ServicesDep, me: Reporter, body: AnnualCreate) -> Response:
     """The annual public report: aggregates only, small counts withheld."""
-    with transaction(app.sessions) as session:
-        files = produce_annual(session, app.settings, me.actor, body.year, tuple(body.formats))
+    files = produce_annual(session, app.settings, me.actor, body.year, tuple(body.formats))
     return report_zip(files, f"annual-{body.year}")
 
 
 @router.post("/compliance", response_class=Response, responses=ZIP)
-def compliance(app: ServicesDep, me: Reporter, body: ComplianceCreate) -> Response:
+def compliance(session: WriteSession, me: Reporter, body: ComplianceCreate) -> Response:
     """What must be none, case by case (auditors and administrators)."""
-    with transaction(app.sessions) as session:
-        files = compliance_export(session, me.actor, body.at or clock.now())
+    files = compliance_export(session, me.actor, body.at or clock.now())
     return report_zip(files, "compliance")
 
 
 @router.get("/dashboard")
-def counts(app: ServicesDep, me: Reporter) -> DashboardPublic:
+def counts(session: ReadSession, app: ServicesDep, me: Reporter) -> DashboardPublic:
     """The dashboard's counts over the last twelve months."""
-    with app.sessions() as session:
-        board = dashboard(session, load_policy(app.settings.policy), clock.now())
+    board = dashboard(session, load_policy(app.settings.policy), clock.now())
     return DashboardPublic(
         first=board.first,
         end=board.end,
