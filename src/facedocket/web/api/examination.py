@@ -13,9 +13,16 @@ from fastapi.responses import Response
 from facedocket.cases import review, visibility
 from facedocket.cases.files import candidate_photo
 from facedocket.cases.sheet import review_sheet
-from facedocket.store.db import transaction
 from facedocket.web.api.requests import file_response
-from facedocket.web.deps import CandidateViewer, Examiner, LeadReader, SearchGate, ServicesDep
+from facedocket.web.deps import (
+    CandidateViewer,
+    Examiner,
+    LeadReader,
+    ReadSession,
+    SearchGate,
+    ServicesDep,
+    WriteSession,
+)
 from facedocket.web.schemas.cases import (
     CandidatePublic,
     ConclusionCreate,
@@ -42,20 +49,18 @@ def search(
 
 
 @router.get("/searches")
-def searches(app: ServicesDep, me: CandidateViewer, request_id: Id) -> list[SearchPublic]:
-    with app.sessions() as session:
-        request = visibility.get_request(session, me.actor, request_id)
-        return [SearchPublic.model_validate(s) for s in request.searches]
+def searches(session: ReadSession, me: CandidateViewer, request_id: Id) -> list[SearchPublic]:
+    request = visibility.get_request(session, me.actor, request_id)
+    return [SearchPublic.model_validate(s) for s in request.searches]
 
 
 @router.get("/candidates")
-def candidates(app: ServicesDep, me: CandidateViewer, request_id: Id) -> list[CandidatePublic]:
+def candidates(session: WriteSession, me: CandidateViewer, request_id: Id) -> list[CandidatePublic]:
     """The review sheet; an examiner reads a candidate's name only after concluding on
     them, and another examiner's conclusions only once their own are final (the server
     decides; no parameter asks for more)."""
-    with transaction(app.sessions) as session:
-        rows = review_sheet(session, me.actor, request_id)
-        return [CandidatePublic.model_validate(row) for row in rows]
+    rows = review_sheet(session, me.actor, request_id)
+    return [CandidatePublic.model_validate(row) for row in rows]
 
 
 @router.get(
@@ -63,44 +68,42 @@ def candidates(app: ServicesDep, me: CandidateViewer, request_id: Id) -> list[Ca
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
 )
-def photo(app: ServicesDep, me: LeadReader, request_id: Id, candidate_id: Id) -> Response:
+def photo(
+    session: WriteSession, app: ServicesDep, me: LeadReader, request_id: Id, candidate_id: Id
+) -> Response:
     """A candidate's gallery photo: for examiners, or a requester's released lead."""
-    with transaction(app.sessions) as session:
-        found = candidate_photo(session, app.settings, me.actor, request_id, candidate_id)
+    found = candidate_photo(session, app.settings, me.actor, request_id, candidate_id)
     return file_response(found)
 
 
 @router.post("/reviews", status_code=201)
 def conclude_candidate(
-    app: ServicesDep, me: Examiner, request_id: Id, body: ReviewCreate
+    session: WriteSession, me: Examiner, request_id: Id, body: ReviewCreate
 ) -> ReviewPublic:
-    with transaction(app.sessions) as session:
-        made = review.record_conclusion(
-            session,
-            me.actor,
-            request_id,
-            body.candidate_id,
-            body.conclusion,
-            body.reasons,
-            body.round,
-        )
-        return ReviewPublic.model_validate(made)
+    made = review.record_conclusion(
+        session,
+        me.actor,
+        request_id,
+        body.candidate_id,
+        body.conclusion,
+        body.reasons,
+        body.round,
+    )
+    return ReviewPublic.model_validate(made)
 
 
 @router.post("/conclusion")
 def conclude(
-    app: ServicesDep, me: Examiner, request_id: Id, body: ConclusionCreate
+    session: WriteSession, me: Examiner, request_id: Id, body: ConclusionCreate
 ) -> RequestPublic:
-    with transaction(app.sessions) as session:
-        done = review.conclude(session, me.actor, request_id, body.outcome)
-        return RequestPublic.model_validate(done)
+    done = review.conclude(session, me.actor, request_id, body.outcome)
+    return RequestPublic.model_validate(done)
 
 
 @router.get("/results")
-def results(app: ServicesDep, me: LeadReader, request_id: Id) -> ResultsPublic:
+def results(session: WriteSession, me: LeadReader, request_id: Id) -> ResultsPublic:
     """What the requester reads: the lead notice and the released leads only."""
-    with transaction(app.sessions) as session:
-        released = review.released_results(session, me.actor, request_id)
+    released = review.released_results(session, me.actor, request_id)
     return ResultsPublic(
         notice=released.notice,
         outcome=released.outcome,
