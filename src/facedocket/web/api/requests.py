@@ -18,15 +18,16 @@ from facedocket.cases.outcomes import outcomes_of, record_outcome
 from facedocket.cases.recorded_refusals import APPROVAL_REFUSED, refusal_recorded
 from facedocket.cases.schemas import RequestCreate
 from facedocket.cases.states import State
-from facedocket.store.db import transaction
 from facedocket.web.deps import (
     CaseWorker,
     Closer,
     Intake,
     OutcomeRecorder,
+    ReadSession,
     Requester,
     ServicesDep,
     StatementFiler,
+    WriteSession,
 )
 from facedocket.web.schemas.cases import (
     Approval,
@@ -57,6 +58,7 @@ FormJson = Annotated[
 
 @router.post("", status_code=201)
 def create(
+    session: WriteSession,
     app: ServicesDep,
     me: Requester,
     form: FormJson,
@@ -69,17 +71,17 @@ def create(
     data = RequestCreate.model_validate_json(form)
     photo = received(probe, app.settings.max_image_bytes, probe_source)
     signed = None if is_empty(order) or order is None else received(order, MAX_DOCUMENT_BYTES)
-    with transaction(app.sessions) as session:
-        request = requests.create_request(
-            session, app.settings, me.actor, data, [photo], signed, pipeline=app.pipeline()
-        )
-        if submit:
-            requests.submit(session, app.settings, me.actor, request.id)
-        return RequestPublic.model_validate(request)
+    request = requests.create_request(
+        session, app.settings, me.actor, data, [photo], signed, pipeline=app.pipeline()
+    )
+    if submit:
+        requests.submit(session, app.settings, me.actor, request.id)
+    return RequestPublic.model_validate(request)
 
 
 @router.put("/{request_id}")
 def edit(
+    session: WriteSession,
     app: ServicesDep,
     me: Requester,
     request_id: Id,
@@ -100,57 +102,53 @@ def edit(
         else [received(probe, app.settings.max_image_bytes, probe_source)]
     )
     signed = None if order is None or is_empty(order) else received(order, MAX_DOCUMENT_BYTES)
-    with transaction(app.sessions) as session:
-        request = corrections.edit_request(
-            session,
-            app.settings,
-            me.actor,
-            request_id,
-            data,
-            photos,
-            signed,
-            probe_source,
-            pipeline=app.pipeline(),
-        )
-        return RequestPublic.model_validate(request)
+    request = corrections.edit_request(
+        session,
+        app.settings,
+        me.actor,
+        request_id,
+        data,
+        photos,
+        signed,
+        probe_source,
+        pipeline=app.pipeline(),
+    )
+    return RequestPublic.model_validate(request)
 
 
 @router.post("/{request_id}/withdraw")
-def withdraw(app: ServicesDep, me: Requester, request_id: Id, body: Withdrawal) -> RequestPublic:
+def withdraw(
+    session: WriteSession, me: Requester, request_id: Id, body: Withdrawal
+) -> RequestPublic:
     """Take your request back before any search."""
-    with transaction(app.sessions) as session:
-        request = corrections.withdraw(session, me.actor, request_id, body.reason)
-        return RequestPublic.model_validate(request)
+    request = corrections.withdraw(session, me.actor, request_id, body.reason)
+    return RequestPublic.model_validate(request)
 
 
 @router.get("")
 def listing(
-    app: ServicesDep, me: CaseWorker, state: Annotated[State | None, Query()] = None
+    session: ReadSession, me: CaseWorker, state: Annotated[State | None, Query()] = None
 ) -> list[RequestSummary]:
     """The requests you may see: your own, or those sent to your searching body."""
-    with app.sessions() as session:
-        found = visibility.list_requests(session, me.actor, state)
-        return [RequestSummary.model_validate(r) for r in found]
+    found = visibility.list_requests(session, me.actor, state)
+    return [RequestSummary.model_validate(r) for r in found]
 
 
 @router.get("/{request_id}")
-def one(app: ServicesDep, me: CaseWorker, request_id: Id) -> RequestPublic:
-    with app.sessions() as session:
-        return RequestPublic.model_validate(visibility.get_request(session, me.actor, request_id))
+def one(session: ReadSession, me: CaseWorker, request_id: Id) -> RequestPublic:
+    return RequestPublic.model_validate(visibility.get_request(session, me.actor, request_id))
 
 
 @router.get("/{request_id}/basis")
-def basis(app: ServicesDep, me: CaseWorker, request_id: Id) -> BasisPublic:
-    with app.sessions() as session:
-        request = visibility.get_request(session, me.actor, request_id)
-        return BasisPublic.model_validate(legal_basis(request))
+def basis(session: ReadSession, me: CaseWorker, request_id: Id) -> BasisPublic:
+    request = visibility.get_request(session, me.actor, request_id)
+    return BasisPublic.model_validate(legal_basis(request))
 
 
 @router.get("/{request_id}/documents")
-def documents(app: ServicesDep, me: CaseWorker, request_id: Id) -> list[DocumentPublic]:
-    with app.sessions() as session:
-        request = visibility.get_request(session, me.actor, request_id)
-        return [DocumentPublic.model_validate(d) for d in request.documents]
+def documents(session: ReadSession, me: CaseWorker, request_id: Id) -> list[DocumentPublic]:
+    request = visibility.get_request(session, me.actor, request_id)
+    return [DocumentPublic.model_validate(d) for d in request.documents]
 
 
 @router.get(
@@ -158,18 +156,16 @@ def documents(app: ServicesDep, me: CaseWorker, request_id: Id) -> list[Document
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}},
 )
-def document(app: ServicesDep, me: CaseWorker, request_id: Id, document_id: Id) -> Response:
+def document(session: WriteSession, me: CaseWorker, request_id: Id, document_id: Id) -> Response:
     """The file itself (probe, order, statement); each view is on the record."""
-    with transaction(app.sessions) as session:
-        found = read_document(session, me.actor, request_id, document_id)
+    found = read_document(session, me.actor, request_id, document_id)
     return file_response(found)
 
 
 @router.post("/{request_id}/submit")
-def submit(app: ServicesDep, me: Requester, request_id: Id) -> RequestPublic:
-    with transaction(app.sessions) as session:
-        request = requests.submit(session, app.settings, me.actor, request_id)
-        return RequestPublic.model_validate(request)
+def submit(session: WriteSession, app: ServicesDep, me: Requester, request_id: Id) -> RequestPublic:
+    request = requests.submit(session, app.settings, me.actor, request_id)
+    return RequestPublic.model_validate(request)
 
 
 @router.post("/{request_id}/approve")
@@ -181,28 +177,30 @@ def approve(app: ServicesDep, me: Intake, request_id: Id, body: Approval) -> Req
 
 
 @router.post("/{request_id}/reject")
-def reject(app: ServicesDep, me: Intake, request_id: Id, body: Rejection) -> RequestPublic:
-    with transaction(app.sessions) as session:
-        request = requests.reject(session, app.settings, me.actor, request_id, body.reason)
-        return RequestPublic.model_validate(request)
+def reject(
+    session: WriteSession, app: ServicesDep, me: Intake, request_id: Id, body: Rejection
+) -> RequestPublic:
+    request = requests.reject(session, app.settings, me.actor, request_id, body.reason)
+    return RequestPublic.model_validate(request)
 
 
 @router.post("/{request_id}/return")
-def send_back(app: ServicesDep, me: Intake, request_id: Id, body: Correction) -> RequestPublic:
+def send_back(
+    session: WriteSession, app: ServicesDep, me: Intake, request_id: Id, body: Correction
+) -> RequestPublic:
     """Send the request back to its writer for correction, saying what to correct."""
-    with transaction(app.sessions) as session:
-        request = requests.send_back(session, app.settings, me.actor, request_id, body.reason)
-        return RequestPublic.model_validate(request)
+    request = requests.send_back(session, app.settings, me.actor, request_id, body.reason)
+    return RequestPublic.model_validate(request)
 
 
 @router.post("/{request_id}/close")
-def close(app: ServicesDep, me: Closer, request_id: Id) -> RequestPublic:
-    with transaction(app.sessions) as session:
-        return RequestPublic.model_validate(requests.close(session, me.actor, request_id))
+def close(session: WriteSession, me: Closer, request_id: Id) -> RequestPublic:
+    return RequestPublic.model_validate(requests.close(session, me.actor, request_id))
 
 
 @router.post("/{request_id}/statement")
 def statement(
+    session: WriteSession,
     app: ServicesDep,
     me: StatementFiler,
     request_id: Id,
@@ -210,29 +208,24 @@ def statement(
 ) -> RequestPublic:
     """File the sworn statement an emergency search may need within the policy's deadline."""
     upload = received(file, MAX_DOCUMENT_BYTES)
-    with transaction(app.sessions) as session:
-        request = attach_statement(session, app.settings, me.actor, request_id, upload)
-        return RequestPublic.model_validate(request)
+    request = attach_statement(session, app.settings, me.actor, request_id, upload)
+    return RequestPublic.model_validate(request)
 
 
 @router.get("/{request_id}/outcomes")
-def outcomes(app: ServicesDep, me: CaseWorker, request_id: Id) -> list[OutcomePublic]:
+def outcomes(session: ReadSession, me: CaseWorker, request_id: Id) -> list[OutcomePublic]:
     """What followed the request's lead (arrests, charges, convictions, or none)."""
-    with app.sessions() as session:
-        visibility.get_request(session, me.actor, request_id)
-        return [OutcomePublic.model_validate(o) for o in outcomes_of(session, request_id)]
+    visibility.get_request(session, me.actor, request_id)
+    return [OutcomePublic.model_validate(o) for o in outcomes_of(session, request_id)]
 
 
 @router.post("/{request_id}/outcomes", status_code=201)
 def add_outcome(
-    app: ServicesDep, me: OutcomeRecorder, request_id: Id, body: OutcomeCreate
+    session: WriteSession, me: OutcomeRecorder, request_id: Id, body: OutcomeCreate
 ) -> OutcomePublic:
     """Record what followed a lead (its requester, or a supervisor of the searching body)."""
-    with transaction(app.sessions) as session:
-        outcome = record_outcome(
-            session, me.actor, request_id, body.kind, body.occurred_on, body.note
-        )
-        return OutcomePublic.model_validate(outcome)
+    outcome = record_outcome(session, me.actor, request_id, body.kind, body.occurred_on, body.note)
+    return OutcomePublic.model_validate(outcome)
 
 
 def file_response(found: FileContent) -> Response:
