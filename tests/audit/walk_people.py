@@ -174,6 +174,7 @@ def people_steps(w: World) -> list[Step]:
         start_totp("officer", API + "/me/totp"),
         w.route("officer", "POST", API + "/me/totp/confirm", json=code("officer")),
         w.route("admin", "DELETE", user + "/totp", user_id=of("officer")),
+        w.route("admin", "DELETE", user + "/lock", user_id=of("supervisor")),
         passkey_options("officer", API + "/me/passkeys/options"),
         w.route("officer", "POST", API + "/me/passkeys", json=new_passkey("officer")),
         Step("POST /login/passkey/options", lambda: passkey_sign_in("options")),

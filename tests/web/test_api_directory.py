@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 
 import pyotp
+from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.web.conftest import Web
+from tests.web.conftest import PASSWORD, Web, sign_in
 
+from facedocket.accounts.throttle import MAX_FAILURES_PER_NAME
 from facedocket.gallery.runner import run_next
-from facedocket.store.schema import ApiToken, PasswordHash, TotpSecret
+from facedocket.store.schema import ApiToken, AuditEntry, PasswordHash, TotpSecret, User
 
 
 def test_administrator_manages_agencies_and_users(light: Web) -> None:
@@ -195,3 +197,43 @@ def test_galleries_enrolment_jobs_policies_and_models(light: Web) -> None:
     models = light.call("admin", "GET", "/api/v1/models").json()
     assert models[0]["name"] == "dlib-resnet-v1"
     assert len(models[0]["file_sha256"]) == 64
+
+
+def test_an_administrator_unlocks_a_locked_name_over_the_api(light: Web) -> None:
+    light.browser("officer")  # gives the officer a password
+    client = TestClient(light.app)
+    for _ in range(MAX_FAILURES_PER_NAME):
+        assert sign_in(client, "officer", "a wrong guess").status_code == 401
+    with light.world.sessions() as session:
+        officer = session.scalars(select(User.id).where(User.username == "officer")).one()
+    url = f"/api/v1/users/{officer}"
+    locked = light.call("admin", "GET", url).json()["locked_until"]
+    assert locked is not None
+    assert sign_in(client, "officer", PASSWORD).status_code == 429, "locked"
+
+    # Only an administrator unlocks, and only a user who exists; a refusal clears nothing.
+    for role_user in ("intake", "officer", "auditor"):
+        refused = light.call(role_user, "DELETE", url + "/lock")
+        assert refused.status_code == 403 and refused.json()["detail"]["code"] == "wrong_role"
+    assert light.call("admin", "DELETE", "/api/v1/users/999999/lock").status_code == 404
+    assert TestClient(light.app).delete(url + "/lock").status_code == 401
+    assert light.call("admin", "GET", url).json()["locked_until"] == locked
+
+    unlocked = light.call("admin", "DELETE", url + "/lock")
+    assert unlocked.status_code == 200 and unlocked.json() == {
+        "failures_cleared": MAX_FAILURES_PER_NAME
+    }
+    assert light.call("admin", "GET", url).json()["locked_until"] is None
+    assert sign_in(client, "officer", PASSWORD).status_code == 303
+    with light.world.sessions() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "account.unlocked")
+        ).all()
+    assert [(e.actor, e.role, e.subject_id, e.details) for e in entries] == [
+        (
+            "admin",
+            "administrator",
+            str(officer),
+            {"username": "officer", "failures_cleared": MAX_FAILURES_PER_NAME},
+        )
+    ]

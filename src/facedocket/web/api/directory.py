@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from facedocket.accounts import standing
 from facedocket.accounts.passwords import has_password, set_password
+from facedocket.accounts.throttle import name_lock, unlock
 from facedocket.accounts.totp import reset_totp, totp_enabled
 from facedocket.accounts.web_sessions import open_web_sessions
 from facedocket.cases.directory import (
@@ -26,6 +27,7 @@ from facedocket.web.schemas.directory import (
     PasswordSet,
     SessionPublic,
     SessionsEnded,
+    Unlocked,
     UserCreate,
     UserPublic,
     UserUpdate,
@@ -35,6 +37,7 @@ router = APIRouter(tags=["directory"])
 
 
 def user_public(session: Session, user: User) -> UserPublic:
+    lock = name_lock(session, user.username, utcnow())
     return UserPublic(
         id=user.id,
         username=user.username,
@@ -45,6 +48,7 @@ def user_public(session: Session, user: User) -> UserPublic:
         active=user.active,
         has_password=has_password(session, user.id),
         totp_enabled=totp_enabled(session, user.id),
+        locked_until=lock.until if lock else None,
     )
 
 
@@ -111,6 +115,15 @@ def reset_password(
     of theirs ends."""
     target = get_user(session, user_id)
     standing.reset_password(session, target, body.password, by=admin.actor.username, at=utcnow())
+
+
+@router.delete("/users/{user_id}/lock")
+def unlock_user(session: WriteSession, admin: Administrator, user_id: Id) -> Unlocked:
+    """Let a user whose name failed sign-ins locked sign in again now, on the record
+    (the refused sign-ins stay on it)."""
+    target = get_user(session, user_id)
+    cleared = unlock(session, target, admin.actor.username, "administrator", utcnow())
+    return Unlocked(failures_cleared=cleared)
 
 
 @router.delete("/users/{user_id}/totp", status_code=204)

@@ -63,6 +63,10 @@ class UserPublic(Public):
     active: bool
     has_password: bool
     totp_enabled: bool
+    locked_until: datetime | None = Field(
+        description="While failed sign-ins lock the name: when the lock lifts on its own "
+        "(an administrator can lift it sooner: DELETE /users/{id}/lock)."
+    )
 
 
 class PasswordSet(Strict):
@@ -101,6 +105,10 @@ class SessionPublic(Public):
     created_at: datetime
     last_seen_at: datetime
     expires_at: datetime
+
+
+class Unlocked(Public):
+    failures_cleared: int = Field(description="How many recent failed sign-ins were cleared.")
 
 
 class SessionsEnded(Public):
