@@ -6,8 +6,6 @@ kept as SHA-256 digests (they are long random strings, so a fast hash suffices),
 of the database lets nobody sign in. The TOTP secret must be readable to check a code.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint, false

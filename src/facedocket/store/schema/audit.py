@@ -5,8 +5,6 @@ DELETE on entries and checkpoints, so a correction or a purge is always a new en
 The chain itself is written only through ``facedocket.audit.append``.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 
@@ -83,7 +81,7 @@ class AuditCheckpoint(Base):
     # The same moment as a C2SP tlog-checkpoint signed note over the Merkle tree (origin,
     # size, root, signature lines); None on checkpoints signed before the tree existed.
     note: Mapped[str | None] = mapped_column(Text)
-    cosignatures: Mapped[list[AuditCosignature]] = relationship(
+    cosignatures: Mapped[list["AuditCosignature"]] = relationship(
         order_by="AuditCosignature.id", lazy="selectin", viewonly=True
     )
 

@@ -1,7 +1,5 @@
 """The declarative base and the column types every table shares."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 

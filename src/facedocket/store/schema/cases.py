@@ -6,8 +6,6 @@ state so the workflow can be checked and shown; every change to them is logged i
 transaction.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Any
 
@@ -62,9 +60,9 @@ class SearchRequest(Base):
     # Loaded when read, not joined: a joined load would put an outer join into the
     # row lock's SELECT ... FOR UPDATE, which PostgreSQL refuses.
     searching_body: Mapped[Agency | None] = relationship(foreign_keys=[searching_body_id])
-    basis: Mapped[LegalBasis | None] = relationship(back_populates="request", uselist=False)
-    documents: Mapped[list[Document]] = relationship(back_populates="request")
-    searches: Mapped[list[Search]] = relationship(back_populates="request", order_by="Search.id")
+    basis: Mapped["LegalBasis | None"] = relationship(back_populates="request", uselist=False)
+    documents: Mapped[list["Document"]] = relationship(back_populates="request")
+    searches: Mapped[list["Search"]] = relationship(back_populates="request", order_by="Search.id")
 
 
 class Document(Base):
@@ -153,7 +151,7 @@ class Search(Base):
     policy_version: Mapped[str] = mapped_column(String(50))
 
     request: Mapped[SearchRequest] = relationship(back_populates="searches")
-    candidates: Mapped[list[Candidate]] = relationship(order_by="Candidate.rank")
+    candidates: Mapped[list["Candidate"]] = relationship(order_by="Candidate.rank")
 
 
 class Candidate(Base):

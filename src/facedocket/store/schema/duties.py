@@ -6,8 +6,6 @@ due, and moves ``next_at`` on in the same transaction, so two workers (or a work
 whole run back and the duty stays due for the next worker.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

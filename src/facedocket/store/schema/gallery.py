@@ -4,8 +4,6 @@ The database is the source of truth; a vector index is a cache rebuilt from ``te
 Every template names the model that made it, so templates of two models are never compared.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 
@@ -55,7 +53,7 @@ class Person(Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    photos: Mapped[list[Photo]] = relationship(back_populates="person")
+    photos: Mapped[list["Photo"]] = relationship(back_populates="person")
 
 
 class Photo(Base):

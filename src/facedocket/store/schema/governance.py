@@ -6,8 +6,6 @@ quickly; the audit record holds what happened. Every row here is written togethe
 its audit entry, in one transaction.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Any
 

@@ -5,8 +5,6 @@ outright stops renewing, and after ``JOB_LEASE_SECONDS`` another worker (or the 
 restarted) takes the job over and resumes it.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import String

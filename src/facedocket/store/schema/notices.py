@@ -6,8 +6,6 @@ server that is down never holds up or rolls back the step. A notice holds fixed 
 and a link: no face, no candidate's name, no case narrative.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String

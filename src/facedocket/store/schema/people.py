@@ -4,8 +4,6 @@ Whether an agency may run searches is not stored here: the jurisdiction's policy
 searching bodies, so a change in the law never needs a data migration.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
@@ -38,7 +36,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
-    role_rows: Mapped[list[UserRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    role_rows: Mapped[list["UserRole"]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
 
     @property
     def roles(self) -> frozenset[str]:
