@@ -75,6 +75,20 @@ def test_reading_commands_load_no_workflow(tmp_path: Path) -> None:
     assert loaded_after(run, NOT_FOR_READING) == []
 
 
+def test_listing_jobs_loads_no_face_engine(tmp_path: Path) -> None:
+    """``jobs list`` reads the queue only: NumPy, Pillow and the model interface wait for
+    an enrolment (gallery.galleries named the model type at run time and pulled them in)."""
+    database = migrated_file(tmp_path / "data" / "facedocket.db")
+    run = (
+        "import os\n"
+        f"os.environ['FACEDOCKET_DATABASE_URL'] = 'sqlite:///{database}'\n"
+        "from facedocket.cli import app\n"
+        "try: app(['jobs', 'list'])\n"
+        "except SystemExit: pass"
+    )
+    assert loaded_after(run, ("numpy", "PIL", "facedocket.faces.models")) == []
+
+
 def test_the_check_sees_a_heavy_import() -> None:
     """The subprocess check itself can fail: a module that needs FAISS shows it."""
     assert loaded_after("from facedocket.gallery.index import FaissIndex\nFaissIndex(4)") == [

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from facedocket import limits
-from facedocket.faces.models import Embedder
 from facedocket.gallery.record import Enroller, log
 from facedocket.store.locks import lock_name
 from facedocket.store.schema import EnrolmentRejection, FaceModelRecord, Gallery, Person, Photo
 from facedocket.store.schema import Template as TemplateRow
+
+if TYPE_CHECKING:
+    from facedocket.faces.models import Embedder
 
 
 class GalleryNotFoundError(LookupError):
