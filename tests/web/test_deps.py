@@ -3,6 +3,7 @@ that fails is answered as a failure, with nothing written, never as the route's 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +11,8 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from tests.web.conftest import Web
+from tests.web.conftest import Web, csrf_of
+from tests.web.test_error_pages import assert_layout
 
 from facedocket.store.schema import ApiToken
 
@@ -51,3 +53,19 @@ def test_a_failed_commit_answers_an_error_and_writes_nothing(
     # The same route, committing, answers its success and writes.
     made = light.call("officer", "POST", "/api/v1/me/tokens", json={"name": "kept"})
     assert made.status_code == 201 and _tokens(light) == [*before, "kept"]
+
+
+def test_a_failed_commit_on_a_page_keeps_its_layout_and_writes_nothing(
+    light: Web, doomed_commits: Any
+) -> None:
+    officer = light.browser("officer")
+    account = officer.get("/account")
+    before = _tokens(light)
+    failed = officer.post(
+        "/account/tokens", data={"csrf_token": csrf_of(account), "name": "doomed"}
+    )
+    # The person who was signed in keeps their header and navigation, though the
+    # database that failed is not asked again who they are.
+    assert_layout(failed, 500, "officer")
+    assert re.search(r"Reference: <code>[0-9a-f]{16}</code>", failed.text)
+    assert _tokens(light) == before

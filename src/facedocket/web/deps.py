@@ -108,7 +108,23 @@ class Caller:
 
 
 def identify(request: Request, app: ServicesDep) -> Caller:
-    """Who is asking: a Bearer token, else the session cookie; else NotSignedInError."""
+    """Who is asking: a Bearer token, else the session cookie; else NotSignedInError.
+
+    Kept on the request too (``identified``), so that the page answering a failure later
+    in it can show the caller's header and navigation without asking the database again.
+    """
+    caller = _identify(request, app)
+    request.state.caller = caller
+    return caller
+
+
+def identified(request: Request) -> Caller | None:
+    """The caller ``identify`` found earlier in this request, if it ran."""
+    found: Caller | None = getattr(request.state, "caller", None)
+    return found
+
+
+def _identify(request: Request, app: Services) -> Caller:
     header = request.headers.get("authorization")
     at = utcnow()
     with transaction(app.sessions) as session:
@@ -144,6 +160,8 @@ async def checked_caller(request: Request, caller: Annotated[Caller, Depends(ide
 
 def signed_in(request: Request) -> Caller | None:
     """Who is signed in, if anyone, for a page answered outside a route (an error page)."""
+    if (found := identified(request)) is not None:
+        return found
     try:
         return identify(request, services(request))
     except NotSignedInError:

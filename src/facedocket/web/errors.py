@@ -34,6 +34,7 @@ from facedocket.web.deps import (
     ReadOnlyTokenError,
     SecondFactorMissingError,
     WrongRoleError,
+    identified,
     services,
     signed_in,
 )
@@ -82,11 +83,12 @@ def answer(
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
     # The page keeps its header and navigation for whoever is signed in; after a server
-    # error nothing more is asked of the database.
+    # error nothing more is asked of the database: only a caller already identified in
+    # this request is shown (the database may be what failed).
     return page(
         request,
         "error.html",
-        signed_in(request) if status < 500 else None,
+        signed_in(request) if status < 500 else identified(request),
         status=status,
         status_code=status,
         reasons=reasons,
