@@ -22,16 +22,17 @@ from facedocket.cases.states import State
 from facedocket.kernel import clock
 from facedocket.policy import load_policy
 from facedocket.reports.timeline import describe
-from facedocket.store.db import transaction
 from facedocket.store.schema import Gallery
 from facedocket.web.deps import (
     CaseWorker,
     Closer,
     Intake,
     OutcomeRecorder,
+    ReadSession,
     Requester,
     ServicesDep,
     StatementFiler,
+    WriteSession,
 )
 from facedocket.web.render import page
 from facedocket.web.schemas.common import Id
@@ -42,104 +43,101 @@ router = APIRouter()
 
 
 @router.get("/requests")
-def listing(request: Request, app: ServicesDep, me: CaseWorker, state: str = "") -> Response:
+def listing(request: Request, session: ReadSession, me: CaseWorker, state: str = "") -> Response:
     wanted = State(state) if state in {s.value for s in State} else None
-    with app.sessions() as session:
-        found = visibility.list_requests(session, me.actor, wanted)
-        rows = [(r, r.basis.kind if r.basis else "") for r in found]
+    found = visibility.list_requests(session, me.actor, wanted)
+    rows = [(r, r.basis.kind if r.basis else "") for r in found]
     return page(request, "requests.html", me, rows=rows, state=wanted, states=list(State))
 
 
 @router.get("/requests/{request_id}")
-def detail(request: Request, app: ServicesDep, me: CaseWorker, request_id: Id) -> Response:
-    with app.sessions() as session:
-        found, actor = requests.open_case(session, me.actor, request_id)
-        documents = list(found.documents)
-        searches = list(found.searches)
-        return page(
-            request,
-            "request.html",
-            me,
-            r=found,
-            basis=found.basis,
-            documents=documents,
-            order=next((d for d in documents if d.kind == "order"), None),
-            searches=searches,
-            gallery=session.get_one(Gallery, found.gallery_id),
-            offers=offers(session, found, actor),
-            probe_checks={d.id: check_words(d.probe_check) for d in documents},
-            mine=found.officer_id == me.actor.user_id,
-            outcomes=outcomes_of(session, found.id),
-            progress=progress(session, found),
-            describe=describe,
-            zone=load_policy(found.policy_id, at=clock.now()).timezone,
-        )
+def detail(request: Request, session: ReadSession, me: CaseWorker, request_id: Id) -> Response:
+    found, actor = requests.open_case(session, me.actor, request_id)
+    documents = list(found.documents)
+    searches = list(found.searches)
+    return page(
+        request,
+        "request.html",
+        me,
+        r=found,
+        basis=found.basis,
+        documents=documents,
+        order=next((d for d in documents if d.kind == "order"), None),
+        searches=searches,
+        gallery=session.get_one(Gallery, found.gallery_id),
+        offers=offers(session, found, actor),
+        probe_checks={d.id: check_words(d.probe_check) for d in documents},
+        mine=found.officer_id == me.actor.user_id,
+        outcomes=outcomes_of(session, found.id),
+        progress=progress(session, found),
+        describe=describe,
+        zone=load_policy(found.policy_id, at=clock.now()).timezone,
+    )
 
 
 @router.post("/requests/{request_id}/submit")
-def submit(app: ServicesDep, me: Requester, request_id: Id) -> Response:
-    with transaction(app.sessions) as session:
-        requests.submit(session, app.settings, me.actor, request_id)
+def submit(session: WriteSession, app: ServicesDep, me: Requester, request_id: Id) -> Response:
+    requests.submit(session, app.settings, me.actor, request_id)
     return done(f"/requests/{request_id}", "submitted")
 
 
 @router.post("/requests/{request_id}/approve")
 def approve(app: ServicesDep, me: Intake, request_id: Id, note: Paragraph) -> Response:
+    # Its own transaction: a refused approval rolls back and is then recorded.
     with refusal_recorded(app.sessions, me.actor, APPROVAL_REFUSED, request_id) as session:
         requests.approve(session, app.settings, me.actor, request_id, note)
     return done(f"/requests/{request_id}", "approved")
 
 
 @router.post("/requests/{request_id}/reject")
-def reject(app: ServicesDep, me: Intake, request_id: Id, reason: Paragraph) -> Response:
-    with transaction(app.sessions) as session:
-        requests.reject(session, app.settings, me.actor, request_id, reason)
+def reject(
+    session: WriteSession, app: ServicesDep, me: Intake, request_id: Id, reason: Paragraph
+) -> Response:
+    requests.reject(session, app.settings, me.actor, request_id, reason)
     return done(f"/requests/{request_id}", "rejected")
 
 
 @router.post("/requests/{request_id}/return")
-def send_back(app: ServicesDep, me: Intake, request_id: Id, reason: Paragraph) -> Response:
-    with transaction(app.sessions) as session:
-        requests.send_back(session, app.settings, me.actor, request_id, reason)
+def send_back(
+    session: WriteSession, app: ServicesDep, me: Intake, request_id: Id, reason: Paragraph
+) -> Response:
+    requests.send_back(session, app.settings, me.actor, request_id, reason)
     return done(f"/requests/{request_id}", "returned")
 
 
 @router.post("/requests/{request_id}/withdraw")
-def withdraw(app: ServicesDep, me: Requester, request_id: Id, reason: Paragraph) -> Response:
-    with transaction(app.sessions) as session:
-        corrections.withdraw(session, me.actor, request_id, reason)
+def withdraw(session: WriteSession, me: Requester, request_id: Id, reason: Paragraph) -> Response:
+    corrections.withdraw(session, me.actor, request_id, reason)
     return done(f"/requests/{request_id}", "withdrawn")
 
 
 @router.post("/requests/{request_id}/close")
-def close(app: ServicesDep, me: Closer, request_id: Id) -> Response:
-    with transaction(app.sessions) as session:
-        requests.close(session, me.actor, request_id)
+def close(session: WriteSession, me: Closer, request_id: Id) -> Response:
+    requests.close(session, me.actor, request_id)
     return done(f"/requests/{request_id}", "closed")
 
 
 @router.post("/requests/{request_id}/statement")
 def statement(
+    session: WriteSession,
     app: ServicesDep,
     me: StatementFiler,
     request_id: Id,
     file: Annotated[UploadFile, File()],
 ) -> Response:
     upload = received(file, MAX_DOCUMENT_BYTES)
-    with transaction(app.sessions) as session:
-        attach_statement(session, app.settings, me.actor, request_id, upload)
+    attach_statement(session, app.settings, me.actor, request_id, upload)
     return done(f"/requests/{request_id}", "statement")
 
 
 @router.post("/requests/{request_id}/outcomes")
 def outcome(
-    app: ServicesDep,
+    session: WriteSession,
     me: OutcomeRecorder,
     request_id: Id,
     kind: Short,
     occurred_on: Annotated[date, Form()],
     note: Paragraph = "",
 ) -> Response:
-    with transaction(app.sessions) as session:
-        record_outcome(session, me.actor, request_id, kind, occurred_on, note)
+    record_outcome(session, me.actor, request_id, kind, occurred_on, note)
     return done(f"/requests/{request_id}", "outcome")
