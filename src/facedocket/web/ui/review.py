@@ -12,8 +12,13 @@ from facedocket.cases import review, sheet, visibility
 from facedocket.cases.states import Conclusion
 from facedocket.kernel import clock
 from facedocket.policy import load_policy
-from facedocket.store.db import transaction
-from facedocket.web.deps import CandidateViewer, Examiner, LeadReader, SearchGate, ServicesDep
+from facedocket.web.deps import (
+    CandidateViewer,
+    Examiner,
+    LeadReader,
+    SearchGate,
+    WriteSession,
+)
 from facedocket.web.render import page
 from facedocket.web.schemas.cases import SearchCreate
 from facedocket.web.schemas.common import Id
@@ -26,13 +31,13 @@ Round = Annotated[int, Form(alias="round", ge=1, le=2)]
 
 @router.post("/requests/{request_id}/search")
 def search(
-    app: ServicesDep,
     legal_gate: SearchGate,
     request_id: Id,
     quality_override: Paragraph = "",
     list_size: Annotated[int | None, Form(ge=1, le=1000)] = None,
 ) -> Response:
     options = SearchCreate(quality_override=quality_override or None, list_size=list_size)
+    # The legal gate's own transaction: a refused search rolls back and is then recorded.
     with legal_gate.transaction(request_id) as session:
         legal_gate.search(session, request_id, options)
     return done(f"/requests/{request_id}/review", "searched")
@@ -41,7 +46,7 @@ def search(
 @router.get("/requests/{request_id}/review")
 def examiner_sheet(
     request: Request,
-    app: ServicesDep,
+    session: WriteSession,
     me: CandidateViewer,
     request_id: Id,
     review_round: Annotated[int, Query(alias="round", ge=1, le=2)] = 1,
@@ -50,28 +55,27 @@ def examiner_sheet(
 
     ``round`` only says which round this examiner's form records; what the page shows of
     names and of the other examiner's conclusions the library decides (``sheet``)."""
-    with transaction(app.sessions) as session:
-        found = visibility.get_request(session, me.actor, request_id)
-        rows = sheet.review_sheet(session, me.actor, request_id)
-        return page(
-            request,
-            "review.html",
-            me,
-            r=found,
-            rows=rows,
-            probes=sheet.probes(found),
-            searches={s.id: s for s in found.searches},
-            zone=load_policy(found.policy_id, at=clock.now()).timezone,
-            round=review_round,
-            conclusions=list(Conclusion),
-            agreeing=review.agreeing_outcome(session, found),
-            outcome_rule=review.OUTCOME_RULE,
-        )
+    found = visibility.get_request(session, me.actor, request_id)
+    rows = sheet.review_sheet(session, me.actor, request_id)
+    return page(
+        request,
+        "review.html",
+        me,
+        r=found,
+        rows=rows,
+        probes=sheet.probes(found),
+        searches={s.id: s for s in found.searches},
+        zone=load_policy(found.policy_id, at=clock.now()).timezone,
+        round=review_round,
+        conclusions=list(Conclusion),
+        agreeing=review.agreeing_outcome(session, found),
+        outcome_rule=review.OUTCOME_RULE,
+    )
 
 
 @router.post("/requests/{request_id}/review")
 def conclude_candidate(
-    app: ServicesDep,
+    session: WriteSession,
     me: Examiner,
     request_id: Id,
     candidate_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
@@ -79,10 +83,9 @@ def conclude_candidate(
     reasons: Paragraph,
     review_round: Round = 1,
 ) -> Response:
-    with transaction(app.sessions) as session:
-        review.record_conclusion(
-            session, me.actor, request_id, candidate_id, conclusion, reasons, review_round
-        )
+    review.record_conclusion(
+        session, me.actor, request_id, candidate_id, conclusion, reasons, review_round
+    )
     # Back to the candidate just concluded, not the top of a long sheet.
     return done(
         f"/requests/{request_id}/review?round={review_round}",
@@ -92,32 +95,29 @@ def conclude_candidate(
 
 
 @router.post("/requests/{request_id}/conclude")
-def conclude(app: ServicesDep, me: Examiner, request_id: Id, outcome: Short) -> Response:
-    with transaction(app.sessions) as session:
-        review.conclude(session, me.actor, request_id, outcome)
+def conclude(session: WriteSession, me: Examiner, request_id: Id, outcome: Short) -> Response:
+    review.conclude(session, me.actor, request_id, outcome)
     return done(f"/requests/{request_id}", "concluded")
 
 
 @router.get("/requests/{request_id}/results")
-def results(request: Request, app: ServicesDep, me: LeadReader, request_id: Id) -> Response:
+def results(request: Request, session: WriteSession, me: LeadReader, request_id: Id) -> Response:
     """The released result, under the investigative-lead notice."""
-    with transaction(app.sessions) as session:
-        released = review.released_results(session, me.actor, request_id)
+    released = review.released_results(session, me.actor, request_id)
     return page(request, "results.html", me, request_id=request_id, released=released)
 
 
 @router.get("/requests/{request_id}/lead-sheet")
-def lead_sheet(request: Request, app: ServicesDep, me: LeadReader, request_id: Id) -> Response:
+def lead_sheet(request: Request, session: WriteSession, me: LeadReader, request_id: Id) -> Response:
     """The released result on one printable page: the case, the leads, the lead notice."""
-    with transaction(app.sessions) as session:
-        released = review.released_results(session, me.actor, request_id)
-        found = visibility.get_request(session, me.actor, request_id)
-        return page(
-            request,
-            "lead_sheet.html",
-            me,
-            r=found,
-            released=released,
-            zone=load_policy(found.policy_id, at=clock.now()).timezone,
-            printed_at=clock.now(),
-        )
+    released = review.released_results(session, me.actor, request_id)
+    found = visibility.get_request(session, me.actor, request_id)
+    return page(
+        request,
+        "lead_sheet.html",
+        me,
+        r=found,
+        released=released,
+        zone=load_policy(found.policy_id, at=clock.now()).timezone,
+        printed_at=clock.now(),
+    )
