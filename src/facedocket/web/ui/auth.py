@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from facedocket.accounts.login import LoginOutcome, authenticate
@@ -39,7 +40,7 @@ from facedocket.policy import load_policy
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow
-from facedocket.web.deps import AnyUser, Caller, ServicesDep, SettingUp
+from facedocket.web.deps import AnyUser, Caller, ReadSession, ServicesDep, SettingUp, WriteSession
 from facedocket.web.kept import KeptForm, loads
 from facedocket.web.render import page
 from facedocket.web.schemas.common import Id
@@ -127,6 +128,7 @@ def login(
     remote = remote_of(request)
     at = utcnow()
     carried = loads(kept) if kept else None
+    # Its own transaction: the attempt is counted and recorded whatever the answer does next.
     with transaction(app.sessions) as session:
         outcome = authenticate(session, app.seeds, username, password, code, remote, at)
         token = (
@@ -224,43 +226,44 @@ def with_session(response: Response, settings: Settings, token: str) -> Response
 
 
 @router.post("/logout")
-def logout(request: Request, app: ServicesDep, me: SettingUp) -> Response:
+def logout(request: Request, session: WriteSession, app: ServicesDep, me: SettingUp) -> Response:
     token = request.cookies.get(session_cookie(app.settings), "")
-    with transaction(app.sessions) as session:
-        ended = close_web_session(session, token, utcnow())
-        if ended is not None:
-            who = me.actor
-            log_account(
-                session, who.username, SELF, "account.signed_out", who.user_id, {"session": ended}
-            )
+    ended = close_web_session(session, token, utcnow())
+    if ended is not None:
+        who = me.actor
+        log_account(
+            session, who.username, SELF, "account.signed_out", who.user_id, {"session": ended}
+        )
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(session_cookie(app.settings), path="/")
     return response
 
 
 @router.get("/session/left")
-def session_left(request: Request, app: ServicesDep) -> dict[str, float | None]:
+def session_left(
+    request: Request, session: ReadSession, app: ServicesDep
+) -> dict[str, float | None]:
     """How long this browser's session lasts if nobody uses it (``static/session.js``
     warns before it ends); asking does not count as using it."""
     token = request.cookies.get(session_cookie(app.settings))
-    with app.sessions() as session:
-        left = time_left(session, app.settings, token, utcnow()) if token else None
+    left = time_left(session, app.settings, token, utcnow()) if token else None
     return {"seconds_left": left}
 
 
 @router.post("/session/keep")
-def keep_session(request: Request, app: ServicesDep, me: SettingUp) -> dict[str, float | None]:
+def keep_session(
+    request: Request, session: ReadSession, app: ServicesDep, me: SettingUp
+) -> dict[str, float | None]:
     """The warning's "stay signed in": a request of the person's own, so the session
     was used now (``identify`` noted it)."""
-    return session_left(request, app)
+    return session_left(request, session, app)
 
 
 @router.get("/")
-def home(request: Request, app: ServicesDep, me: AnyUser) -> Response:
-    with app.sessions() as session:
-        visible = list_requests(session, me.actor) if me.actor.role_for(*CASE_ROLES) else []
-        late = len(overdue(session)) if me.actor.role_for(Role.SUPERVISOR, Role.AUDITOR) else 0
-        told = notices_for(session, me.actor.user_id)
+def home(request: Request, session: ReadSession, app: ServicesDep, me: AnyUser) -> Response:
+    visible = list_requests(session, me.actor) if me.actor.role_for(*CASE_ROLES) else []
+    late = len(overdue(session)) if me.actor.role_for(Role.SUPERVISOR, Role.AUDITOR) else 0
+    told = notices_for(session, me.actor.user_id)
     counts: dict[str, int] = {}
     for item in visible:
         counts[item.state] = counts.get(item.state, 0) + 1
@@ -279,60 +282,57 @@ def home(request: Request, app: ServicesDep, me: AnyUser) -> Response:
 
 
 @router.get("/account")
-def account(request: Request, app: ServicesDep, me: SettingUp) -> Response:
-    return account_page(request, app, me)
+def account(request: Request, session: ReadSession, app: ServicesDep, me: SettingUp) -> Response:
+    return account_page(request, session, app, me)
 
 
 @router.post("/account/password")
-def password(app: ServicesDep, me: SettingUp, current: Secret, new: Secret) -> Response:
-    with transaction(app.sessions) as session:
-        user = get_user(session, me.actor.user_id)
-        change_password(session, user, current, new)
-        close_all_web_sessions(session, user.id, utcnow())
+def password(session: WriteSession, me: SettingUp, current: Secret, new: Secret) -> Response:
+    user = get_user(session, me.actor.user_id)
+    change_password(session, user, current, new)
+    close_all_web_sessions(session, user.id, utcnow())
     return done("/login", "password")
 
 
 @router.post("/account/tokens")
 def new_token(
     request: Request,
+    session: WriteSession,
     app: ServicesDep,
     me: AnyUser,
     name: Short,
     days: Annotated[int, Form(ge=1, le=366)] = DEFAULT_DAYS,
     scope: Annotated[Literal["full", "read"], Form()] = "full",
 ) -> Response:
-    with transaction(app.sessions) as session:
-        user = get_user(session, me.actor.user_id)
-        longest = app.settings.api_token_max_days
-        secret, _ = create_token(session, user, name or "token", utcnow(), days, scope, longest)
-    return account_page(request, app, me, new_token=secret)
+    user = get_user(session, me.actor.user_id)
+    longest = app.settings.api_token_max_days
+    secret, _ = create_token(session, user, name or "token", utcnow(), days, scope, longest)
+    return account_page(request, session, app, me, new_token=secret)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke(app: ServicesDep, me: AnyUser, token_id: Id) -> Response:
-    with transaction(app.sessions) as session:
-        revoke_token(session, get_user(session, me.actor.user_id), token_id, utcnow())
+def revoke(session: WriteSession, me: AnyUser, token_id: Id) -> Response:
+    revoke_token(session, get_user(session, me.actor.user_id), token_id, utcnow())
     return done("/account", "token")
 
 
 @router.post("/account/totp")
-def start_totp(request: Request, app: ServicesDep, me: SettingUp) -> Response:
-    with transaction(app.sessions) as session:
-        started = begin_totp(session, app.seeds, get_user(session, me.actor.user_id))
-    return account_page(request, app, me, totp=started)
+def start_totp(
+    request: Request, session: WriteSession, app: ServicesDep, me: SettingUp
+) -> Response:
+    started = begin_totp(session, app.seeds, get_user(session, me.actor.user_id))
+    return account_page(request, session, app, me, totp=started)
 
 
 @router.post("/account/totp/confirm")
-def confirm(app: ServicesDep, me: SettingUp, code: Short) -> Response:
-    with transaction(app.sessions) as session:
-        confirm_totp(session, app.seeds, get_user(session, me.actor.user_id), code)
+def confirm(session: WriteSession, app: ServicesDep, me: SettingUp, code: Short) -> Response:
+    confirm_totp(session, app.seeds, get_user(session, me.actor.user_id), code)
     return done("/account", "totp_on")
 
 
 @router.post("/account/totp/disable")
-def disable(app: ServicesDep, me: AnyUser, code: Short) -> Response:
-    with transaction(app.sessions) as session:
-        disable_totp(session, app.seeds, get_user(session, me.actor.user_id), code)
+def disable(session: WriteSession, app: ServicesDep, me: AnyUser, code: Short) -> Response:
+    disable_totp(session, app.seeds, get_user(session, me.actor.user_id), code)
     return done("/account", "totp_off")
 
 
@@ -344,17 +344,19 @@ def qr_image(text: str) -> str:
 
 def account_page(
     request: Request,
-    app: ServicesDep,
+    session: Session,
+    app: Services,
     me: Caller,
     new_token: str | None = None,
     totp: TotpStart | None = None,
     recovery_codes: list[str] | None = None,
 ) -> Response:
-    with app.sessions() as session:
-        tokens = list_tokens(session, me.actor.user_id)
-        second_factor = totp_enabled(session, me.actor.user_id)
-        passkeys = list_passkeys(session, me.actor.user_id)
-        codes_left = recovery_codes_left(session, me.actor.user_id)
+    """The account page, read in the route's session: after a change, in its transaction,
+    so the page shows the change and is sent only once it has committed."""
+    tokens = list_tokens(session, me.actor.user_id)
+    second_factor = totp_enabled(session, me.actor.user_id)
+    passkeys = list_passkeys(session, me.actor.user_id)
+    codes_left = recovery_codes_left(session, me.actor.user_id)
     return page(
         request,
         "account.html",

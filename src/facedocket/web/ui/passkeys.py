@@ -18,7 +18,7 @@ from facedocket.accounts.web_sessions import open_web_session
 from facedocket.cases.directory import get_user
 from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow
-from facedocket.web.deps import AnyUser, ServicesDep
+from facedocket.web.deps import AnyUser, ServicesDep, WriteSession
 from facedocket.web.schemas.common import Id
 from facedocket.web.security import login_cookie, login_form_ok, relying_party
 from facedocket.web.ui.auth import (
@@ -36,12 +36,13 @@ FormToken = Annotated[str, Form(max_length=200)]
 
 
 @router.post("/login/passkey/options")
-def passkey_options(request: Request, app: ServicesDep, form_token: FormToken) -> Response:
+def passkey_options(
+    request: Request, session: WriteSession, app: ServicesDep, form_token: FormToken
+) -> Response:
     """A challenge for a sign-in with a passkey alone (any of this site's passkeys)."""
     if not _login_form(request, app, form_token):
         return expired_form(request)
-    with transaction(app.sessions) as session:
-        options = sign_in_options(session, relying_party(request, app.settings), utcnow())
+    options = sign_in_options(session, relying_party(request, app.settings), utcnow())
     return JSONResponse(json.loads(options))
 
 
@@ -58,6 +59,7 @@ def passkey_sign_in(
         return expired_form(request)
     remote, at = remote_of(request), utcnow()
     answer = _parsed(credential)
+    # Its own transaction: the attempt is counted and recorded whatever the answer does next.
     with transaction(app.sessions) as session:
         if answer is None:
             outcome = LoginOutcome(None, WRONG)
@@ -75,17 +77,17 @@ def passkey_sign_in(
 
 
 @router.post("/account/passkeys/{passkey_id}/remove")
-def remove(app: ServicesDep, me: AnyUser, passkey_id: Id) -> Response:
-    with transaction(app.sessions) as session:
-        remove_passkey(session, get_user(session, me.actor.user_id), passkey_id)
+def remove(session: WriteSession, me: AnyUser, passkey_id: Id) -> Response:
+    remove_passkey(session, get_user(session, me.actor.user_id), passkey_id)
     return done("/account", "passkey_removed")
 
 
 @router.post("/account/recovery-codes")
-def recovery_codes(request: Request, app: ServicesDep, me: AnyUser) -> Response:
-    with transaction(app.sessions) as session:
-        codes = new_recovery_codes(session, get_user(session, me.actor.user_id), utcnow())
-    return account_page(request, app, me, recovery_codes=codes)
+def recovery_codes(
+    request: Request, session: WriteSession, app: ServicesDep, me: AnyUser
+) -> Response:
+    codes = new_recovery_codes(session, get_user(session, me.actor.user_id), utcnow())
+    return account_page(request, session, app, me, recovery_codes=codes)
 
 
 def _login_form(request: Request, app: ServicesDep, form_token: str) -> bool:
