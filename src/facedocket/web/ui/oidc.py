@@ -71,6 +71,7 @@ def callback(
         claims, next_path = oidc.finish(
             provider, _callback(request, app.settings, name), cookie, state, code, app.form_key, at
         )
+        # Its own transaction: a refused sign-on, answered below, rolls back what it began.
         with transaction(app.sessions) as session:
             user = federated_user(session, provider.name, provider.claim, claims, remote)
             token = open_web_session(session, app.settings, user, remote, at)
