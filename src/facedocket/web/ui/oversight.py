@@ -18,8 +18,7 @@ from facedocket.cases.schemas import PLAIN, line
 from facedocket.cases.states import State
 from facedocket.cases.visibility import list_requests
 from facedocket.reports.timeline import timeline
-from facedocket.store.db import transaction
-from facedocket.web.deps import Auditor, ServicesDep, Supervision
+from facedocket.web.deps import Auditor, ReadSession, ServicesDep, Supervision, WriteSession
 from facedocket.web.render import page
 from facedocket.web.schemas.common import MAX_ID
 from facedocket.web.ui.forms import done, typed_time
@@ -33,7 +32,7 @@ Filter = Annotated[str, line(200, 0), PLAIN, Query()]
 @router.get("/record")
 def record(
     request: Request,
-    app: ServicesDep,
+    session: WriteSession,
     me: Auditor,
     actor: Filter = "",
     action: Filter = "",
@@ -54,37 +53,33 @@ def record(
         before_seq,
         50,
     )
-    with transaction(app.sessions) as session:
-        entries = read_record(session, me.actor, wanted)
-        threads = timeline(entries)
-        return page(request, "record.html", me, entries=entries, threads=threads, wanted=wanted)
+    entries = read_record(session, me.actor, wanted)
+    threads = timeline(entries)
+    return page(request, "record.html", me, entries=entries, threads=threads, wanted=wanted)
 
 
 @router.get("/record/verify")
-def verification(request: Request, app: ServicesDep, me: Auditor) -> Response:
-    with transaction(app.sessions) as session:
-        result = verify_record(session, app.settings, me.actor)
-        witnessed = gaps(session, configured(app.settings))
+def verification(
+    request: Request, session: WriteSession, app: ServicesDep, me: Auditor
+) -> Response:
+    result = verify_record(session, app.settings, me.actor)
+    witnessed = gaps(session, configured(app.settings))
     return page(request, "verify.html", me, result=result, witnesses=witnessed)
 
 
 @router.post("/record/checkpoint")
-def checkpoint(app: ServicesDep, me: Auditor) -> Response:
-    with transaction(app.sessions) as session:
-        sign_checkpoint(session, app.settings, me.actor)
+def checkpoint(session: WriteSession, app: ServicesDep, me: Auditor) -> Response:
+    sign_checkpoint(session, app.settings, me.actor)
     return done("/record/verify", "checkpoint")
 
 
 @router.get("/supervision")
-def supervision(request: Request, app: ServicesDep, me: Supervision) -> Response:
-    with app.sessions() as session:
-        late = overdue(session)
-        waiting = [
-            r
-            for r in list_requests(session, me.actor, State.SUBMITTED)
-            if r.basis is not None and r.basis.kind == "emergency"
-        ]
-        outcomes = overdue_outcomes(session, me.actor)
-        return page(
-            request, "supervision.html", me, overdue=late, waiting=waiting, outcomes=outcomes
-        )
+def supervision(request: Request, session: ReadSession, me: Supervision) -> Response:
+    late = overdue(session)
+    waiting = [
+        r
+        for r in list_requests(session, me.actor, State.SUBMITTED)
+        if r.basis is not None and r.basis.kind == "emergency"
+    ]
+    outcomes = overdue_outcomes(session, me.actor)
+    return page(request, "supervision.html", me, overdue=late, waiting=waiting, outcomes=outcomes)
