@@ -27,8 +27,7 @@ from facedocket.reports.files import MANIFEST, Files, manifest_about, sha256
 from facedocket.reports.law import report_kinds
 from facedocket.reports.publish import FORMATS, produce_annual
 from facedocket.reports.quarterly import COLUMNS, quarterly_export
-from facedocket.store.db import transaction
-from facedocket.web.deps import Caller, Reporter, ServicesDep
+from facedocket.web.deps import Caller, ReadSession, Reporter, ServicesDep, WriteSession
 from facedocket.web.downloads import report_file, report_zip
 from facedocket.web.render import page
 from facedocket.web.ui.forms import Short, typed_time
@@ -39,12 +38,11 @@ Output = Annotated[Literal["view", "download"], Form()]
 
 
 @router.get("")
-def reports(request: Request, app: ServicesDep, me: Reporter) -> Response:
+def reports(request: Request, session: ReadSession, app: ServicesDep, me: Reporter) -> Response:
     policy = load_policy(app.settings.policy)
     now = clock.now()
-    with app.sessions() as session:
-        board = dashboard(session, policy, now)
-        bodies = offered_bodies(session, policy)
+    board = dashboard(session, policy, now)
+    bodies = offered_bodies(session, policy)
     local = now.astimezone(policy.zone)
     return page(
         request,
@@ -65,10 +63,15 @@ def reports(request: Request, app: ServicesDep, me: Reporter) -> Response:
 
 @router.post("/quarterly")
 def quarterly(
-    request: Request, app: ServicesDep, me: Reporter, quarter: Short, body: Short, output: Output
+    request: Request,
+    session: WriteSession,
+    app: ServicesDep,
+    me: Reporter,
+    quarter: Short,
+    body: Short,
+    output: Output,
 ) -> Response:
-    with transaction(app.sessions) as session:
-        files = quarterly_export(session, app.settings, me.actor, quarter, body)
+    files = quarterly_export(session, app.settings, me.actor, quarter, body)
     if output == "download":
         return report_zip(files, f"quarterly-{quarter}-{body}")
     rows = json.loads(files["searches.json"])["searches"]
@@ -78,14 +81,14 @@ def quarterly(
 @router.post("/annual")
 def annual(
     request: Request,
+    session: WriteSession,
     app: ServicesDep,
     me: Reporter,
     year: Annotated[int, Form(ge=1, le=9999)],
     output: Output,
     formats: Annotated[list[str] | None, Form(alias="format")] = None,
 ) -> Response:
-    with transaction(app.sessions) as session:
-        files = produce_annual(session, app.settings, me.actor, year, tuple(formats or FORMATS))
+    files = produce_annual(session, app.settings, me.actor, year, tuple(formats or FORMATS))
     if output == "download":
         return report_zip(files, f"annual-{year}")
     # The report is its own page: shown as the very file produced, under its own policy.
@@ -96,14 +99,13 @@ def annual(
 @router.post("/compliance")
 def compliance(
     request: Request,
-    app: ServicesDep,
+    session: WriteSession,
     me: Reporter,
     output: Output,
     at: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     moment = typed_time(at) or clock.now()
-    with transaction(app.sessions) as session:
-        files = compliance_export(session, me.actor, moment)
+    files = compliance_export(session, me.actor, moment)
     if output == "download":
         return report_zip(files, "compliance")
     report = json.loads(files["compliance.json"])
