@@ -36,14 +36,16 @@ EXEMPT = {
     "never the agency's: tests/witness run it as a process",
     "cli demo": "builds a world of its own from the library calls walked here; "
     "tests/cli/test_demo.py verifies its record",
-    "cli requests unlawful-search": "the walk's law (Massachusetts) deletes no results, so it "
-    "refuses; tests/cases/test_unlawful.py declares one under Maine and checks its "
-    "search.declared_unlawful entry and the chain",
+    # The walk's law (Massachusetts) deletes no results, so these refuse; a Maine world
+    # declares one by each way in tests/cases/test_unlawful.py (the library, with the
+    # search.declared_unlawful entry and the chain) and tests/web/test_unlawful_routes.py
+    # (the API and the page, each leaving that entry and the tombstone).
+    "cli requests unlawful-search": "needs a law that deletes results (Maine): see above",
+    "POST /api/v1/requests/{request_id}/unlawful": "needs a law that deletes results: see above",
+    "POST /requests/{request_id}/unlawful": "needs a law that deletes results: see above",
     "cli db current": "reads the schema's version, no table: tests/cli/test_db.py",
     "cli db upgrade": "changes the schema, not what the record is about (the walk's world is "
     "at the newest version already): tests/cli/test_db.py runs it on both databases",
-    "cli reports law": "the walk's law (Massachusetts) names no report of its own; "
-    "tests/reports/test_law_reports.py produces each kind (an export entry, record_export)",
 }
 # Steps that change no table but must still be recorded: face recognition on demand.
 RECORDED_WITHOUT_STATE = {"cli faces compare"}

@@ -216,6 +216,8 @@ def people_steps(w: World) -> list[Step]:
         ),
         w.route("supervisor", "POST", API + "/reports/annual", json={"year": 2026}),
         w.route("auditor", "POST", API + "/reports/compliance", json={}),
+        under(w, LAW, w.route("supervisor", "POST", API + "/reports/law", json=LAW_REPORT)),
+        w.route("auditor", "POST", API + "/reports/public-log", json=PUBLIC_LOG),
         # The pages
         Step("POST /login", lambda: sign_in_and_out("in")),
         Step("POST /logout", lambda: sign_in_and_out("out")),
@@ -283,7 +285,39 @@ def people_steps(w: World) -> list[Step]:
         ),
         w.route("auditor", "POST", "/reports/annual", data={"year": "2026", "output": "view"}),
         w.route("auditor", "POST", "/reports/compliance", data={"output": "view"}),
+        under(w, LAW, w.route("auditor", "POST", "/reports/law", data=LAW_FORM)),
+        w.route(
+            "auditor",
+            "POST",
+            "/reports/public-log",
+            data={"pack": "maine-2021", "from": "2026-01-01", "to": "2026-12-31", "output": "view"},
+        ),
     ]
+
+
+# The walk's law (Massachusetts) names no report of its own and makes no log public: the
+# law's reports are walked under Montana's (its kinds need no case of that law to count
+# none), the log under Maine's, which names the pack itself.
+LAW = "montana-2023"
+LAW_REPORT = {"kind": "montana-agency-annual", "year": 2026}
+LAW_FORM = {"kind": "montana-agency-annual", "year": "2026", "output": "download"}
+PUBLIC_LOG = {"pack": "maine-2021", "first": "2026-01-01", "last": "2026-12-31"}
+
+
+def under(w: World, pack: str, step: Step) -> Step:
+    """``step`` run with ``pack`` as the law in force (the service's and the program's
+    settings), then back to the walk's."""
+
+    def run() -> Any:
+        services, world = w.web.app.state.services, w.web.world
+        kept = world.settings
+        services.settings = world.settings = kept.model_copy(update={"policy": pack})
+        try:
+            return step.run()
+        finally:
+            services.settings = world.settings = kept
+
+    return Step(step.name, run)
 
 
 def program_steps(w: World) -> list[Step]:
@@ -388,6 +422,22 @@ def program_steps(w: World) -> list[Step]:
         w.command("reports", "compliance", "--as", "auditor", "--out", out / "c"),
         w.command("reports", "verify", out / "q"),
         w.command("reports", "kinds"),
+        under(
+            w,
+            LAW,
+            w.command(
+                "reports",
+                "law",
+                "--as",
+                "auditor",
+                "--kind",
+                "montana-state-annual",
+                "--year",
+                "2026",
+                "--out",
+                out / "law",
+            ),
+        ),
         w.command(
             "reports",
             "public-log",

@@ -149,15 +149,17 @@ def light(
 
 
 def serve(base: World, tmp_path: Path) -> Iterator[Web]:
+    """The app over ``base``, with an administrator ``admin`` (unless a pack's world made one)."""
     with transaction(base.sessions) as session:
-        add_user(
-            session,
-            "operator:test",
-            username="admin",
-            full_name="Admin",
-            agency_code="state-police",
-            roles=["administrator"],
-        )
+        if session.scalar(select(User.id).where(User.username == "admin")) is None:
+            add_user(
+                session,
+                "operator:test",
+                username="admin",
+                full_name="Admin",
+                agency_code="state-police",
+                roles=["administrator"],
+            )
     base.settings = base.settings.model_copy(
         update={
             "uswds_dir": tmp_path / "no-uswds",

@@ -17,7 +17,9 @@ of those roles opens each route; a cell is allowed when the two meet.
   this act may instead be told 409 when the request's state offers the act to nobody (the
   state is checked first; they learn nothing they could not read). An allowed one is not refused for
   authority: it may succeed or answer 409/422 because of the request's state (already
-  approved, its one search used, not an emergency), but never 403/404.
+  approved, its one search used, not an emergency), but never 403/404; except an act this
+  request's law does not have (declaring a search unlawful, under Massachusetts), which an
+  allowed cell is refused by the law (403 ``policy``, its words), a refused one as before.
 
 The world is seeded once per module and database (a searched request, 25 people), and
 acts run after reads, so an allowed act (a review, a close) changes only what later
@@ -42,7 +44,7 @@ from facedocket.cases.directory import add_agency, add_user
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.kernel import clock
 from facedocket.store.db import session_factory, transaction
-from facedocket.store.schema import AuditEntry, Candidate, Document
+from facedocket.store.schema import AuditEntry, Candidate, Document, Search
 
 REQUESTER, INTAKE, EXAMINER = "requester", "intake_reviewer", "examiner"
 SUPERVISOR, AUDITOR, ADMINISTRATOR = "supervisor", "auditor", "administrator"
@@ -98,6 +100,7 @@ OPENED_BY: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/requests/{request_id}/searches"): {EXAMINER},
     ("POST", "/api/v1/requests/{request_id}/reviews"): {EXAMINER},
     ("POST", "/api/v1/requests/{request_id}/conclusion"): {EXAMINER},
+    ("POST", "/api/v1/requests/{request_id}/unlawful"): {SUPERVISOR, AUDITOR},
     ("POST", "/api/v1/requests/{request_id}/close"): {SUPERVISOR},
     ("POST", "/requests/{request_id}/submit"): {REQUESTER},
     ("POST", "/requests/{request_id}/edit"): {REQUESTER},
@@ -110,7 +113,14 @@ OPENED_BY: dict[tuple[str, str], set[str]] = {
     ("POST", "/requests/{request_id}/search"): {EXAMINER},
     ("POST", "/requests/{request_id}/review"): {EXAMINER},
     ("POST", "/requests/{request_id}/conclude"): {EXAMINER},
+    ("POST", "/requests/{request_id}/unlawful"): {SUPERVISOR, AUDITOR},
     ("POST", "/requests/{request_id}/close"): {SUPERVISOR},
+}
+# What an allowed act answers when this request's law (Massachusetts) has no such act: the
+# law's refusal (403 ``policy``), which comes only after the role and the case let one in.
+LAW_REFUSES = {
+    ("POST", "/api/v1/requests/{request_id}/unlawful"): "has no rule deleting the results",
+    ("POST", "/requests/{request_id}/unlawful"): "has no rule deleting the results",
 }
 # What an allowed read answers on this request: 200, except the results, which are
 # released only once the examiners conclude, and the form to change it, which a searched
@@ -137,8 +147,9 @@ def allowed(username: str, route: tuple[str, str]) -> bool:
 
 
 class Case:
-    def __init__(self, web: Web, number: int, candidate: int, document: int) -> None:
+    def __init__(self, web: Web, number: int, candidate: int, document: int, search: int) -> None:
         self.web, self.number, self.candidate, self.document = web, number, candidate, document
+        self.search = search
 
     def url(self, path: str) -> str:
         return (
@@ -164,6 +175,8 @@ class Case:
             "conclusion": {"outcome": "no_lead"},
             "conclude": {"outcome": "no_lead"},
             "outcomes": {"kind": "arrest", "occurred_on": "2026-11-02"},
+            "unlawful": {"search_id": self.search, "reason": reason}
+            | ({} if api else {"confirm": "deleted"}),
         }
         act = path.rsplit("/", 1)[-1]
         if act in ("{request_id}", "edit"):  # the request rewritten, as the form sends it
@@ -225,10 +238,11 @@ def searched(web: Web) -> Case:
     with web.world.sessions() as session:
         candidate = session.scalars(select(Candidate.id)).first()
         document = session.scalars(select(Document.id)).first()
-    assert candidate is not None and document is not None
+        search = session.scalars(select(Search.id)).first()
+    assert candidate is not None and document is not None and search is not None
     for username in PEOPLE:
         web.auth(username)  # tokens are made (and recorded) before any count
-    return Case(web, number, candidate, document)
+    return Case(web, number, candidate, document, search)
 
 
 def test_the_table_names_every_route_of_a_case_and_every_cell() -> None:
@@ -273,7 +287,10 @@ def test_acts(case: Case, route: tuple[str, str]) -> None:
         answer = case.web.call(
             username, method, case.url(path), follow_redirects=False, **case.body(path)
         )
-        if allowed(username, route):
+        if allowed(username, route) and route in LAW_REFUSES:
+            if answer.status_code != 403 or LAW_REFUSES[route] not in answer.text:
+                wrong.append((username, "the law's", answer.status_code, answer.text[:200]))
+        elif allowed(username, route):
             if answer.status_code in (403, 404) or answer.status_code >= 500:
                 wrong.append((username, "allowed", answer.status_code, answer.text[:200]))
         elif (

@@ -16,6 +16,8 @@ for the hold's release.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -29,9 +31,16 @@ from facedocket.kernel.actors import Actor
 from facedocket.kernel.audit_entry import log
 from facedocket.kernel.refusals import NotFound, RefusalCode, Refused
 from facedocket.kernel.roles import Role
-from facedocket.policy import load_policy
+from facedocket.policy import Policy, load_policy
 from facedocket.policy.unlawful import check_unlawful_deletion
-from facedocket.store.schema import AuditEntry, Candidate, Review, UnlawfulDeletion, User
+from facedocket.store.schema import (
+    AuditEntry,
+    Candidate,
+    Review,
+    SearchRequest,
+    UnlawfulDeletion,
+    User,
+)
 
 UNLAWFUL_ROLES = (Role.SUPERVISOR, Role.AUDITOR)
 
@@ -55,18 +64,8 @@ def declare_unlawful(
             code=RefusalCode.BAD_STATE,
         )
     now = clock.now()
-    policy = load_policy(request.policy_id, at=now)
-    decision = check_unlawful_deletion(policy)
-    if not decision.allowed:
-        raise Refused(list(decision.reasons), code=RefusalCode.POLICY)
-    hold = active_hold(session, request.id)
-    if hold is not None:
-        raise Refused(
-            f"request {request.id} is on legal hold (hold {hold.id}, set "
-            f"{hold.set_at:%Y-%m-%d}: {hold.reason}); the results of search {search.id} are "
-            "kept until the hold is released, then they can be deleted",
-            code=RefusalCode.ON_HOLD,
-        )
+    policy = _deleting_law(request, now)
+    _not_held(session, request)
     digest = hashlib.sha256(candidate_list_bytes(session, search)).hexdigest()
     run = _search_entry(session, request.id, search.id)
     candidates = len(search.candidates)
@@ -112,6 +111,62 @@ def declare_unlawful(
     session.add(tombstone)
     session.flush()
     return tombstone
+
+
+def _deleting_law(request: SearchRequest, now: datetime) -> Policy:
+    """The request's law in force ``now``, if it deletes an unlawful search's results."""
+    policy = load_policy(request.policy_id, at=now)
+    decision = check_unlawful_deletion(policy)
+    if not decision.allowed:
+        raise Refused(list(decision.reasons), code=RefusalCode.POLICY)
+    return policy
+
+
+def _not_held(session: Session, request: SearchRequest) -> None:
+    hold = active_hold(session, request.id)
+    if hold is not None:
+        raise Refused(
+            f"request {request.id} is on legal hold (hold {hold.id}, set "
+            f"{hold.set_at:%Y-%m-%d}: {hold.reason}); the results of its searches are "
+            "kept until the hold is released, then they can be deleted",
+            code=RefusalCode.ON_HOLD,
+        )
+
+
+class UnlawfulOffer(NamedTuple):
+    searches: list[int]  # not yet declared unlawful
+    refused: str | None  # why none can be declared now (a legal hold), or None
+
+
+def unlawful_offer(session: Session, request: SearchRequest, actor: Actor) -> UnlawfulOffer | None:
+    """For a page: the searches of ``request`` not yet declared unlawful, and why
+    ``actor`` cannot declare one now (a legal hold) if so; None where ``actor``'s role may
+    not declare or the request's law deletes nothing (the act does not exist for them, so
+    it is not offered at all). The checks are the ones ``declare_unlawful`` makes."""
+    try:
+        acting_role(actor, UNLAWFUL_ROLES, "declare a search unlawful")
+        _deleting_law(request, clock.now())
+    except Refused:
+        return None
+    try:
+        _not_held(session, request)
+    except Refused as refusal:
+        why: str | None = "; ".join(refusal.reasons)
+    else:
+        why = None
+    declared = {t.search_id for t in tombstones(session, request.id)}
+    return UnlawfulOffer([s.id for s in request.searches if s.id not in declared], why)
+
+
+def tombstones(session: Session, request_id: int) -> list[UnlawfulDeletion]:
+    """The request's searches declared unlawful, oldest first."""
+    return list(
+        session.scalars(
+            select(UnlawfulDeletion)
+            .where(UnlawfulDeletion.request_id == request_id)
+            .order_by(UnlawfulDeletion.id)
+        )
+    )
 
 
 def tombstone_of(session: Session, search_id: int) -> UnlawfulDeletion | None:

@@ -64,6 +64,8 @@ NOTICES = {
     "closed": "The request was closed.",
     "statement": "The sworn statement was filed.",
     "outcome": "What followed the lead is on the record.",
+    "unlawful": "The search was declared unlawful; its results were deleted and the tombstone "
+    "below says when, by whom and why.",
     "password": "Your password was changed.",
     "token": "The token was revoked.",
     "totp_on": "The second factor is on; you will be asked for a code when you sign in.",

@@ -10,9 +10,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from facedocket.store.schema.base import Base, utcnow
+from facedocket.store.schema.people import User
 
 
 class TrainingRecord(Base):
@@ -134,3 +135,4 @@ class UnlawfulDeletion(Base):
     deleted_sha256: Mapped[str] = mapped_column(String(64))
     search_entry_seq: Mapped[int | None] = mapped_column(BigInteger)
     audit_seq: Mapped[int] = mapped_column(BigInteger)
+    declared_by: Mapped[User] = relationship(foreign_keys=[declared_by_id])

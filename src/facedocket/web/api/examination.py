@@ -2,7 +2,8 @@
 
 The search route reaches the face index only through ``SearchGate`` (``run_search``);
 candidate lists and photos are served only to the roles ``cases`` allows, and every view
-is an audit entry.
+is an audit entry. A search declared unlawful (``cases.unlawful``) loses its results where
+the law says so, and the tombstone it leaves is the answer.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from facedocket.cases import review, visibility
+from facedocket.cases import review, unlawful, visibility
 from facedocket.cases.files import candidate_photo
 from facedocket.cases.sheet import review_sheet
 from facedocket.web.api.requests import file_response
@@ -21,6 +22,7 @@ from facedocket.web.deps import (
     ReadSession,
     SearchGate,
     ServicesDep,
+    Supervision,
     WriteSession,
 )
 from facedocket.web.schemas.cases import (
@@ -33,6 +35,8 @@ from facedocket.web.schemas.cases import (
     ReviewPublic,
     SearchCreate,
     SearchPublic,
+    UnlawfulCreate,
+    UnlawfulPublic,
 )
 from facedocket.web.schemas.common import Id
 
@@ -109,3 +113,13 @@ def results(session: WriteSession, me: LeadReader, request_id: Id) -> ResultsPub
         outcome=released.outcome,
         leads=[LeadPublic.model_validate(lead) for lead in released.leads],
     )
+
+
+@router.post("/unlawful", status_code=201)
+def declare_unlawful(
+    session: WriteSession, me: Supervision, request_id: Id, body: UnlawfulCreate
+) -> UnlawfulPublic:
+    """Declare a search of the request unlawful (a supervisor of the searching body, or an
+    auditor); where the law says so its results are deleted, and the tombstone remains."""
+    made = unlawful.declare_unlawful(session, me.actor, request_id, body.search_id, body.reason)
+    return UnlawfulPublic.model_validate(made)

@@ -1,12 +1,13 @@
-"""Reports for programs: the quarterly, annual and compliance reports as the ZIP of the
-files ``facedocket reports`` writes (each production on the record), and the dashboard's
+"""Reports for programs: the quarterly, annual and compliance reports, the law's own
+reports and the public search log, each as the ZIP of the files ``facedocket reports``
+writes (each production on the record); the law's report kinds and the dashboard's
 counts as JSON."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from facedocket.kernel import clock
@@ -14,6 +15,8 @@ from facedocket.policy import load_policy
 from facedocket.reports.charts import Chart
 from facedocket.reports.compliance import compliance_export
 from facedocket.reports.dashboard import Crossing, dashboard
+from facedocket.reports.law import due_on, law_report, report_kinds
+from facedocket.reports.public_log import public_log_export
 from facedocket.reports.publish import produce_annual
 from facedocket.reports.quarterly import quarterly_export
 from facedocket.web.deps import ReadSession, Reporter, ServicesDep, WriteSession
@@ -24,8 +27,12 @@ from facedocket.web.schemas.reports import (
     ComplianceCreate,
     CountPublic,
     DashboardPublic,
+    LawReportCreate,
     MonthlyPublic,
+    PublicLogCreate,
     QuarterlyCreate,
+    ReportKindPublic,
+    ReportKindsPublic,
 )
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -55,6 +62,49 @@ def compliance(session: WriteSession, me: Reporter, body: ComplianceCreate) -> R
     """What must be none, case by case (auditors and administrators)."""
     files = compliance_export(session, me.actor, body.at or clock.now())
     return report_zip(files, "compliance")
+
+
+@router.get("/kinds")
+def kinds(
+    app: ServicesDep,
+    me: Reporter,
+    year: Annotated[
+        int | None, Query(ge=1, le=9998, description="Due days of this year's report.")
+    ] = None,
+) -> ReportKindsPublic:
+    """The reports the law in force requires of its own, with the day each is due."""
+    policy = load_policy(app.settings.policy)
+    return ReportKindsPublic(
+        policy_id=policy.id,
+        policy_version=policy.version,
+        kinds=[
+            ReportKindPublic(
+                id=kind.id,
+                name=kind.name,
+                content=kind.content,
+                to=kind.to,
+                due=f"{kind.due.month:02d}-{kind.due.day:02d}",
+                due_on=None if year is None else due_on(kind, year),
+            )
+            for kind in report_kinds(policy)
+        ],
+    )
+
+
+@router.post("/law", response_class=Response, responses=ZIP)
+def law(session: WriteSession, app: ServicesDep, me: Reporter, body: LawReportCreate) -> Response:
+    """A report the law in force requires, on one calendar year: aggregates and request
+    numbers only."""
+    files = law_report(session, me.actor, app.settings.policy, body.kind, body.year)
+    return report_zip(files, f"{body.kind}-{body.year}")
+
+
+@router.post("/public-log", response_class=Response, responses=ZIP)
+def public_log(session: WriteSession, me: Reporter, body: PublicLogCreate) -> Response:
+    """The public search log of a pack whose law makes one public: only the fields that
+    law names, in its formats (CSV, JSON)."""
+    files = public_log_export(session, me.actor, body.pack, body.first, body.last)
+    return report_zip(files, f"public-log-{body.pack}-{body.first}-{body.last}")
 
 
 @router.get("/dashboard")

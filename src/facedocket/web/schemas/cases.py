@@ -204,3 +204,34 @@ class OverdueOutcomePublic(Public):
     case_number: str
     lead_at: datetime
     due_at: datetime
+
+
+class UnlawfulCreate(Strict):
+    """A search of the request declared unlawful, and why; where the law says so (Maine),
+    its results are deleted. A reason shorter than a sentence is refused by the library
+    (``missing_reason``), as the command refuses it."""
+
+    search_id: int = Field(ge=1, le=2**31 - 1)
+    reason: Annotated[str, StringConstraints(max_length=2000), PLAIN] = Field(
+        description="Why the search was unlawful, in a sentence (10 to 2000 characters)."
+    )
+
+
+class UnlawfulPublic(Public):
+    """The tombstone: the search ran (its row stays), and when, by whom and why its
+    results were deleted, how many, and the SHA-256s of the list as recorded and as
+    deleted."""
+
+    request_id: int
+    search_id: int
+    search_run_at: datetime
+    reason: str
+    declared_by: str = Field(validation_alias=AliasPath("declared_by", "username"))
+    role: str
+    declared_at: datetime
+    candidates: int
+    conclusions: int
+    candidates_sha256: str | None
+    deleted_sha256: str
+    search_entry_seq: int | None
+    audit_seq: int

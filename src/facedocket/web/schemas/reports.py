@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints
@@ -55,3 +56,33 @@ class DashboardPublic(Public):
         description="Outcomes, refusals by reason, emergency follow-ups, time to result."
     )
     median_hours_to_result: float | None
+
+
+class LawReportCreate(Strict):
+    kind: Annotated[str, StringConstraints(max_length=60), PLAIN] = Field(
+        description="A report kind of the law in force (GET /reports/kinds)."
+    )
+    year: Annotated[int, Field(ge=1, le=9998, description="The calendar year it covers.")]
+
+
+class ReportKindPublic(Public):
+    id: str
+    name: str
+    content: str
+    to: str
+    due: str = Field(description="The day it is due each year (MM-DD), on the year before.")
+    due_on: date | None = Field(description="Its due day for the year asked, if one was.")
+
+
+class ReportKindsPublic(Public):
+    policy_id: str
+    policy_version: str
+    kinds: list[ReportKindPublic]
+
+
+class PublicLogCreate(Strict):
+    pack: Annotated[str, StringConstraints(max_length=60), PLAIN] = Field(
+        description="The policy pack whose law makes the search log public."
+    )
+    first: date = Field(description="The first local day, included.")
+    last: date = Field(description="The last local day, included (at most five years on).")

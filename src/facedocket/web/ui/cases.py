@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.responses import Response
 
-from facedocket.cases import corrections, requests, visibility
+from facedocket.cases import corrections, requests, unlawful, visibility
 from facedocket.cases.documents import MAX_DOCUMENT_BYTES
 from facedocket.cases.followup import attach_statement
 from facedocket.cases.offers import offers
@@ -69,6 +69,8 @@ def detail(request: Request, session: ReadSession, me: CaseWorker, request_id: I
         probe_checks={d.id: check_words(d.probe_check) for d in documents},
         mine=found.officer_id == me.actor.user_id,
         outcomes=outcomes_of(session, found.id),
+        unlawful=unlawful.unlawful_offer(session, found, actor),
+        tombstones=unlawful.tombstones(session, found.id),
         progress=progress(session, found),
         describe=describe,
         zone=load_policy(found.policy_id, at=clock.now()).timezone,

@@ -1,5 +1,5 @@
 """The reports page: the oversight dashboard, and the quarterly, annual and compliance
-reports produced, viewed and downloaded.
+reports, the law's own reports and the public search log produced, viewed and downloaded.
 
 Producing a report here is the same act as ``facedocket reports``: the same library call
 makes the same files (and manifest), and puts the production on the record. "View" shows
@@ -9,7 +9,10 @@ the command writes (``facedocket reports verify`` checks it).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
@@ -18,13 +21,15 @@ from starlette.responses import Response
 
 from facedocket.cases.bodies import offered_bodies
 from facedocket.kernel import clock
-from facedocket.policy import load_policy
+from facedocket.kernel.refusals import RefusalCode, Refused
+from facedocket.policy import list_packs, load_policy
 from facedocket.reports.charts import svg
 from facedocket.reports.compliance import CHECKS, compliance_export
 from facedocket.reports.dashboard import dashboard
 from facedocket.reports.exports import CONFIDENTIAL_ROLES
 from facedocket.reports.files import MANIFEST, Files, manifest_about, sha256
-from facedocket.reports.law import report_kinds
+from facedocket.reports.law import law_report, report_kinds
+from facedocket.reports.public_log import public_log_export
 from facedocket.reports.publish import FORMATS, produce_annual
 from facedocket.reports.quarterly import COLUMNS, quarterly_export
 from facedocket.web.deps import Caller, ReadSession, Reporter, ServicesDep, WriteSession
@@ -58,6 +63,8 @@ def reports(request: Request, session: ReadSession, app: ServicesDep, me: Report
         zone=policy.timezone,
         kinds=report_kinds(policy),
         policy=policy,
+        logs=[pack for pack in list_packs() if any(v.public_log for v in pack.versions)],
+        today=local.date(),
     )
 
 
@@ -118,6 +125,59 @@ def compliance(
         rows=report["findings"],
         counts=[(CHECKS[check], n) for check, n in report["counts"].items()],
     )
+
+
+@router.post("/law")
+def law(
+    request: Request,
+    app: ServicesDep,
+    me: Reporter,
+    kind: Short,
+    year: Annotated[int, Form(ge=1, le=9998)],
+    output: Output,
+) -> Response:
+    with transaction(app.sessions) as session:
+        files = law_report(session, me.actor, app.settings.policy, kind, year)
+    if output == "download":
+        return report_zip(files, f"{kind}-{year}")
+    report = json.loads(files[f"{kind}.json"])
+    tables = [
+        (name, list(rows[0]) if rows else [], rows)
+        for name, rows in report.items()
+        if isinstance(rows, list)
+    ]
+    return _view(request, me, report["report"], files, tables=tables)
+
+
+@router.post("/public-log")
+def public_log(
+    request: Request,
+    app: ServicesDep,
+    me: Reporter,
+    pack: Short,
+    first: Annotated[str, Form(alias="from", max_length=40)],
+    last: Annotated[str, Form(alias="to", max_length=40)],
+    output: Output,
+) -> Response:
+    with transaction(app.sessions) as session:
+        files = public_log_export(session, me.actor, pack, _day("from", first), _day("to", last))
+    if output == "download":
+        return report_zip(files, f"public-log-{pack}-{first}-{last}")
+    about = manifest_about(files)
+    if "public-log.json" in files:
+        rows = json.loads(files["public-log.json"])["searches"]
+    else:
+        rows = list(csv.DictReader(io.StringIO(files["public-log.csv"].decode("utf-8"))))
+    return _view(request, me, "Public search log", files, columns=about["fields"], rows=rows)
+
+
+def _day(field: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise Refused(
+            f"{field}: {text[:30]!r} is not a date like 2026-01-31", code=RefusalCode.INVALID
+        ) from None
 
 
 def _view(request: Request, me: Caller, title: str, files: Files, **content: Any) -> Response:

@@ -1,14 +1,15 @@
 """Examiner pages: run the search, compare the probe with each candidate, record
-conclusions (a blind second review in round 2), conclude; and the requester's results."""
+conclusions (a blind second review in round 2), conclude; and the requester's results.
+A supervisor or auditor declares a search unlawful here, where the law deletes its results."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import Response
 
-from facedocket.cases import review, sheet, visibility
+from facedocket.cases import review, sheet, unlawful, visibility
 from facedocket.cases.states import Conclusion
 from facedocket.kernel import clock
 from facedocket.policy import load_policy
@@ -17,11 +18,12 @@ from facedocket.web.deps import (
     Examiner,
     LeadReader,
     SearchGate,
+    Supervision,
     WriteSession,
 )
 from facedocket.web.render import page
 from facedocket.web.schemas.cases import SearchCreate
-from facedocket.web.schemas.common import Id
+from facedocket.web.schemas.common import MAX_ID, Id
 from facedocket.web.ui.forms import Paragraph, Short, done
 
 router = APIRouter()
@@ -121,3 +123,18 @@ def lead_sheet(request: Request, session: WriteSession, me: LeadReader, request_
         zone=load_policy(found.policy_id, at=clock.now()).timezone,
         printed_at=clock.now(),
     )
+
+
+@router.post("/requests/{request_id}/unlawful")
+def declare_unlawful(
+    session: WriteSession,
+    me: Supervision,
+    request_id: Id,
+    search_id: Annotated[int, Form(ge=1, le=MAX_ID)],
+    reason: Paragraph,
+    confirm: Annotated[Literal["deleted"], Form()],
+) -> Response:
+    """The form asks to confirm that the results go for good (``confirm``); the library
+    decides the rest, as for the API and the command."""
+    unlawful.declare_unlawful(session, me.actor, request_id, search_id, reason)
+    return done(f"/requests/{request_id}", "unlawful", "unlawful")
