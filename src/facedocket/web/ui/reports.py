@@ -130,14 +130,14 @@ def compliance(
 @router.post("/law")
 def law(
     request: Request,
+    session: WriteSession,
     app: ServicesDep,
     me: Reporter,
     kind: Short,
     year: Annotated[int, Form(ge=1, le=9998)],
     output: Output,
 ) -> Response:
-    with transaction(app.sessions) as session:
-        files = law_report(session, me.actor, app.settings.policy, kind, year)
+    files = law_report(session, me.actor, app.settings.policy, kind, year)
     if output == "download":
         return report_zip(files, f"{kind}-{year}")
     report = json.loads(files[f"{kind}.json"])
@@ -152,15 +152,14 @@ def law(
 @router.post("/public-log")
 def public_log(
     request: Request,
-    app: ServicesDep,
+    session: WriteSession,
     me: Reporter,
     pack: Short,
     first: Annotated[str, Form(alias="from", max_length=40)],
     last: Annotated[str, Form(alias="to", max_length=40)],
     output: Output,
 ) -> Response:
-    with transaction(app.sessions) as session:
-        files = public_log_export(session, me.actor, pack, _day("from", first), _day("to", last))
+    files = public_log_export(session, me.actor, pack, _day("from", first), _day("to", last))
     if output == "download":
         return report_zip(files, f"public-log-{pack}-{first}-{last}")
     about = manifest_about(files)
