@@ -47,12 +47,12 @@ from facedocket.notify.deliver import outbox
 from facedocket.policy import PolicyError, list_packs, load_pack
 from facedocket.policy.explain import explain, heading
 from facedocket.schedule.runs import statuses
-from facedocket.store.db import transaction
 from facedocket.store.schema import EnrolmentJobRow
 from facedocket.store.schema.base import utcnow
-from facedocket.web.deps import Administrator, ServicesDep
+from facedocket.web.deps import Administrator, Caller, ReadSession, ServicesDep, WriteSession
 from facedocket.web.render import page
 from facedocket.web.schemas.common import Id
+from facedocket.web.services import Services
 from facedocket.web.ui.forms import Paragraph, Short, done
 
 router = APIRouter(prefix="/admin")
@@ -65,40 +65,46 @@ Username = Annotated[str, Form(max_length=4 * limits.USERNAME)]
 
 
 @router.get("")
-def overview(request: Request, app: ServicesDep, me: Administrator) -> Response:
-    return _overview(request, app, me)
+def overview(
+    request: Request, session: ReadSession, app: ServicesDep, me: Administrator
+) -> Response:
+    return _overview(request, session, app, me)
 
 
 def _overview(
-    request: Request, app: ServicesDep, me: Administrator, status: int = 200, **sent: Any
+    request: Request,
+    session: Session,
+    app: Services,
+    me: Caller,
+    status: int = 200,
+    **sent: Any,
 ) -> Response:
     """The page; ``sent`` is a refused enrolment form's values and the reason, shown inline."""
-    with app.sessions() as session:
-        users = [
-            (u, has_password(session, u.id), password_is_temporary(session, u.id))
-            for u in list_users(session)
-        ]
-        galleries = [gallery_stats(session, g.name) for g in list_galleries(session)]
-        return page(
-            request,
-            "admin.html",
-            me,
-            users=users,
-            agencies=list_agencies(session),
-            galleries=galleries,
-            jobs=[progress_of(job) for job in list_jobs(session, limit=20)],
-            duties=statuses(app.sessions, app.settings),
-            outbox=outbox(session),
-            mail_on=app.settings.smtp_host is not None,
-            packs=list_packs(),
-            today=utcnow().date(),
-            current_policy=app.settings.policy,
-            models=list_models(session),
-            roles=list(Role),
-            imports=str(app.settings.imports_dir),
-            status=status,
-            enrol_sent=sent,
-        )
+    users = [
+        (u, has_password(session, u.id), password_is_temporary(session, u.id))
+        for u in list_users(session)
+    ]
+    galleries = [gallery_stats(session, g.name) for g in list_galleries(session)]
+    return page(
+        request,
+        "admin.html",
+        me,
+        users=users,
+        agencies=list_agencies(session),
+        galleries=galleries,
+        jobs=[progress_of(job) for job in list_jobs(session, limit=20)],
+        duties=statuses(app.sessions, app.settings),
+        outbox=outbox(session),
+        mail_on=app.settings.smtp_host is not None,
+        packs=list_packs(),
+        today=utcnow().date(),
+        current_policy=app.settings.policy,
+        models=list_models(session),
+        roles=list(Role),
+        imports=str(app.settings.imports_dir),
+        status=status,
+        enrol_sent=sent,
+    )
 
 
 @router.get("/policies/{pack_id}")
@@ -123,15 +129,14 @@ def policy(
 
 
 @router.post("/agencies")
-def new_agency(app: ServicesDep, me: Administrator, code: Short, name: Short) -> Response:
-    with transaction(app.sessions) as session:
-        add_agency(session, me.actor.username, code, name)
+def new_agency(session: WriteSession, me: Administrator, code: Short, name: Short) -> Response:
+    add_agency(session, me.actor.username, code, name)
     return done("/admin", "agency")
 
 
 @router.post("/users")
 def new_user(
-    app: ServicesDep,
+    session: WriteSession,
     me: Administrator,
     username: Username,
     full_name: Short,
@@ -140,43 +145,43 @@ def new_user(
     password: Secret,
     rank: Short = "",
 ) -> Response:
-    with transaction(app.sessions) as session:
-        user = add_user(
-            session,
-            me.actor.username,
-            username=username,
-            full_name=full_name,
-            agency_code=agency_code,
-            roles=[r.value for r in roles],
-            rank=rank,
-        )
-        set_password(
-            session, user, password, by=me.actor.username, role="administrator", temporary=True
-        )
+    user = add_user(
+        session,
+        me.actor.username,
+        username=username,
+        full_name=full_name,
+        agency_code=agency_code,
+        roles=[r.value for r in roles],
+        rank=rank,
+    )
+    set_password(
+        session, user, password, by=me.actor.username, role="administrator", temporary=True
+    )
     return done("/admin", "user")
 
 
 @router.get("/users/{user_id}")
-def user(request: Request, app: ServicesDep, me: Administrator, user_id: Id) -> Response:
-    with app.sessions() as session:
-        found = get_user(session, user_id)
-        return page(
-            request,
-            "admin_user.html",
-            me,
-            user=found,
-            roles=list(Role),
-            totp=totp_enabled(session, found.id),
-            lock=name_lock(session, found.username, utcnow()),
-            temporary_password=password_is_temporary(session, found.id),
-            web_sessions=open_web_sessions(session, app.settings, found.id, utcnow()),
-            tokens=list_tokens(session, found.id),
-        )
+def user(
+    request: Request, session: ReadSession, app: ServicesDep, me: Administrator, user_id: Id
+) -> Response:
+    found = get_user(session, user_id)
+    return page(
+        request,
+        "admin_user.html",
+        me,
+        user=found,
+        roles=list(Role),
+        totp=totp_enabled(session, found.id),
+        lock=name_lock(session, found.username, utcnow()),
+        temporary_password=password_is_temporary(session, found.id),
+        web_sessions=open_web_sessions(session, app.settings, found.id, utcnow()),
+        tokens=list_tokens(session, found.id),
+    )
 
 
 @router.post("/users/{user_id}")
 def change_user(
-    app: ServicesDep,
+    session: WriteSession,
     me: Administrator,
     user_id: Id,
     full_name: Short,
@@ -184,81 +189,81 @@ def change_user(
     rank: Short = "",
     active: Annotated[bool, Form()] = False,
 ) -> Response:
-    with transaction(app.sessions) as session:
-        standing.change_user(
-            session,
-            me.actor.username,
-            user_id,
-            utcnow(),
-            full_name=full_name,
-            rank=rank,
-            roles=[r.value for r in roles],
-            active=active,
-        )
+    standing.change_user(
+        session,
+        me.actor.username,
+        user_id,
+        utcnow(),
+        full_name=full_name,
+        rank=rank,
+        roles=[r.value for r in roles],
+        active=active,
+    )
     return done(f"/admin/users/{user_id}", "user")
 
 
 @router.post("/users/{user_id}/password")
-def reset_password(app: ServicesDep, me: Administrator, user_id: Id, password: Secret) -> Response:
-    with transaction(app.sessions) as session:
-        target = get_user(session, user_id)
-        standing.reset_password(session, target, password, by=me.actor.username, at=utcnow())
+def reset_password(
+    session: WriteSession, me: Administrator, user_id: Id, password: Secret
+) -> Response:
+    target = get_user(session, user_id)
+    standing.reset_password(session, target, password, by=me.actor.username, at=utcnow())
     return done(f"/admin/users/{user_id}", "user")
 
 
 @router.post("/users/{user_id}/unlock")
-def unlock_user(app: ServicesDep, me: Administrator, user_id: Id) -> Response:
-    with transaction(app.sessions) as session:
-        target = get_user(session, user_id)
-        unlock(session, target, me.actor.username, "administrator", utcnow())
+def unlock_user(session: WriteSession, me: Administrator, user_id: Id) -> Response:
+    target = get_user(session, user_id)
+    unlock(session, target, me.actor.username, "administrator", utcnow())
     return done(f"/admin/users/{user_id}", "unlocked")
 
 
 @router.post("/users/{user_id}/totp")
-def remove_second_factor(app: ServicesDep, me: Administrator, user_id: Id) -> Response:
-    with transaction(app.sessions) as session:
-        reset_totp(session, get_user(session, user_id), me.actor.username)
+def remove_second_factor(session: WriteSession, me: Administrator, user_id: Id) -> Response:
+    reset_totp(session, get_user(session, user_id), me.actor.username)
     return done(f"/admin/users/{user_id}", "user")
 
 
 @router.post("/users/{user_id}/sessions/end")
-def end_sessions(app: ServicesDep, me: Administrator, user_id: Id) -> Response:
-    with transaction(app.sessions) as session:
-        target = get_user(session, user_id)
-        standing.end_sessions(session, target, utcnow(), by=me.actor.username)
+def end_sessions(session: WriteSession, me: Administrator, user_id: Id) -> Response:
+    target = get_user(session, user_id)
+    standing.end_sessions(session, target, utcnow(), by=me.actor.username)
     return done(f"/admin/users/{user_id}", "sessions")
 
 
 @router.post("/users/{user_id}/sessions/{session_id}/end")
-def end_session(app: ServicesDep, me: Administrator, user_id: Id, session_id: Id) -> Response:
-    with transaction(app.sessions) as session:
-        target = get_user(session, user_id)
-        standing.end_sessions(session, target, utcnow(), by=me.actor.username, only=session_id)
+def end_session(session: WriteSession, me: Administrator, user_id: Id, session_id: Id) -> Response:
+    target = get_user(session, user_id)
+    standing.end_sessions(session, target, utcnow(), by=me.actor.username, only=session_id)
     return done(f"/admin/users/{user_id}", "sessions")
 
 
 @router.post("/galleries")
 def new_gallery(
-    app: ServicesDep, me: Administrator, name: Short, description: Paragraph = ""
+    session: WriteSession, me: Administrator, name: Short, description: Paragraph = ""
 ) -> Response:
-    with transaction(app.sessions) as session:
-        create_gallery(session, me.actor.username, name, description)
+    create_gallery(session, me.actor.username, name, description)
     return done("/admin", "gallery")
 
 
 @router.post("/enrolments")
 def enrol(
-    request: Request, app: ServicesDep, me: Administrator, source: Short, gallery: Short = ""
+    request: Request,
+    session: ReadSession,
+    app: ServicesDep,
+    me: Administrator,
+    source: Short,
+    gallery: Short = "",
 ) -> Response:
     """With several galleries the form names none until the administrator chooses one."""
     if not gallery:
-        with app.sessions() as session:
-            galleries = list_galleries(session)
+        galleries = list_galleries(session)
         if len(galleries) != 1:
             why = "Choose the gallery to enrol into."
-            return _overview(request, app, me, 422, source=source, error=why)
+            return _overview(request, session, app, me, 422, source=source, error=why)
         gallery = galleries[0].name
     by = Enroller(me.actor.username, "administrator")
+    # submit commits the job in its own transaction
     job = submit(app.settings, app.sessions, gallery, source, by)
     return done(f"/admin/enrolments/{job.id}", "enrolling")
 
@@ -268,17 +273,15 @@ REFUSALS_SHOWN = 200
 
 
 @router.get("/enrolments/{job_id}")
-def enrolment(request: Request, app: ServicesDep, me: Administrator, job_id: Id) -> Response:
-    with app.sessions() as session:
-        job = get_job(session, job_id)
-        return page(request, "enrolment.html", me, job=job, view=enrolment_view(session, job))
+def enrolment(request: Request, session: ReadSession, me: Administrator, job_id: Id) -> Response:
+    job = get_job(session, job_id)
+    return page(request, "enrolment.html", me, job=job, view=enrolment_view(session, job))
 
 
 @router.get("/enrolments/{job_id}/progress")
-def enrolment_progress(app: ServicesDep, me: Administrator, job_id: Id) -> dict[str, Any]:
+def enrolment_progress(session: ReadSession, me: Administrator, job_id: Id) -> dict[str, Any]:
     """What the page's script shows while the job runs (``static/enrolment.js``)."""
-    with app.sessions() as session:
-        return enrolment_view(session, get_job(session, job_id))
+    return enrolment_view(session, get_job(session, job_id))
 
 
 def enrolment_view(session: Session, job: EnrolmentJobRow) -> dict[str, Any]:
