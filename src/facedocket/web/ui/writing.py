@@ -19,7 +19,7 @@ from facedocket.kernel.refusals import Refused
 from facedocket.policy import Policy, load_policy
 from facedocket.store.db import transaction
 from facedocket.store.schema import Gallery, SearchRequest
-from facedocket.web.deps import Caller, Requester, ServicesDep
+from facedocket.web.deps import Caller, ReadSession, Requester, ServicesDep
 from facedocket.web.render import page
 from facedocket.web.schemas.common import Id
 from facedocket.web.services import Services
@@ -63,24 +63,25 @@ LABELS = {
 
 
 @router.get("/requests/new")
-def new(request: Request, app: ServicesDep, me: Requester) -> Response:
-    with app.sessions() as session:
-        galleries = list_galleries(session)
-        only = {"gallery": galleries[0].name} if len(galleries) == 1 else {}
-    return _form(request, app, me, SentForm(only, {}, {}), "/requests/new")
+def new(request: Request, session: ReadSession, app: ServicesDep, me: Requester) -> Response:
+    galleries = list_galleries(session)
+    only = {"gallery": galleries[0].name} if len(galleries) == 1 else {}
+    return _form(request, session, app, me, SentForm(only, {}, {}), "/requests/new")
 
 
 @router.post("/requests/new")
-def create(request: Request, app: ServicesDep, me: Requester, sent: Sent) -> Response:
+def create(
+    request: Request, session: ReadSession, app: ServicesDep, me: Requester, sent: Sent
+) -> Response:
     """The request from the form, with its probe and order; a draft, or submitted."""
     data = _read(app, me, sent)
     if "probe" not in sent.files:
         sent.errors.setdefault("probe", "Choose the photo of the unknown person.")
     if data is not None and not sent.errors:
-        try:
-            with transaction(app.sessions) as session:
+        try:  # its own transaction: a refused form, answered below, must write nothing
+            with transaction(app.sessions) as writing:
                 made = requests.create_request(
-                    session,
+                    writing,
                     app.settings,
                     me.actor,
                     data,
@@ -89,37 +90,45 @@ def create(request: Request, app: ServicesDep, me: Requester, sent: Sent) -> Res
                     pipeline=app.pipeline(),
                 )
                 if sent.action == "submit":
-                    requests.submit(session, app.settings, me.actor, made.id)
+                    requests.submit(writing, app.settings, me.actor, made.id)
                 number = made.id
             return done(f"/requests/{number}", _notice(sent))
         except Refused as refusal:
             refused(sent, refusal)
     keep_files(sent, app.settings, me.actor.user_id)
-    return _form(request, app, me, sent, "/requests/new", status=422)
+    return _form(request, session, app, me, sent, "/requests/new", status=422)
 
 
 @router.get("/requests/{request_id}/edit")
-def edit_form(request: Request, app: ServicesDep, me: Requester, request_id: Id) -> Response:
+def edit_form(
+    request: Request, session: ReadSession, app: ServicesDep, me: Requester, request_id: Id
+) -> Response:
     policy = load_policy(app.settings.policy)
-    with app.sessions() as session:
-        found, actor = requests.open_case(session, me.actor, request_id)
-        corrections.may_change(found, actor, "edit")
-        sent = SentForm(_values(session, found, policy), dict(found.statements or {}), {})
-        return _form(request, app, me, sent, f"/requests/{request_id}/edit", found)
+    found, actor = requests.open_case(session, me.actor, request_id)
+    corrections.may_change(found, actor, "edit")
+    sent = SentForm(_values(session, found, policy), dict(found.statements or {}), {})
+    return _form(request, session, app, me, sent, f"/requests/{request_id}/edit", found)
 
 
 @router.post("/requests/{request_id}/edit")
-def edit(request: Request, app: ServicesDep, me: Requester, request_id: Id, sent: Sent) -> Response:
+def edit(
+    request: Request,
+    session: ReadSession,
+    app: ServicesDep,
+    me: Requester,
+    request_id: Id,
+    sent: Sent,
+) -> Response:
     """The request rewritten from the form; files chosen replace the request's."""
-    with app.sessions() as session:  # who may change it, and when, before the form is read
-        corrections.may_change(*requests.open_case(session, me.actor, request_id), "edit")
+    # Who may change it, and when, before the form is read.
+    corrections.may_change(*requests.open_case(session, me.actor, request_id), "edit")
     data = _read(app, me, sent)
     if data is not None and not sent.errors:
-        try:
-            with transaction(app.sessions) as session:
+        try:  # its own transaction: a refused form, answered below, must write nothing
+            with transaction(app.sessions) as writing:
                 probes = [sent.files["probe"]] if "probe" in sent.files else []
                 corrections.edit_request(
-                    session,
+                    writing,
                     app.settings,
                     me.actor,
                     request_id,
@@ -130,14 +139,13 @@ def edit(request: Request, app: ServicesDep, me: Requester, request_id: Id, sent
                     pipeline=app.pipeline(),
                 )
                 if sent.action == "submit":
-                    requests.submit(session, app.settings, me.actor, request_id)
+                    requests.submit(writing, app.settings, me.actor, request_id)
             return done(f"/requests/{request_id}", _notice(sent, "edited"))
         except Refused as refusal:
             refused(sent, refusal)
     keep_files(sent, app.settings, me.actor.user_id)
-    with app.sessions() as session:
-        found = visibility.get_request(session, me.actor, request_id)
-        return _form(request, app, me, sent, f"/requests/{request_id}/edit", found, 422)
+    found = visibility.get_request(session, me.actor, request_id)
+    return _form(request, session, app, me, sent, f"/requests/{request_id}/edit", found, 422)
 
 
 def _read(app: Services, me: Caller, sent: SentForm) -> RequestCreate | None:
@@ -157,6 +165,7 @@ def _notice(sent: SentForm, saved: str = "saved") -> str:
 
 def _form(
     request: Request,
+    session: Session,
     app: Services,
     me: Caller,
     sent: SentForm,
@@ -165,13 +174,12 @@ def _form(
     status: int = 200,
 ) -> Response:
     policy = load_policy(app.settings.policy)
-    with app.sessions() as session:
-        galleries = [(g.name, g.name) for g in list_galleries(session)]
-        bodies = [(b.id, b.name) for b in offered_bodies(session, policy)]
-        kept: dict[str, str | None] = {n: upload.filename for n, upload in sent.files.items()}
-        if editing is not None:
-            on_file = {d.kind: d.filename for d in editing.documents}
-            kept = {name: kept.get(name) or on_file.get(name) for name in ("probe", "order")}
+    galleries = [(g.name, g.name) for g in list_galleries(session)]
+    bodies = [(b.id, b.name) for b in offered_bodies(session, policy)]
+    kept: dict[str, str | None] = {n: upload.filename for n, upload in sent.files.items()}
+    if editing is not None:
+        on_file = {d.kind: d.filename for d in editing.documents}
+        kept = {name: kept.get(name) or on_file.get(name) for name in ("probe", "order")}
     return page(
         request,
         "request_form.html",
