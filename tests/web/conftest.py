@@ -3,10 +3,12 @@ clock, plus an administrator, a client, and an API token for every user."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,7 @@ from facedocket.gallery.galleries import ensure_gallery
 from facedocket.kernel import clock
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
-from facedocket.store.schema import User
+from facedocket.store.schema import ApiToken, User, WebSession
 from facedocket.store.schema.base import utcnow
 from facedocket.web.app import create_app
 
@@ -108,6 +110,41 @@ def sign_in(client: TestClient, username: str, password: str, code: str = "") ->
         data={"username": username, "password": password, "code": code, "form_token": token},
         follow_redirects=False,
     )
+
+
+def sent_after_the_idle_lock(web: Web, client: TestClient) -> httpx.Response:
+    """``client``'s session locked for idleness, then a form of its account page sent (a
+    new API token, "case system"): the sign-in page that answers, with the form kept."""
+    form = csrf_of(client.get("/account"))
+    idle = timedelta(minutes=web.world.settings.session_idle_minutes + 1)
+    with transaction(web.world.sessions) as session:
+        for row in session.scalars(select(WebSession)):
+            row.last_seen_at -= idle
+    sent = client.post("/account/tokens", data={"csrf_token": form, "name": "case system"})
+    assert sent.status_code == 401 and "What you were sending is kept" in sent.text
+    return sent
+
+
+def kept_of(page: httpx.Response) -> str:
+    """The kept form a sign-in page carries, as its form sends it (each of its forms
+    carries the same)."""
+    found = set(re.findall(r'name="kept" value="([^"]+)"', page.text))
+    assert len(found) == 1, found
+    return html.unescape(found.pop())
+
+
+def sent_again(web: Web, client: TestClient, again: httpx.Response) -> None:
+    """The page after signing in shows the kept form and sends it with the new session's
+    CSRF token: the token "case system" is made."""
+    assert again.status_code == 200, again.text
+    assert "Send what you were sending" in again.text and "case system" in again.text
+    resent = client.post(
+        "/account/tokens", data={"csrf_token": csrf_of(again), "name": "case system"}
+    )
+    assert resent.status_code == 200
+    with web.world.sessions() as session:
+        names = session.scalars(select(ApiToken.name).where(ApiToken.name == "case system"))
+        assert list(names) == ["case system"]
 
 
 def csrf_of(page: httpx.Response) -> str:

@@ -16,7 +16,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from tests.accounts.authenticator import Authenticator, b64, unb64
-from tests.web.conftest import PASSWORD, Web, csrf_of, login_token, sign_in
+from tests.web.conftest import (
+    PASSWORD,
+    Web,
+    csrf_of,
+    kept_of,
+    login_token,
+    sent_after_the_idle_lock,
+    sent_again,
+    sign_in,
+)
 
 from facedocket.store.schema import AuditEntry, Passkey, WebAuthnChallenge
 from facedocket.store.schema.base import utcnow
@@ -236,3 +245,52 @@ def test_a_passkey_meets_the_second_factor_rule(light: Web, second_factor_roles:
     assert refused.json()["detail"]["code"] == "second_factor_required"
     register(light, "officer", Authenticator())
     assert light.call("officer", "GET", "/api/v1/requests").status_code == 200
+
+
+def test_a_form_kept_across_signing_in_again_with_a_passkey_alone(light: Web) -> None:
+    key = Authenticator()
+    client = light.browser("officer")
+    register(light, "officer", key)
+    sent = sent_after_the_idle_lock(light, client)
+    kept = kept_of(sent)  # in the password form and the passkey form alike
+    token = re.findall(r'name="form_token" value="([^"]+)"', sent.text)[0]
+    options = client.post("/login/passkey/options", data={"form_token": token}).json()
+    answer = {"form_token": token, "next": "/account/tokens", "kept": kept}
+    # A refused answer keeps the form on the sign-in page it answers with.
+    refused = client.post("/login/passkey", data=answer | {"credential": "{}"})
+    assert refused.status_code == 401 and kept_of(refused) == kept
+    options = client.post("/login/passkey/options", data={"form_token": token}).json()
+    again = client.post(
+        "/login/passkey", data=answer | {"credential": json.dumps(key.sign(options))}
+    )
+    sent_again(light, client, again)
+
+
+def test_a_form_kept_across_the_password_and_then_the_passkey(light: Web) -> None:
+    key = Authenticator()
+    client = light.browser("officer")
+    register(light, "officer", key)
+    kept = kept_of(sent_after_the_idle_lock(light, client))
+    token = login_token(client)
+    step = client.post(
+        "/login",
+        data={
+            "username": "officer",
+            "password": PASSWORD,
+            "form_token": token,
+            "next": "/account/tokens",
+            "kept": kept,
+        },
+    )
+    assert 'id="passkey-second"' in step.text and kept_of(step) == kept
+    options = json.loads(html.unescape(re.findall(r'data-options="([^"]+)"', step.text)[0]))
+    again = client.post(
+        "/login/passkey",
+        data={
+            "form_token": token,
+            "next": "/account/tokens",
+            "kept": kept,
+            "credential": json.dumps(key.sign(options)),
+        },
+    )
+    sent_again(light, client, again)

@@ -134,9 +134,6 @@ def login(
         token = (
             open_web_session(session, settings, outcome.user, remote, at) if outcome.user else None
         )
-        if token is not None and carried is not None:
-            again = find_web_session(session, settings, token, at)
-            csrf = again.csrf_token if again else ""
         if outcome.passkey_for is not None:
             party = relying_party(request, settings)
             options = sign_in_options(session, party, at, outcome.passkey_for)
@@ -147,16 +144,32 @@ def login(
                 form_token=form_token,
                 next=local_path(next),
                 options=options,
+                kept=carried,
             )
     if token is None:
         return refused_sign_in(request, outcome, form_token, next, carried)
-    if carried is not None:
-        # The new session's CSRF token, for the form that sends the kept fields again.
-        again_page = page(
-            request, "send_again.html", None, kept=carried, to=local_path(next), csrf=csrf
-        )
-        return with_session(again_page, settings, token)
-    return signed_in(settings, token, next)
+    return signed_in_again(request, app, token, next, carried)
+
+
+def signed_in_again(
+    request: Request,
+    app: Services,
+    token: str,
+    next: str,
+    kept: KeptForm | None,
+    from_elsewhere: bool = False,
+) -> Response:
+    """Off to where the person was going with the new session (``signed_in``), however
+    they signed in; or, when they were sending a form as their session ended, to the
+    page that shows it and sends it again (``web.kept``) with the new session's CSRF
+    token, for ``next`` is where the form was sent, not a page to open."""
+    if kept is None:
+        return signed_in(app.settings, token, next, request if from_elsewhere else None)
+    with app.sessions() as session:
+        again = find_web_session(session, app.settings, token, utcnow())
+    csrf = again.csrf_token if again else ""
+    again_page = page(request, "send_again.html", None, kept=kept, to=local_path(next), csrf=csrf)
+    return with_session(again_page, app.settings, token)
 
 
 def expired_form(request: Request) -> Response:

@@ -19,6 +19,7 @@ from facedocket.cases.directory import get_user
 from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow
 from facedocket.web.deps import AnyUser, ServicesDep, WriteSession
+from facedocket.web.kept import loads
 from facedocket.web.schemas.common import Id
 from facedocket.web.security import login_cookie, login_form_ok, relying_party
 from facedocket.web.ui.auth import (
@@ -26,7 +27,7 @@ from facedocket.web.ui.auth import (
     expired_form,
     refused_sign_in,
     remote_of,
-    signed_in,
+    signed_in_again,
 )
 from facedocket.web.ui.forms import done
 
@@ -53,11 +54,14 @@ def passkey_sign_in(
     form_token: FormToken,
     credential: Annotated[str, Form(max_length=20_000)],
     next: Annotated[str, Form(max_length=2000)] = "/",
+    kept: Annotated[str, Form()] = "",
 ) -> Response:
-    """The authenticator's answer to either challenge (after the password, or alone)."""
+    """The authenticator's answer to either challenge (after the password, or alone);
+    a form kept across signing in (``web.kept``) comes along, as with the password."""
     if not _login_form(request, app, form_token):
         return expired_form(request)
     remote, at = remote_of(request), utcnow()
+    carried = loads(kept) if kept else None
     answer = _parsed(credential)
     # Its own transaction: the attempt is counted and recorded whatever the answer does next.
     with transaction(app.sessions) as session:
@@ -72,8 +76,8 @@ def passkey_sign_in(
             else None
         )
     if token is None:
-        return refused_sign_in(request, outcome, form_token, next)
-    return signed_in(app.settings, token, next)
+        return refused_sign_in(request, outcome, form_token, next, carried)
+    return signed_in_again(request, app, token, next, carried)
 
 
 @router.post("/account/passkeys/{passkey_id}/remove")
