@@ -16,7 +16,6 @@ from facedocket.accounts.passkeys import (
 )
 from facedocket.accounts.recovery import new_recovery_codes
 from facedocket.cases.directory import get_user
-from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow
 from facedocket.web.deps import (
     AnyUser,
@@ -38,13 +37,12 @@ def passkeys(session: ReadSession, caller: AnyUser) -> list[PasskeyPublic]:
 
 
 @router.post("/passkeys/options")
-def passkey_options(request: Request, app: ServicesDep, caller: SettingUp) -> dict[str, Any]:
+def passkey_options(
+    request: Request, session: WriteSession, app: ServicesDep, caller: SettingUp
+) -> dict[str, Any]:
     """Options for navigator.credentials.create(); the challenge is good for 5 minutes."""
-    with transaction(app.sessions) as session:
-        user = get_user(session, caller.actor.user_id)
-        options = registration_options(
-            session, relying_party(request, app.settings), user, utcnow()
-        )
+    user = get_user(session, caller.actor.user_id)
+    options = registration_options(session, relying_party(request, app.settings), user, utcnow())
     found: dict[str, Any] = json.loads(options)
     return found
 
