@@ -48,6 +48,7 @@ def search(
     app: ServicesDep, legal_gate: SearchGate, request_id: Id, body: SearchCreate
 ) -> SearchPublic:
     """Run the 1:N search of an approved request, if its legal basis holds right now."""
+    # The legal gate's own transaction: a refused search rolls back and is then recorded.
     with legal_gate.transaction(request_id) as session:
         return SearchPublic.model_validate(legal_gate.search(session, request_id, body))
 

@@ -171,6 +171,7 @@ def submit(session: WriteSession, app: ServicesDep, me: Requester, request_id: I
 @router.post("/{request_id}/approve")
 def approve(app: ServicesDep, me: Intake, request_id: Id, body: Approval) -> RequestPublic:
     """Confirm that the basis covers the request (a supervisor for an emergency)."""
+    # Its own transaction: a refused approval rolls back and is then recorded.
     with refusal_recorded(app.sessions, me.actor, APPROVAL_REFUSED, request_id) as session:
         request = requests.approve(session, app.settings, me.actor, request_id, body.note)
         return RequestPublic.model_validate(request)
