@@ -84,6 +84,7 @@ OPENED_BY: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/requests/{request_id}/candidates/{candidate_id}/photo"): CANDIDATE_VIEWERS,
     ("GET", "/api/v1/requests/{request_id}/results"): CANDIDATE_VIEWERS | {REQUESTER},
     ("GET", "/api/v1/requests/{request_id}/outcomes"): READERS,
+    ("GET", "/api/v1/requests/{request_id}/unlawful"): READERS,
     ("GET", "/requests/{request_id}"): READERS,
     ("GET", "/requests/{request_id}/review"): CANDIDATE_VIEWERS,
     ("GET", "/requests/{request_id}/results"): CANDIDATE_VIEWERS | {REQUESTER},

@@ -70,6 +70,11 @@ def test_the_api_deletes_the_results_and_answers_the_tombstone(
     listed = web.call("p.audit", "GET", f"/api/v1/requests/{number}/searches").json()
     assert [s["id"] for s in listed] == [search]
     assert web.call("p.audit", "GET", f"/api/v1/requests/{number}/candidates").json() == []
+    # Whoever reads the case reads its tombstones: the officer learns why the lead went.
+    for reader in ("officer", "p.exam", "p.boss"):
+        read = web.call(reader, "GET", url)
+        assert read.status_code == 200 and read.json() == [tombstone], read.text
+    assert web.call("other.officer", "GET", url).status_code == 404
 
     before = entries(web)
     again = web.call("p.boss", "POST", url, json={"search_id": search, "reason": WHY})

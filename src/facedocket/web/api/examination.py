@@ -17,6 +17,7 @@ from facedocket.cases.sheet import review_sheet
 from facedocket.web.api.requests import file_response
 from facedocket.web.deps import (
     CandidateViewer,
+    CaseWorker,
     Examiner,
     LeadReader,
     ReadSession,
@@ -114,6 +115,13 @@ def results(session: WriteSession, me: LeadReader, request_id: Id) -> ResultsPub
         outcome=released.outcome,
         leads=[LeadPublic.model_validate(lead) for lead in released.leads],
     )
+
+
+@router.get("/unlawful")
+def tombstones(session: ReadSession, me: CaseWorker, request_id: Id) -> list[UnlawfulPublic]:
+    """The request's searches declared unlawful: each tombstone, oldest first."""
+    visibility.get_request(session, me.actor, request_id)
+    return [UnlawfulPublic.model_validate(t) for t in unlawful.tombstones(session, request_id)]
 
 
 @router.post("/unlawful", status_code=201)
