@@ -145,7 +145,7 @@ def kinds(
 ) -> None:
     """The reports the law of the pack in force requires, with their due days."""
     with refusals(PolicyError):
-        policy = load_policy(settings().policy)
+        policy = load_policy(settings().policy, at=clock.now())
     offered = report_kinds(policy)
     if not offered:
         console.print(f"{policy.id} {policy.version} names no report of its law's own")

@@ -73,7 +73,7 @@ def kinds(
     ] = None,
 ) -> ReportKindsPublic:
     """The reports the law in force requires of its own, with the day each is due."""
-    policy = load_policy(app.settings.policy)
+    policy = load_policy(app.settings.policy, at=clock.now())
     return ReportKindsPublic(
         policy_id=policy.id,
         policy_version=policy.version,
@@ -110,7 +110,8 @@ def public_log(session: WriteSession, me: Reporter, body: PublicLogCreate) -> Re
 @router.get("/dashboard")
 def counts(session: ReadSession, app: ServicesDep, me: Reporter) -> DashboardPublic:
     """The dashboard's counts over the last twelve months."""
-    board = dashboard(session, load_policy(app.settings.policy), clock.now())
+    now = clock.now()
+    board = dashboard(session, load_policy(app.settings.policy, at=now), now)
     return DashboardPublic(
         first=board.first,
         end=board.end,

@@ -34,6 +34,7 @@ from facedocket.cases.directory import get_user
 from facedocket.cases.followup import overdue
 from facedocket.cases.progress import counts_of_mine
 from facedocket.cases.visibility import list_requests
+from facedocket.kernel import clock
 from facedocket.kernel.roles import CASE_ROLES, Role
 from facedocket.notify.notices import notices_for
 from facedocket.policy import load_policy
@@ -281,7 +282,7 @@ def home(request: Request, session: ReadSession, app: ServicesDep, me: AnyUser) 
     for item in visible:
         counts[item.state] = counts.get(item.state, 0) + 1
     mine = counts_of_mine(visible, me.actor.user_id)
-    zone = load_policy(app.settings.policy).timezone
+    zone = load_policy(app.settings.policy, at=clock.now()).timezone
     return page(
         request,
         "home.html",

@@ -44,8 +44,8 @@ Output = Annotated[Literal["view", "download"], Form()]
 
 @router.get("")
 def reports(request: Request, session: ReadSession, app: ServicesDep, me: Reporter) -> Response:
-    policy = load_policy(app.settings.policy)
     now = clock.now()
+    policy = load_policy(app.settings.policy, at=now)
     board = dashboard(session, policy, now)
     bodies = offered_bodies(session, policy)
     local = now.astimezone(policy.zone)

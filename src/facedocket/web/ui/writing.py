@@ -15,6 +15,7 @@ from facedocket.cases import corrections, requests, visibility
 from facedocket.cases.bodies import offered_bodies
 from facedocket.cases.schemas import RequestCreate
 from facedocket.gallery.galleries import list_galleries
+from facedocket.kernel import clock
 from facedocket.kernel.refusals import Refused
 from facedocket.policy import Policy, load_policy
 from facedocket.store.db import transaction
@@ -103,7 +104,7 @@ def create(
 def edit_form(
     request: Request, session: ReadSession, app: ServicesDep, me: Requester, request_id: Id
 ) -> Response:
-    policy = load_policy(app.settings.policy)
+    policy = load_policy(app.settings.policy, at=clock.now())
     found, actor = requests.open_case(session, me.actor, request_id)
     corrections.may_change(found, actor, "edit")
     sent = SentForm(_values(session, found, policy), dict(found.statements or {}), {})
@@ -150,7 +151,7 @@ def edit(
 
 def _read(app: Services, me: Caller, sent: SentForm) -> RequestCreate | None:
     read_files(sent, app.settings, me.actor.user_id)
-    return request_data(sent, load_policy(app.settings.policy).timezone)
+    return request_data(sent, load_policy(app.settings.policy, at=clock.now()).timezone)
 
 
 def _order(sent: SentForm) -> Any:
@@ -173,7 +174,7 @@ def _form(
     editing: SearchRequest | None = None,
     status: int = 200,
 ) -> Response:
-    policy = load_policy(app.settings.policy)
+    policy = load_policy(app.settings.policy, at=clock.now())
     galleries = [(g.name, g.name) for g in list_galleries(session)]
     bodies = [(b.id, b.name) for b in offered_bodies(session, policy)]
     kept: dict[str, str | None] = {n: upload.filename for n, upload in sent.files.items()}
