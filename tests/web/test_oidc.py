@@ -8,24 +8,31 @@ for another nonce, audience or issuer, or signed by another key (#16)."""
 from __future__ import annotations
 
 import base64
+import html
 import json
+import random
+import re
+import string
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.web.conftest import Web
+from tests.web.conftest import Web, kept_of, sent_after_the_idle_lock
 from tests.web.idp import Idp, idp, provider_of  # noqa: F401 (idp is a fixture)
 from tests.web.live import engine, served  # noqa: F401 (engine is a fixture)
 from tests.web.test_browser import CHROMIUM, FLAGS
 
 from facedocket.accounts import oidc
 from facedocket.kernel.refusals import Refused
-from facedocket.store.schema import AuditEntry, FederatedIdentity, User
+from facedocket.store.db import transaction
+from facedocket.store.schema import ApiToken, AuditEntry, FederatedIdentity, User, WebSession
 from facedocket.store.schema.base import utcnow
 from facedocket.web.app import create_app
+from facedocket.web.kept import loads, unpacked
 
 pytestmark = pytest.mark.slow
 
@@ -76,16 +83,19 @@ def test_sign_on_in_a_real_browser(sso: Web, idp: Idp) -> None:  # noqa: F811
         page.on("request", lambda r: callbacks.append(r.url) if "/callback?" in r.url else None)
         page.goto(f"{site}/login")
         page.get_by_role("link", name="Sign in with Test IdP").click()
+        provider_login(page, login)
+        return page
+
+    def welcomed(page: Page) -> None:
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+
+    def provider_login(page: Page, login: str) -> None:
         page.locator("input[name=login]").fill(login)
         page.locator("input[name=password]").fill("anything: the test provider's login")
         page.locator("button[type=submit]").click()
         consent = page.get_by_role("button", name="Continue")
         if page.url.startswith(idp.issuer) and consent.count():
             consent.click()
-        return page
-
-    def welcomed(page: Page) -> None:
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
     def refused(page: Page, words: str) -> None:
         expect(page.locator("#login-error")).to_contain_text(words)
@@ -94,10 +104,33 @@ def test_sign_on_in_a_real_browser(sso: Web, idp: Idp) -> None:  # noqa: F811
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
 
-        welcomed(sign_on(browser, "alice"))
+        alices = sign_on(browser, "alice")
+        welcomed(alices)
         assert roles_of(sso, "alice") == ["examiner"]
         [made] = entries(sso, "user.created")[-1:]
         assert made.actor == "oidc:test"
+
+        # A form sent after the idle lock survives signing on again through the provider.
+        alices.goto(f"{site}/account")
+        with transaction(sso.world.sessions) as session:
+            for row in session.scalars(select(WebSession)):
+                row.last_seen_at -= timedelta(minutes=sso.world.settings.session_idle_minutes + 1)
+        alices.locator("#token-name").fill("case system")
+        alices.get_by_role("button", name="Create a token").click()
+        expect(alices.locator("#session-ended")).to_contain_text("What you were sending is kept")
+        alices.get_by_role("button", name="Sign in with Test IdP").click()
+        alices.wait_for_load_state("networkidle")
+        if alices.url.startswith(idp.issuer):  # the provider may still know her
+            provider_login(alices, "alice")
+        expect(alices.get_by_role("heading", level=1)).to_contain_text("Send what you were")
+        expect(alices.locator("#kept-fields")).to_contain_text("case system")
+        alices.get_by_role("button", name="Send it again").click()
+        expect(alices.locator("#new-token")).to_be_visible()
+        with sso.world.sessions() as session:
+            made_by = session.scalars(
+                select(User.username).join(ApiToken).where(ApiToken.name == "case system")
+            )
+            assert list(made_by) == ["alice"]
 
         # A replayed callback (its code spent, its cookie gone) signs nobody in.
         replay = browser.new_context().new_page()
@@ -223,3 +256,36 @@ def test_only_an_administrator_maps_claims(sso: Web) -> None:
     assert sso.call("admin", "DELETE", "/api/v1/oidc/mappings/999").status_code == 404
     [added] = entries(sso, "oidc.mapping_added")
     assert added.details["value"] == "x" and added.actor == "admin"
+
+
+def test_a_kept_form_goes_to_the_provider_sealed_never_in_an_address(
+    sso: Web,
+    idp: Idp,  # noqa: F811
+) -> None:
+    client = sso.browser("officer")
+    sent = sent_after_the_idle_lock(sso, client)
+    assert 'action="/login/oidc/test"' in sent.text, "the way to the provider carries it"
+    kept = kept_of(sent)
+    token = re.findall(r'name="form_token" value="([^"]+)"', sent.text)[0]
+    form = {"form_token": token, "next": "/account/tokens", "kept": kept}
+    stale = client.post("/login/oidc/test", data=form | {"form_token": "stale"})
+    assert stale.status_code == 403 and "The sign-in form expired" in stale.text
+    started = client.post("/login/oidc/test", data=form, follow_redirects=False)
+    assert started.status_code == 200, "a page of ours moves on: the CSP's form-action"
+    where = html.unescape(re.findall(r'id="sign-on" href="([^"]+)"', started.text)[0])
+    assert where.startswith(idp.issuer) and "case" not in where.lower()
+    cookie = (client.cookies.get("facedocket_oidc") or "").strip('"')
+    sealed = oidc.unseal(sso.app.state.services.form_key, cookie)
+    assert sealed is not None and sealed["next"] == "/account/tokens"
+    assert unpacked(sealed["carried"]) == loads(kept)
+
+    # A form too long for the cookie is not dropped unsaid: the page says so, keeps it,
+    # and offers the other ways to sign in.
+    noise = "".join(random.choices(string.ascii_letters, k=6000))
+    huge = loads(kept)
+    assert huge is not None
+    long_form = json.dumps({"fields": [*huge.fields, ("note", noise)], "files": []})
+    too_long = client.post("/login/oidc/test", data=form | {"kept": long_form})
+    assert too_long.status_code == 413
+    assert "too long to carry through your agency" in too_long.text
+    assert noise in kept_of(too_long)

@@ -32,6 +32,7 @@ PUBLIC = {
     ("POST", "/login/passkey/options"),
     ("POST", "/login/passkey"),
     ("GET", "/login/oidc/{name}"),
+    ("POST", "/login/oidc/{name}"),
     ("GET", "/login/oidc/{name}/callback"),
     ("GET", "/healthz"),
     # The idle warning's question: it answers only for the session cookie it is sent (or

@@ -36,8 +36,15 @@ class Started:
 
 
 def start(
-    provider: OidcProvider, redirect_uri: str, next_path: str, key: bytes, at: datetime
+    provider: OidcProvider,
+    redirect_uri: str,
+    next_path: str,
+    key: bytes,
+    at: datetime,
+    carried: str = "",
 ) -> Started:
+    """Where to send the browser, and the cookie that lets its return in; ``carried``
+    comes back with the claims (what the person was sending, kept across the sign-in)."""
     from authlib.common.security import generate_token  # noqa: PLC0415 - loaded per sign-in
 
     state, nonce, verifier = generate_token(43), generate_token(43), generate_token(64)
@@ -54,6 +61,7 @@ def start(
         "nonce": nonce,
         "verifier": verifier,
         "next": next_path,
+        "carried": carried,
         "until": (at + LIFE).timestamp(),
     }
     return Started(str(url), seal(key, pending))
@@ -67,8 +75,9 @@ def finish(
     code: str,
     key: bytes,
     at: datetime,
-) -> tuple[dict[str, Any], str]:
-    """The checked ID token's claims, and where the person was going; else Refused."""
+) -> tuple[dict[str, Any], str, str]:
+    """The checked ID token's claims, where the person was going and what ``start``
+    carried; else Refused."""
     pending = unseal(key, cookie)
     if (
         pending is None
@@ -92,7 +101,7 @@ def finish(
     if not isinstance(id_token, str):
         raise Refused("the identity provider sent no ID token", code=RefusalCode.OIDC)
     claims = id_token_claims(provider, id_token, str(pending["nonce"]), at)
-    return claims, str(pending["next"])
+    return claims, str(pending["next"]), str(pending.get("carried", ""))
 
 
 def id_token_claims(

@@ -10,7 +10,10 @@ is kept on the server, so a form nobody signs in for leaves no trace.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import zlib
 from dataclasses import dataclass
 
 from starlette.datastructures import UploadFile
@@ -58,3 +61,17 @@ def loads(text: str) -> KeptForm | None:
     except (ValueError, TypeError, KeyError):
         return None
     return KeptForm(fields, files)
+
+
+def packed(kept: KeptForm) -> str:
+    """The kept form, small enough for a cookie where one must carry it (through an
+    identity provider, whose round trip keeps no form of ours): compressed, URL-safe."""
+    return base64.urlsafe_b64encode(zlib.compress(kept.dumps().encode(), 9)).decode()
+
+
+def unpacked(text: str) -> KeptForm | None:
+    """A ``packed`` form back; None for anything else."""
+    try:
+        return loads(zlib.decompress(base64.urlsafe_b64decode(text)).decode())
+    except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError):
+        return None

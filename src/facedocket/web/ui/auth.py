@@ -73,6 +73,7 @@ def login_page(
     why: str = "",
     kept: KeptForm | None = None,
     status: int = 200,
+    message: str = "",
 ) -> Response:
     """The sign-in form; after a session ended, saying why (``web_sessions.why_ended``),
     with what the person was sending kept in it (``web.kept``)."""
@@ -84,7 +85,7 @@ def login_page(
         status=status,
         form_token=login_form_token(app.form_key, nonce),
         next=local_path(next),
-        message="",
+        message=message,
         ended=ended_words(app.settings, why),
         kept=kept,
         providers=app.settings.oidc_providers,
