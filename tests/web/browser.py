@@ -9,8 +9,11 @@ looked at; a page with a violation fails the test with the list of what axe-core
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from tests.web.conftest import PASSWORD
 
 if TYPE_CHECKING:
     from playwright.sync_api import Frame, Page
@@ -67,3 +70,29 @@ class Accessibility:
         """Every page that loaded was checked (the test's last page too)."""
         left = self.unchecked + list(self.waiting.values())
         assert left == [], f"pages axe-core did not check: {left}"
+
+
+@dataclass
+class Signing:
+    """Signing in with the form and out with the header's button, each page checked."""
+
+    server: str
+    axe: Accessibility
+
+    def sign_in(self, page: Page, username: str, password: str = PASSWORD) -> None:
+        from playwright.sync_api import expect
+
+        page.goto(f"{self.server}/login")
+        self.axe.check(page)
+        page.locator("#username").fill(username)
+        page.locator("#password").fill(password)
+        page.locator("#password").press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+        self.axe.check(page)
+
+    def sign_out(self, page: Page) -> None:
+        from playwright.sync_api import expect
+
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to FaceDocket")
+        self.axe.check(page)

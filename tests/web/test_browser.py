@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from tests.cases.conftest import World, order_pdf
-from tests.web.browser import CHROMIUM, FLAGS, USWDS, Accessibility
+from tests.web.browser import CHROMIUM, FLAGS, USWDS, Accessibility, Signing
 from tests.web.conftest import PASSWORD
 from tests.web.live import engine, free_port, served  # noqa: F401 (engine is a fixture)
 
@@ -105,10 +105,7 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
         scope.locator("label", has_text=label).click()
         assert scope.get_by_label(label).is_checked()
 
-    def sign_out(page: Page) -> None:
-        page.get_by_role("button", name="Sign out").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to FaceDocket")
-        axe.check(page)
+    sign_out = Signing(server, axe).sign_out
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)

@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from tests.cases.conftest import World
 from tests.cases.test_unlawful import WHY, maine_search, rows
-from tests.web.browser import CHROMIUM, FLAGS, USWDS, Accessibility
+from tests.web.browser import CHROMIUM, FLAGS, USWDS, Accessibility, Signing
 from tests.web.conftest import PASSWORD
 from tests.web.live import engine, free_port, served  # noqa: F401 (engine is a fixture)
 
@@ -45,25 +45,14 @@ def maine(world: World, tmp_path: Path) -> Iterator[tuple[str, World, int, int, 
 def test_the_laws_acts_and_reports_in_a_real_browser(
     maine: tuple[str, World, int, int, FastAPI],
 ) -> None:
-    from playwright.sync_api import Page, expect, sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     server, world, number, search, app = maine
     axe = Accessibility()
     errors: list[str] = []
 
-    def sign_in(page: Page, username: str) -> None:
-        page.goto(f"{server}/login")
-        axe.check(page)
-        page.locator("#username").fill(username)
-        page.locator("#password").fill(PASSWORD)
-        page.locator("#password").press("Enter")
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-        axe.check(page)
-
-    def sign_out(page: Page) -> None:
-        page.get_by_role("button", name="Sign out").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to FaceDocket")
-        axe.check(page)
+    signing = Signing(server, axe)
+    sign_in, sign_out = signing.sign_in, signing.sign_out
 
     kept = rows(world, search)
     with sync_playwright() as playwright:

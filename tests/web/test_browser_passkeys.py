@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
-from tests.web.browser import CHROMIUM, FLAGS, Accessibility
+from tests.web.browser import CHROMIUM, FLAGS, Accessibility, Signing
 from tests.web.conftest import PASSWORD, Web
 from tests.web.live import engine, free_port, served  # noqa: F401 (engine is a fixture)
 
@@ -77,10 +77,7 @@ def test_passkeys_in_a_real_browser(server: str, light: Web) -> None:
         expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
         axe.check(page)
 
-    def sign_out(page: Page) -> None:
-        page.get_by_role("button", name="Sign out").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to FaceDocket")
-        axe.check(page)
+    sign_out = Signing(server, axe).sign_out
 
     def with_password(page: Page) -> None:
         page.goto(f"{server}/login")

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 from tests.cases.conftest import World
-from tests.web.browser import CHROMIUM, FLAGS, Accessibility
-from tests.web.conftest import PASSWORD
+from tests.web.browser import CHROMIUM, FLAGS, Accessibility, Signing
 from tests.web.live import engine  # noqa: F401 (a fixture)
 from tests.web.test_browser import server  # noqa: F401 (a fixture)
 
@@ -26,24 +25,13 @@ def test_a_request_returned_corrected_and_withdrawn_in_a_real_browser(
     world: World,
     tmp_path: Path,
 ) -> None:
-    from playwright.sync_api import Page, expect, sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     errors: list[str] = []
     axe = Accessibility()
 
-    def sign_in(page: Page, username: str) -> None:
-        page.goto(f"{server}/login")
-        axe.check(page)
-        page.locator("#username").fill(username)
-        page.locator("#password").fill(PASSWORD)
-        page.locator("#password").press("Enter")
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-        axe.check(page)
-
-    def sign_out(page: Page) -> None:
-        page.get_by_role("button", name="Sign out").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to FaceDocket")
-        axe.check(page)
+    signing = Signing(server, axe)
+    sign_in, sign_out = signing.sign_in, signing.sign_out
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
