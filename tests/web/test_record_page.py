@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+import time
+from datetime import UTC, datetime
+from urllib.parse import quote_plus
 
 from tests.web.conftest import Web
 
@@ -44,3 +47,23 @@ def test_the_record_reads_as_a_timeline_per_request(light: Web) -> None:
     views = again.split('<details class="views">')
     assert len(views) == 2 and "auditor (auditor) read the record" in views[1]
     assert "auditor (auditor) read the record" not in views[0]
+
+
+def test_older_entries_keep_every_filter_the_times_too(light: Web) -> None:
+    auditor = light.browser("auditor")
+    for _ in range(3):
+        auditor.get("/record", params={"action": "record."})
+    time.sleep(0.01)  # the record's times are the machine's, not the tests' clock
+    since = datetime.now(UTC).isoformat()
+    wanted = {**EMPTY_FORM, "action": "record.", "since": since, "until": ""}
+    for _ in range(55):
+        first = auditor.get("/record", params=wanted)
+    older = html.unescape(first.text.split('">Older entries</a>')[0].rsplit('href="', 1)[1])
+    assert "action=record." in older and f"since={quote_plus(since)}" in older
+    assert "until" not in older and "actor" not in older, "an empty field is left out"
+    rest = auditor.get(older)
+    assert rest.status_code == 200, rest.text
+    # The last of the 55 readings showed the 54 before it, 50 on its page: the other four
+    # are older, and the three readings before the time typed stay filtered out.
+    assert rest.text.count("<summary>Raw entry") == 4
+    assert "Older entries" not in rest.text

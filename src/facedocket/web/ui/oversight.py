@@ -4,6 +4,7 @@ overdue sworn statements and emergencies waiting for a supervisor."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
@@ -55,7 +56,22 @@ def record(
     )
     entries = read_record(session, me.actor, wanted)
     threads = timeline(entries)
-    return page(request, "record.html", me, entries=entries, threads=threads, wanted=wanted)
+    older = None
+    if len(entries) == wanted.limit:
+        # The next page keeps every filter, the times as typed, so it reads them alike.
+        typed = {
+            "actor": actor,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "since": since,
+            "until": until,
+        }
+        kept = {name: value for name, value in typed.items() if value}
+        older = "/record?" + urlencode({**kept, "before_seq": entries[-1].seq})
+    return page(
+        request, "record.html", me, entries=entries, threads=threads, wanted=wanted, older=older
+    )
 
 
 @router.get("/record/verify")
