@@ -72,12 +72,27 @@ def test_the_request_page_says_who_has_it_and_what_happened(web: Web) -> None:
 def test_the_home_page_counts_the_requester_s_own_requests(web: Web) -> None:
     web.create(submit=False)
     web.create(submit=False)
-    concluded(web)
+    ready = concluded(web)
+    returned = web.create().json()["id"]
+    again = {"reason": "The scope must quote the words of the order."}
+    assert web.call("intake", "POST", f"/api/v1/requests/{returned}/return", json=again)
     web.create(username="other.officer")
-    counts = web.browser("officer").get("/").text.split('id="my-requests"')[1].split("</ul>")[0]
-    assert "2 draft(s)</a>" in counts
+    officer = web.browser("officer")
+    counts = officer.get("/").text.split('id="my-requests"')[1].split("</ul>")[0]
+    assert "3 draft(s)</a> not sent yet or sent back to you for correction" in counts
     assert "0 waiting</a>" in counts
     assert "1 result(s) ready</a>" in counts
+    # Each count's link lists the very requests it counted: a returned one with the drafts.
+    for link, listed in (("draft", 3), ("waiting", 0), ("result_ready", 1)):
+        assert f'href="/requests?standing={link}"' in counts
+        shown = officer.get(f"/requests?standing={link}")
+        rows = re.findall(r'<a href="/requests/(\d+)">', shown.text)
+        assert len(rows) == listed, (link, rows)
+    drafts = officer.get("/requests?standing=draft").text
+    assert f'<a href="/requests/{returned}">' in drafts and ">returned</span>" in drafts
+    assert "Requests: drafts and requests sent back for correction" in drafts
+    assert f'<a href="/requests/{ready}">' in officer.get("/requests?standing=result_ready").text
+    assert officer.get("/requests?standing=nonsense").status_code == 200, "shows them all"
     other = web.browser("other.officer").get("/").text.split('id="my-requests"')[1]
     assert "0 draft(s)</a>" in other and "1 waiting</a>" in other
     told = web.browser("intake").get("/").text.split('id="notices"')[1].split("</ul>")[0]

@@ -38,6 +38,15 @@ STANDING: dict[State, Standing] = {
     State.CLOSED: Standing.CLOSED,
 }
 
+# A list of the requests in one standing, as its heading reads.
+STANDING_WORDS: dict[Standing, str] = {
+    Standing.DRAFT: "drafts and requests sent back for correction",
+    Standing.WAITING: "waiting at intake or the examiners",
+    Standing.RESULT_READY: "results ready to read",
+    Standing.REFUSED: "rejected",
+    Standing.CLOSED: "closed or withdrawn",
+}
+
 
 @dataclass(frozen=True)
 class Progress:

@@ -16,7 +16,8 @@ from facedocket.cases.followup import attach_statement
 from facedocket.cases.offers import offers
 from facedocket.cases.outcomes import outcomes_of, record_outcome
 from facedocket.cases.probes import check_words
-from facedocket.cases.progress import progress
+from facedocket.cases.progress import STANDING_WORDS, Standing, progress
+from facedocket.cases.progress import standing as standing_of
 from facedocket.cases.recorded_refusals import APPROVAL_REFUSED, refusal_recorded
 from facedocket.cases.states import State
 from facedocket.kernel import clock
@@ -43,11 +44,26 @@ router = APIRouter()
 
 
 @router.get("/requests")
-def listing(request: Request, session: ReadSession, me: CaseWorker, state: str = "") -> Response:
+def listing(
+    request: Request, session: ReadSession, me: CaseWorker, state: str = "", standing: str = ""
+) -> Response:
+    """The requests in one state, or in one standing: the home page counts by standing
+    (a returned request is the requester's to write, as a draft is), and links here."""
     wanted = State(state) if state in {s.value for s in State} else None
+    among = Standing(standing) if standing in {s.value for s in Standing} else None
     found = visibility.list_requests(session, me.actor, wanted)
+    if among is not None:
+        found = [r for r in found if standing_of(r.state) == among]
     rows = [(r, r.basis.kind if r.basis else "") for r in found]
-    return page(request, "requests.html", me, rows=rows, state=wanted, states=list(State))
+    return page(
+        request,
+        "requests.html",
+        me,
+        rows=rows,
+        state=wanted,
+        states=list(State),
+        among=among and STANDING_WORDS[among],
+    )
 
 
 @router.get("/requests/{request_id}")
