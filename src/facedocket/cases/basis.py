@@ -104,3 +104,14 @@ def legal_basis(request: SearchRequest) -> LegalBasis:
     if request.basis is None:
         raise Refused("the request has no legal basis", code=RefusalCode.NO_BASIS)
     return request.basis
+
+
+def searches_granted(policy: Policy, request: SearchRequest) -> int | None:
+    """How many searches the request's basis grants under ``policy``, as the search gate
+    counts them; none for a request without a basis the policy knows."""
+    basis = request.basis
+    if basis is None:
+        return None
+    # The basis is stored text: whether the policy knows it is the question.
+    rule = policy.bases.get(basis.kind)  # type: ignore[call-overload]
+    return None if rule is None else int(rule.searches.granted(basis.searches_allowed))

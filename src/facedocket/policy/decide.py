@@ -103,7 +103,7 @@ def check_basis(policy: Policy, facts: BasisFacts, now: datetime) -> Decision:
     reasons += narrative_reasons(policy, facts.basis, facts.statements)
     reasons += _expiry_reasons(facts, "expires_on" in rule.required_fields, now)
     reasons += order_date_reasons(policy, facts.basis, facts.issued_on, facts.expires_at, now)
-    granted = rule.searches.default if facts.searches_allowed is None else facts.searches_allowed
+    granted = rule.searches.granted(facts.searches_allowed)
     if granted > rule.searches.max:
         reasons.append(
             f"{granted} searches granted, more than the {rule.searches.max} a {facts.basis} "

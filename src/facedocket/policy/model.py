@@ -70,6 +70,10 @@ class SearchLimit(Strict):
             raise ValueError(f"default {self.default} is above max {self.max}")
         return self
 
+    def granted(self, written: int | None) -> int:
+        """What one authorisation grants: the number it states, else the default."""
+        return self.default if written is None else written
+
 
 class FollowUp(Strict):
     """A document due within ``deadline_hours`` of the first search (requirement 5)."""

@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.responses import Response
 
 from facedocket.cases import corrections, requests, unlawful, visibility
+from facedocket.cases.basis import searches_granted
 from facedocket.cases.documents import MAX_DOCUMENT_BYTES
 from facedocket.cases.followup import attach_statement
 from facedocket.cases.offers import offers
@@ -71,6 +72,7 @@ def detail(request: Request, session: ReadSession, me: CaseWorker, request_id: I
     found, actor = requests.open_case(session, me.actor, request_id)
     documents = list(found.documents)
     searches = list(found.searches)
+    policy = load_policy(found.policy_id, at=clock.now())
     return page(
         request,
         "request.html",
@@ -79,7 +81,9 @@ def detail(request: Request, session: ReadSession, me: CaseWorker, request_id: I
         basis=found.basis,
         documents=documents,
         order=next((d for d in documents if d.kind == "order"), None),
+        probe=next((d for d in documents if d.kind == "probe"), None),
         searches=searches,
+        granted=searches_granted(policy, found),
         gallery=session.get_one(Gallery, found.gallery_id),
         offers=offers(session, found, actor),
         probe_checks={d.id: check_words(d.probe_check) for d in documents},
@@ -89,7 +93,7 @@ def detail(request: Request, session: ReadSession, me: CaseWorker, request_id: I
         tombstones=unlawful.tombstones(session, found.id),
         progress=progress(session, found),
         describe=describe,
-        zone=load_policy(found.policy_id, at=clock.now()).timezone,
+        zone=policy.timezone,
     )
 
 
