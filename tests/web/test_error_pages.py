@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx2 as httpx
 from fastapi.testclient import TestClient
-from tests.web.conftest import Web
+from tests.web.conftest import Web, csrf_of
 
 from facedocket.web.deps import AnyUser
 
@@ -72,3 +72,31 @@ def test_a_server_failure_keeps_the_layout(light: Web) -> None:
     # them without asking the database who they are.
     assert_layout(examiner.get("/boom"), 500, None)
     assert_layout(TestClient(app).get("/boom"), 500, None)
+
+
+def test_a_refused_form_says_what_to_do_in_words_not_the_forms_names(light: Web) -> None:
+    admin = light.browser("admin")
+    token = csrf_of(admin.get("/admin"))
+    no_role = admin.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "username": "newhire",
+            "full_name": "New Hire",
+            "agency_code": "state-police",
+            "password": "a long enough password",
+        },
+    )
+    assert_layout(no_role, 422, "admin")
+    assert "Roles: Choose at least one role." in no_role.text
+    no_name = admin.post("/admin/agencies", data={"csrf_token": token, "code": "transit"})
+    assert "Name: Fill this in." in no_name.text
+    days = admin.post("/account/tokens", data={"csrf_token": token, "name": "x", "days": "0"})
+    assert "Days: Enter 1 or more." in days.text
+    scope = admin.post("/account/tokens", data={"csrf_token": token, "name": "x", "scope": "all"})
+    assert "Scope: Choose one of the options listed." in scope.text
+    password = admin.post("/account/password", data={"csrf_token": token, "current": "x"})
+    assert "New password: Fill this in." in password.text
+    for answer in (no_role, no_name, days, scope, password):
+        assert "Field required" not in answer.text and "Input should" not in answer.text
+        assert "full_name" not in answer.text and "roles:" not in answer.text

@@ -90,6 +90,18 @@ def test_a_refused_form_keeps_input_and_files_and_says_why_in_plain_words(light:
     assert sha == hashlib.sha256(probe(light)[1]).hexdigest()
 
 
+def test_a_missing_order_is_said_in_words_beside_its_field(light: Web) -> None:
+    officer = light.browser("officer")
+    fields: dict[str, Any] = court_order_fields(light)
+    fields["csrf_token"] = csrf_of(officer.get("/requests/new"))
+    unsigned = officer.post("/requests/new", data=fields, files={"probe": probe(light)})
+    assert unsigned.status_code == 422
+    assert (
+        errors_of(unsigned)["order"] == "A request under a court order needs the signed document."
+    )
+    assert written(light) == (0, 0)
+
+
 def test_each_basis_shows_its_fields_and_the_required_ones_are_marked(light: Web) -> None:
     officer = light.browser("officer")
     form = officer.get("/requests/new")

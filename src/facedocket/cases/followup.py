@@ -37,7 +37,10 @@ def attach_statement(
             code=RefusalCode.WRONG_ROLE,
         )
     if basis.kind != "emergency":
-        raise Refused(f"a {basis.kind} request takes no sworn statement", code=RefusalCode.INVALID)
+        kind = basis.kind.replace("_", " ")
+        raise Refused(
+            f"a request on the {kind} basis takes no sworn statement", code=RefusalCode.INVALID
+        )
     if basis.statement_document_id is not None:
         raise Refused("the sworn statement is already on file", code=RefusalCode.EXISTS)
     document = store_document(session, settings, request, actor, "sworn_statement", upload)

@@ -119,13 +119,15 @@ def checked_columns(
 ) -> dict[str, Any]:
     """What a written request sets on its row, once everything it names is checked: the
     same for a new request and for a corrected one (``cases.corrections``)."""
+    # The basis in words: the reason is shown beside the form's field, to a person.
+    basis = data.basis.kind.replace("_", " ")
     if isinstance(data.basis, CourtOrderCreate) and not order_present:
         raise Refused(
-            f"a {data.basis.kind} basis needs the signed document", code=RefusalCode.MISSING_ORDER
+            f"a request under a {basis} needs the signed document", code=RefusalCode.MISSING_ORDER
         )
     if not isinstance(data.basis, CourtOrderCreate) and order_present:
         raise Refused(
-            f"a {data.basis.kind} basis takes no order document", code=RefusalCode.INVALID
+            f"a request on the {basis} basis takes no order document", code=RefusalCode.INVALID
         )
     try:
         gallery = get_gallery(session, data.gallery)

@@ -42,12 +42,21 @@ from facedocket.web.kept import kept_form
 from facedocket.web.render import page
 from facedocket.web.schemas.common import ErrorPublic
 from facedocket.web.ui.auth import login_page
+from facedocket.web.ui.forms import plain
 
 STATUS_MEANINGS = {
     401: "No valid token or session.",
     403: "The role, the law or the policy forbids it.",
     404: "No such record, or none you may see.",
     409: "Not in a state that allows this.",
+}
+
+
+# Page form fields whose name does not read as its label's words.
+FIELD_WORDS = {
+    "new": "New password",
+    "current": "Current password",
+    "occurred_on": "Date",
 }
 
 
@@ -194,11 +203,21 @@ def install(app: FastAPI) -> None:
 
 
 def _sentences(errors: Any) -> list[str]:
-    """Validation errors as a person reads them: 'field: what is wrong'."""
-    return [
-        f"{' '.join(str(p) for p in e.get('loc', ()) if p not in ('body', 'query'))}: {e['msg']}"
-        for e in errors
-    ]
+    """Validation errors as a person reads them: the field in words, then what to do;
+    never the form's internal names or the validator's ("roles: Field required")."""
+    return [f"{_field_words(e)}: {_what_to_do(e)}" for e in errors]
+
+
+def _field_words(error: Any) -> str:
+    names = [str(p) for p in error.get("loc", ()) if p not in ("body", "query") and str(p)]
+    name = names[0] if names else ""
+    return FIELD_WORDS.get(name, name.replace("_", " ").capitalize() or "The form")
+
+
+def _what_to_do(error: Any) -> str:
+    if error["type"] == "missing" and error.get("loc", ())[-1:] == ("roles",):
+        return "Choose at least one role."
+    return plain(error)
 
 
 def _plain(errors: Any) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Form
 from fastapi.responses import RedirectResponse
 from pydantic import AfterValidator, StringConstraints
+from pydantic_core import ErrorDetails
 
 from facedocket.cases.schemas import plain_text
 from facedocket.kernel.refusals import RefusalCode, Refused
@@ -54,3 +55,36 @@ def typed_time(text: str) -> datetime | None:
             f"{text!r} is not a date and time like 2026-01-31T09:00", code=RefusalCode.INVALID
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def plain(error: ErrorDetails) -> str:
+    """A validation error as a person reads it, without the model's names."""
+    kind, context = error["type"], error.get("ctx", {})
+    if kind in ("missing", "string_too_short"):
+        least = context.get("min_length", 1)
+        return "Fill this in." if least <= 1 else f"Write at least {least} characters."
+    if kind == "string_too_long":
+        return f"Shorten this to {context['max_length']:,} characters or fewer."
+    if kind in ("string_pattern_mismatch", "literal_error", "enum"):
+        return "Choose one of the options listed."
+    if kind.startswith("date_"):
+        return "Enter a date, such as 2026-01-31."
+    if kind.startswith(("datetime_", "timezone_")):
+        return "Enter a date and a time."
+    if kind == "int_parsing":
+        return "Enter a whole number."
+    if kind == "greater_than_equal":
+        return f"Enter {context['ge']} or more."
+    if kind == "less_than_equal":
+        return f"Enter {context['le']} or fewer."
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return "Choose the legal basis of the request."
+    if kind == "value_error":
+        return sentence(str(error["msg"]).removeprefix("Value error, "))
+    return sentence(str(error["msg"]))
+
+
+def sentence(text: str) -> str:
+    """``text`` as a sentence: a capital first, a full stop last."""
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 from starlette.datastructures import UploadFile
 
 from facedocket.cases.documents import MAX_DOCUMENT_BYTES
@@ -19,6 +18,7 @@ from facedocket.cases.schemas import FileUpload, RequestCreate
 from facedocket.kernel.refusals import Refused
 from facedocket.settings import Settings
 from facedocket.web.held import held, hold
+from facedocket.web.ui.forms import plain, sentence
 from facedocket.web.uploads import is_empty, received
 
 TEXT_FIELDS = (
@@ -164,38 +164,6 @@ def field_of(loc: tuple[int | str, ...]) -> str:
     if loc and loc[0] == "statements":
         return f"statement-{loc[1]}" if len(loc) > 1 else ""
     return str(loc[0]) if loc else ""
-
-
-def plain(error: ErrorDetails) -> str:
-    """A validation error as a person reads it, without the model's names."""
-    kind, context = error["type"], error.get("ctx", {})
-    if kind in ("missing", "string_too_short"):
-        least = context.get("min_length", 1)
-        return "Fill this in." if least <= 1 else f"Write at least {least} characters."
-    if kind == "string_too_long":
-        return f"Shorten this to {context['max_length']:,} characters or fewer."
-    if kind == "string_pattern_mismatch":
-        return "Choose one of the options listed."
-    if kind.startswith("date_"):
-        return "Enter a date, such as 2026-01-31."
-    if kind.startswith(("datetime_", "timezone_")):
-        return "Enter a date and a time."
-    if kind == "int_parsing":
-        return "Enter a whole number."
-    if kind == "greater_than_equal":
-        return f"Enter {context['ge']} or more."
-    if kind == "less_than_equal":
-        return f"Enter {context['le']} or fewer."
-    if kind in ("union_tag_invalid", "union_tag_not_found", "literal_error"):
-        return "Choose the legal basis of the request."
-    if kind == "value_error":
-        return sentence(str(error["msg"]).removeprefix("Value error, "))
-    return sentence(str(error["msg"]))
-
-
-def sentence(text: str) -> str:
-    text = text.strip()
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def _aware(local: str, zone: str) -> str:
