@@ -18,6 +18,8 @@ from facedocket.cases.oversight import read_record, sign_checkpoint, verify_reco
 from facedocket.cases.schemas import PLAIN, line
 from facedocket.cases.states import State
 from facedocket.cases.visibility import list_requests
+from facedocket.kernel import clock
+from facedocket.policy import load_policy
 from facedocket.reports.timeline import timeline
 from facedocket.web.deps import Auditor, ReadSession, ServicesDep, Supervision, WriteSession
 from facedocket.web.render import page
@@ -90,7 +92,11 @@ def checkpoint(session: WriteSession, app: ServicesDep, me: Auditor) -> Response
 
 
 @router.get("/supervision")
-def supervision(request: Request, session: ReadSession, me: Supervision) -> Response:
+def supervision(
+    request: Request, session: ReadSession, app: ServicesDep, me: Supervision
+) -> Response:
+    """Emergencies to approve, statements and outcomes overdue; deadlines in the agency's
+    time zone, as the people they bind read them."""
     late = overdue(session)
     waiting = [
         r
@@ -98,4 +104,13 @@ def supervision(request: Request, session: ReadSession, me: Supervision) -> Resp
         if r.basis is not None and r.basis.kind == "emergency"
     ]
     outcomes = overdue_outcomes(session, me.actor)
-    return page(request, "supervision.html", me, overdue=late, waiting=waiting, outcomes=outcomes)
+    zone = load_policy(app.settings.policy, at=clock.now()).timezone
+    return page(
+        request,
+        "supervision.html",
+        me,
+        overdue=late,
+        waiting=waiting,
+        outcomes=outcomes,
+        zone=zone,
+    )
