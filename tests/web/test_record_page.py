@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import html
+import itertools
+import json
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote_plus
 
 from tests.web.conftest import Web
@@ -67,3 +69,46 @@ def test_older_entries_keep_every_filter_the_times_too(light: Web) -> None:
     # are older, and the three readings before the time typed stay filtered out.
     assert rest.text.count("<summary>Raw entry") == 4
     assert "Older entries" not in rest.text
+
+
+def test_every_combination_of_the_filters_shows_only_what_it_asks(light: Web) -> None:
+    number = str(light.create().json()["id"])
+    light.create()  # another request, which a subject filter leaves out
+    auditor = light.browser("auditor")
+    # Typed without a zone, read as UTC, as the form says.
+    now = datetime.now(UTC).replace(tzinfo=None)
+    before = (now - timedelta(hours=1)).isoformat(timespec="minutes")
+    after = (now + timedelta(hours=1)).isoformat(timespec="minutes")
+    typed = {
+        "actor": "officer",
+        "action": "request.",
+        "subject_type": "request",
+        "subject_id": number,
+        "since": before,
+        "until": after,
+    }
+    for size in range(len(typed) + 1):
+        for chosen in itertools.combinations(typed, size):
+            # Typed or left empty, as a browser sends the form: every field, always.
+            sent = {name: typed[name] if name in chosen else "" for name in typed}
+            shown = auditor.get("/record", params=sent)
+            assert shown.status_code == 200, (chosen, shown.text)
+            raws = [
+                json.loads(html.unescape(raw))
+                for raw in re.findall(r"<code>(\{.*?\})</code>", shown.text, re.DOTALL)
+            ]
+            assert raws, chosen
+            for entry in raws:
+                assert "actor" not in chosen or entry["actor"] == "officer"
+                assert "action" not in chosen or entry["action"].startswith("request.")
+                assert "subject_type" not in chosen or entry["subject_type"] == "request"
+                assert "subject_id" not in chosen or entry["subject_id"] == number
+                assert before <= entry["at"][:16] <= after
+            if {"actor", "subject_type", "subject_id"} <= set(chosen):
+                assert {e["action"] for e in raws} == {"request.created", "request.submitted"}
+    # The times filter too: nothing on this fresh record is older than an hour.
+    empty = dict.fromkeys(typed, "")
+    gone = auditor.get("/record", params={**empty, "until": before})
+    assert "No entry matches these filters." in gone.text
+    late = auditor.get("/record", params={**empty, "since": after})
+    assert "No entry matches these filters." in late.text
