@@ -163,6 +163,10 @@ def test_sign_on_in_a_real_browser(sso: Web, idp: Idp) -> None:  # noqa: F811
         sso.call("admin", "PATCH", f"/api/v1/users/{alice}", json={"active": False})
         refused(sign_on(browser, "alice"), "deactivated")
         browser.close()
+    # Every refusal above is on the record with its reason: the replay, bob, alice.
+    said = [" ".join(e.details["reasons"]) for e in entries(sso, "account.sign_in_refused")]
+    assert len(said) == 3 and "did not start here" in said[0]
+    assert "no mapping" in said[1] and "deactivated" in said[2]
     assert supervisor > examiner
     with sso.world.sessions() as session:
         assert session.scalars(select(FederatedIdentity.subject)).all() == ["alice"]
@@ -191,6 +195,15 @@ def test_the_callback_refuses_a_wrong_missing_or_forged_state(sso: Web) -> None:
     assert denied.status_code == 401
     assert client.get("/login/oidc/nowhere", follow_redirects=False).status_code == 404
     assert entries(sso, "account.signed_in") == []
+    # Each refused sign-on is on the record, under the provider, with its reason.
+    refused = entries(sso, "account.sign_in_refused")
+    assert [(e.actor, e.subject_type, e.subject_id) for e in refused] == [
+        ("anonymous", "identity provider", "test")
+    ] * 4
+    reasons = [" ".join(e.details["reasons"]) for e in refused]
+    assert "did not start here" in reasons[0]
+    assert reasons[-1] == "the identity provider did not sign you in"
+    assert all(e.details["remote"] for e in refused)
 
 
 def mint(idp: Idp, claims: dict[str, Any], key: Any = None) -> str:  # noqa: F811

@@ -103,6 +103,20 @@ def _refused(session: Session, username: str, user: User | None, remote: str, wh
     )
 
 
+def refused_sign_on(session: Session, provider: str, remote: str, reasons: list[str]) -> None:
+    """A single sign-on refused (the provider's answer, its state, or the account here) on
+    the record, under the provider: the person it would have signed in is not proved."""
+    append(
+        session,
+        actor=ANONYMOUS,
+        role="none",
+        action="account.sign_in_refused",
+        subject_type="identity provider",
+        subject_id=provider,
+        details={"provider": provider, "remote": remote, "reasons": reasons},
+    )
+
+
 def authenticate_passkey(
     session: Session, party: Party, credential: dict[str, Any], remote: str, at: datetime
 ) -> LoginOutcome:

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from facedocket.accounts import oidc
 from facedocket.accounts.federation import federated_user
-from facedocket.accounts.login import LoginOutcome
+from facedocket.accounts.login import LoginOutcome, refused_sign_on
 from facedocket.accounts.web_sessions import open_web_session
 from facedocket.kernel.refusals import NotFound, RefusalCode, Refused
 from facedocket.settings import OidcProvider, Settings
@@ -126,6 +126,8 @@ def callback(
             token = open_web_session(session, app.settings, user, remote, at)
     except Refused as refused:
         message = "Single sign-on refused: " + " ".join(refused.reasons)
+        with transaction(app.sessions) as session:
+            refused_sign_on(session, provider.name, remote, list(refused.reasons))
     if token is None:
         return refused_sign_in(request, LoginOutcome(None, message), "", "/")
     kept = unpacked(carried) if carried else None
