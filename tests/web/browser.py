@@ -2,6 +2,8 @@
 browser``; Playwright never downloads one), and axe-core (``make assets``) run inside
 every page such a test visits.
 
+``fits_a_phone`` checks that a page does not scroll sideways on a 390 px phone screen.
+
 ``Accessibility`` watches a page's navigations: each page that loads must be checked
 (``check``) before the next one loads, so a test cannot visit a page that axe-core never
 looked at; a page with a violation fails the test with the list of what axe-core found.
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from tests.web.conftest import PASSWORD
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Frame, Page
+    from playwright.sync_api import Frame, Page, ViewportSize
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -36,6 +38,28 @@ LOAD_AXE = "() => {{ if (!window.axe) {{ {source}\n }} }}"
 RUN_AXE = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
   .map(v => `${v.id} (${v.impact}): ${v.help}; at ${v.nodes.map(n => n.target.join(' '))
   .slice(0, 5).join(', ')}`)"""
+# A phone's screen; what sticks out past its right edge, innermost first, says why a page
+# is wide (a table made to scroll inside its own container may be wider).
+PHONE: ViewportSize = {"width": 390, "height": 844}
+WIDE = """[...document.querySelectorAll('body *')]
+  .filter(e => !e.closest('.usa-table-container--scrollable') &&
+    e.getBoundingClientRect().right > 391 && ![...e.children].some(
+    c => c.getBoundingClientRect().right > 391))
+  .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.slice(0, 60))"""
+
+
+def fits_a_phone(page: Page) -> None:
+    """The page as it is now, laid out 390 px wide, does not scroll sideways; it is laid
+    out again at the size it had."""
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    try:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wide = page.evaluate(WIDE) if width > PHONE["width"] else []
+        assert width <= PHONE["width"], f"{page.url} is {width} px wide on a phone: {wide}"
+    finally:
+        if size is not None and size != PHONE:
+            page.set_viewport_size(size)
 
 
 class Accessibility:

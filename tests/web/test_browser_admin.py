@@ -2,7 +2,8 @@
 axe-core over every page: the username rule the browser and the server apply alike, a new
 user's forced change of the initial password, a locked name and its unlocking, the QR code
 of a second factor, an enrolment followed live (and without JavaScript), and a session
-that warns before the idle lock, then keeps what was typed across signing in again.
+that warns before the idle lock, then keeps what was typed across signing in again; each
+of those pages also laid out on a 390 px phone, where nothing may scroll sideways.
 
 Once, on SQLite (``tests.web.live``); the server's times are real, and the page's clock
 is Playwright's, moved forward so that a warning due in minutes comes at once.
@@ -16,7 +17,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 from tests.cases.conftest import GALLERY
-from tests.web.browser import CHROMIUM, FLAGS, USWDS, Accessibility
+from tests.web.browser import CHROMIUM, FLAGS, USWDS, Accessibility, fits_a_phone
 from tests.web.conftest import PASSWORD, Web
 from tests.web.live import engine, free_port, served  # noqa: F401 (engine is a fixture)
 
@@ -154,6 +155,7 @@ def test_administration_in_a_real_browser(server: str, light: Web) -> None:
         sign_in(page, "newhire")
         heading(page, "My account")
         expect(page.locator("#temporary-password")).to_be_visible()
+        fits_a_phone(page)
         page.goto(f"{server}/requests")
         heading(page, "My account")
         page.get_by_label("Current password").fill(PASSWORD)
@@ -185,6 +187,7 @@ def test_administration_in_a_real_browser(server: str, light: Web) -> None:
         expect(page.locator("#lock-status")).to_contain_text(
             f"Locked: {MAX_FAILURES_PER_NAME} recent failed sign-ins"
         )
+        fits_a_phone(page)
         page.get_by_role("button", name="Unlock newhire").click()
         expect(page.get_by_role("status").first).to_contain_text("can sign in again")
         axe.check(page)
@@ -198,6 +201,7 @@ def test_administration_in_a_real_browser(server: str, light: Web) -> None:
         expect(qr).to_be_visible()
         axe.check(page)
         assert qr.evaluate("image => image.naturalWidth") > 100
+        fits_a_phone(page)
 
         # An enrolment followed live: figures and refusals change without a reload.
         with transaction(sessions) as session:
@@ -235,11 +239,13 @@ def test_administration_in_a_real_browser(server: str, light: Web) -> None:
         page.clock.fast_forward(3000)
         expect(page.locator("#job-state")).to_contain_text("3 of 4 photos")
         expect(page.locator("#job-state")).to_contain_text("photos/s")
+        expect(page.locator("#job-state")).to_contain_text("left")
         expect(page.locator("#refusals")).to_contain_text(
             "batch/blurred.jpg: the face is too blurred to compare"
         )
         assert page.evaluate("window.stayed") is True
         axe.check(page)
+        fits_a_phone(page)
 
         # Without JavaScript the same page offers a link to look again. (Not watched:
         # axe-core runs as a script; these are the pages checked above, less the script.)
@@ -277,6 +283,7 @@ def test_administration_in_a_real_browser(server: str, light: Web) -> None:
         expect(warning).to_be_visible()
         expect(warning).to_contain_text("Your session ends in")
         axe.check(page)
+        fits_a_phone(page)
         page.get_by_role("button", name="Stay signed in").click()
         expect(warning).to_be_hidden()
 
@@ -291,11 +298,13 @@ def test_administration_in_a_real_browser(server: str, light: Web) -> None:
             f"signed out after {IDLE_MINUTES} minutes without activity"
         )
         heading(page, "Sign in")
+        fits_a_phone(page)
         page.get_by_label("Username").fill("admin")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in", exact=True).click()
         heading(page, "Send what you were sending")
         expect(page.locator("#kept-fields")).to_contain_text("transit-police")
+        fits_a_phone(page)
         page.get_by_role("button", name="Send it again").click()
         expect(page.get_by_role("status").first).to_contain_text("The agency was added")
         axe.check(page)

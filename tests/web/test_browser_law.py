@@ -2,7 +2,8 @@
 live server), every page checked by axe-core: under Maine's law a supervisor declares a
 search unlawful on the request page (the browser itself holds the form back without a
 reason or the confirmation) and reads the tombstone; the auditor views the public search
-log; under Montana's law the auditor views a report of the law's own."""
+log; under Montana's law the auditor views a report of the law's own. Each of these pages,
+the forms and the tombstone among them, fits a 390 px phone."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from tests.cases.conftest import World
 from tests.cases.test_unlawful import WHY, maine_search, rows
-from tests.web.browser import CHROMIUM, FLAGS, USWDS, Accessibility, Signing
+from tests.web.browser import CHROMIUM, FLAGS, USWDS, Accessibility, Signing, fits_a_phone
 from tests.web.conftest import PASSWORD
 from tests.web.live import engine, free_port, served  # noqa: F401 (engine is a fixture)
 
@@ -63,6 +64,7 @@ def test_the_laws_acts_and_reports_in_a_real_browser(
         sign_in(page, "p.boss")
         page.goto(f"{server}/requests/{number}")
         axe.check(page)
+        fits_a_phone(page)
         declare = page.get_by_role("button", name="Declare this search unlawful")
         # Without a reason, then without the confirmation, the browser does not send it.
         declare.click()
@@ -80,12 +82,14 @@ def test_the_laws_acts_and_reports_in_a_real_browser(
         expect(tombstone).to_contain_text(f"{kept[0]} candidate")
         expect(declare).to_have_count(0)
         axe.check(page)
+        fits_a_phone(page)
         assert rows(world, search) == (0, 0)
         sign_out(page)
 
         sign_in(page, "p.audit")
         page.goto(f"{server}/reports")
         axe.check(page)
+        fits_a_phone(page)
         page.get_by_label("First day").fill("2026-01-01")
         page.get_by_label("Last day (included)").fill("2026-12-31")
         log = page.locator("form[action='/reports/public-log']")
@@ -94,10 +98,12 @@ def test_the_laws_acts_and_reports_in_a_real_browser(
         expect(page.locator("caption")).to_contain_text("1 row")
         expect(page.locator("tbody")).to_contain_text("True")
         axe.check(page)
+        fits_a_phone(page)
 
         app.state.services.settings = world.settings.model_copy(update={"policy": "montana-2023"})
         page.goto(f"{server}/reports")
         axe.check(page)
+        fits_a_phone(page)
         page.get_by_label("The calendar year it covers").fill("2026")
         page.locator("form[action='/reports/law']").get_by_role("button", name="View").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text(
@@ -107,6 +113,7 @@ def test_the_laws_acts_and_reports_in_a_real_browser(
         expect(page.locator("caption", has_text="totals")).to_have_text("totals: 1 row")
         expect(page.get_by_text("agencies: none.")).to_be_visible()
         axe.check(page)
+        fits_a_phone(page)
         sign_out(page)
         browser.close()
     axe.all_checked()

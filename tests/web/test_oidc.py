@@ -1,9 +1,10 @@
 """Single sign-on against a real OpenID provider (oidc-provider from npm, on loopback):
 in headless Chromium, a mapped sign-in, roles following the mappings at each sign-in
 (each change on the record), a refused unmapped account, an account disabled at the
-provider and one deactivated here, a replayed callback; over HTTP, a wrong or missing
-``state``; and ID tokens signed with the provider's own key but expired, tampered with,
-for another nonce, audience or issuer, or signed by another key (#16)."""
+provider and one deactivated here, a replayed callback, our pages on the way checked by
+axe-core and on a 390 px phone; over HTTP, a wrong or missing ``state``; and ID tokens
+signed with the provider's own key but expired, tampered with, for another nonce,
+audience or issuer, or signed by another key (#16)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.web.browser import CHROMIUM, FLAGS, Accessibility, fits_a_phone
 from tests.web.conftest import Web, kept_of, sent_after_the_idle_lock
 from tests.web.idp import Idp, idp, provider_of  # noqa: F401 (idp is a fixture)
 from tests.web.live import engine, served  # noqa: F401 (engine is a fixture)
-from tests.web.test_browser import CHROMIUM, FLAGS
 
 from facedocket.accounts import oidc
 from facedocket.kernel.refusals import Refused
@@ -77,11 +78,18 @@ def test_sign_on_in_a_real_browser(sso: Web, idp: Idp) -> None:  # noqa: F811
 
     site = f"http://localhost:{idp.port}"
     callbacks: list[str] = []
+    # Our own pages on the way, not the provider's (its pages are not ours to check).
+    axe = Accessibility()
+
+    def ours(page: Page) -> None:
+        axe.check(page)
+        fits_a_phone(page)
 
     def sign_on(browser: Browser, login: str) -> Page:
         page = browser.new_context().new_page()
         page.on("request", lambda r: callbacks.append(r.url) if "/callback?" in r.url else None)
         page.goto(f"{site}/login")
+        ours(page)
         page.get_by_role("link", name="Sign in with Test IdP").click()
         provider_login(page, login)
         return page
@@ -118,14 +126,25 @@ def test_sign_on_in_a_real_browser(sso: Web, idp: Idp) -> None:  # noqa: F811
         alices.locator("#token-name").fill("case system")
         alices.get_by_role("button", name="Create a token").click()
         expect(alices.locator("#session-ended")).to_contain_text("What you were sending is kept")
+        ours(alices)
+        # The page of ours on the way to the provider, held there (the provider's address
+        # refused once) to be checked; its link goes on.
+        provider = f"{idp.issuer}/**"
+        alices.route(provider, lambda route: route.abort("aborted"))
         alices.get_by_role("button", name="Sign in with Test IdP").click()
+        expect(alices.get_by_role("heading", level=1)).to_have_text("To your agency's sign-in")
+        ours(alices)
+        alices.unroute(provider)
+        alices.get_by_role("link", name="Continue to your agency's sign-in").click()
         alices.wait_for_load_state("networkidle")
         if alices.url.startswith(idp.issuer):  # the provider may still know her
             provider_login(alices, "alice")
         expect(alices.get_by_role("heading", level=1)).to_contain_text("Send what you were")
         expect(alices.locator("#kept-fields")).to_contain_text("case system")
+        ours(alices)
         alices.get_by_role("button", name="Send it again").click()
         expect(alices.locator("#new-token")).to_be_visible()
+        ours(alices)
         with sso.world.sessions() as session:
             made_by = session.scalars(
                 select(User.username).join(ApiToken).where(ApiToken.name == "case system")
@@ -136,6 +155,7 @@ def test_sign_on_in_a_real_browser(sso: Web, idp: Idp) -> None:  # noqa: F811
         replay = browser.new_context().new_page()
         replay.goto(callbacks[-1])
         refused(replay, "did not start here")
+        ours(replay)
 
         # Roles follow the mappings at each sign-in, each change on the record.
         supervisor = mapping(sso, "supervisor")
