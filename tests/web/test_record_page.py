@@ -10,7 +10,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote_plus
 
+from sqlalchemy import select
 from tests.web.conftest import Web
+
+from facedocket.cases.directory import add_user
+from facedocket.store.db import transaction
+from facedocket.store.schema import User
 
 EMPTY_FORM = {"actor": "", "action": "", "subject_type": "", "subject_id": "", "since": ""}
 
@@ -112,3 +117,28 @@ def test_every_combination_of_the_filters_shows_only_what_it_asks(light: Web) ->
     assert "No entry matches these filters." in gone.text
     late = auditor.get("/record", params={**empty, "since": after})
     assert "No entry matches these filters." in late.text
+
+
+def test_a_user_s_thread_links_where_the_reader_may_go(light: Web) -> None:
+    auditor = light.browser("auditor")
+    with light.world.sessions() as session:
+        me = session.scalars(select(User.id).where(User.username == "auditor")).one()
+    wanted = {"subject_type": "user", "subject_id": str(me)}
+    shown = html.unescape(auditor.get("/record", params=wanted).text)
+    # The user's page is the administrator's: an auditor is linked to the user's timeline.
+    assert f'href="/admin/users/{me}"' not in shown
+    timeline = f"/record?subject_type=user&subject_id={me}"
+    assert f'<a href="{timeline}">The whole timeline of user {me}</a>' in shown
+    assert auditor.get(f"/admin/users/{me}").status_code == 403, "why it is not linked"
+    assert auditor.get(timeline).status_code == 200
+    with transaction(light.world.sessions) as session:
+        add_user(
+            session,
+            "operator:test",
+            username="chief",
+            full_name="Chief auditor and administrator",
+            agency_code="state-police",
+            roles=["auditor", "administrator"],
+        )
+    both = html.unescape(light.browser("chief").get("/record", params=wanted).text)
+    assert f'<a href="/admin/users/{me}">User {me}</a>' in both
