@@ -101,6 +101,40 @@ def test_a_refused_approval_is_recorded_and_the_request_is_unchanged(web: Web) -
     assert (by_supervisor.action, by_supervisor.role) == ("request.approval_refused", "supervisor")
 
 
+def test_an_approval_refused_on_the_page_or_by_the_command_is_recorded(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An emergency is a supervisor's to approve: the page shows intake's button disabled,
+    # and a form sent anyway is refused and recorded, as the API's is.
+    number = int(web.create(kind="emergency").json()["id"])
+    intake = web.browser("intake")
+    shown = intake.get(f"/requests/{number}")
+
+    def page() -> None:
+        data = {"csrf_token": csrf_of(shown), "note": NOTE["note"]}
+        refused = intake.post(f"/requests/{number}/approve", data=data)
+        assert refused.status_code == 403 and "supervisor" in refused.text
+
+    [entry] = refusal(web, page)
+    assert (entry.action, entry.actor, entry.role) == (
+        "request.approval_refused",
+        "intake",
+        "intake_reviewer",
+    )
+    assert entry.subject_id == str(number) and "supervisor" in entry.details["reasons"][0]
+
+    monkeypatch.setattr(cli_requests, "sessions", lambda: web.world.sessions)
+    monkeypatch.setattr(cli_requests, "settings", lambda: web.world.settings)
+
+    def command() -> None:
+        argv = ["requests", "approve", "--as", "intake", str(number), "--note", NOTE["note"]]
+        result = CliRunner().invoke(cli_app, argv)
+        assert result.exit_code != 0 and "supervisor" in result.output
+
+    [entry] = refusal(web, command)
+    assert entry.action == "request.approval_refused" and entry.subject_id == str(number)
+
+
 def test_failed_and_throttled_sign_ins_are_recorded(web: Web) -> None:
     web.browser("officer")  # gives the officer the test password
     client = web.client
