@@ -9,13 +9,14 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote_plus
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from tests.web.conftest import Web
 
 from facedocket.cases.directory import add_user
 from facedocket.store.db import transaction
-from facedocket.store.schema import User
+from facedocket.store.schema import AuditEntry, User
 
 EMPTY_FORM = {"actor": "", "action": "", "subject_type": "", "subject_id": "", "since": ""}
 
@@ -142,3 +143,15 @@ def test_a_user_s_thread_links_where_the_reader_may_go(light: Web) -> None:
         )
     both = html.unescape(light.browser("chief").get("/record", params=wanted).text)
     assert f'<a href="/admin/users/{me}">User {me}</a>' in both
+
+
+def test_each_entry_s_time_is_in_the_agency_s_zone_and_in_utc(light: Web) -> None:
+    number = light.create().json()["id"]
+    auditor = light.browser("auditor")
+    shown = auditor.get("/record", params={"subject_type": "request", "subject_id": str(number)})
+    with light.world.sessions() as session:
+        wanted = select(AuditEntry).where(AuditEntry.action == "request.submitted")
+        at = session.scalars(wanted).one().at
+    local = at.astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m-%d %H:%M:%S %Z")
+    assert f'<time datetime="{at.isoformat()}">{local}</time>' in shown.text
+    assert f"({at.strftime('%Y-%m-%d %H:%M:%S')} UTC, as the filters read times)" in shown.text

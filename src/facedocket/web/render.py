@@ -39,11 +39,13 @@ templates.env.globals["patterns"] = {
 }
 
 
-def local_time(moment: datetime | None, zone: str) -> str:
-    """A stored time as the agency reads it: in its policy's time zone, the zone named."""
+def local_time(moment: datetime | None, zone: str, seconds: bool = False) -> str:
+    """A stored time as the agency reads it: in its policy's time zone, the zone named
+    (to the second where entries a second apart must be told apart: the record)."""
     if moment is None:
         return ""
-    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+    shape = "%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z"
+    return moment.astimezone(ZoneInfo(zone)).strftime(shape)
 
 
 templates.env.filters["local"] = local_time

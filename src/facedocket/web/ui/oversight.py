@@ -36,6 +36,7 @@ Filter = Annotated[str, line(200, 0), PLAIN, Query()]
 def record(
     request: Request,
     session: WriteSession,
+    app: ServicesDep,
     me: Auditor,
     actor: Filter = "",
     action: Filter = "",
@@ -45,7 +46,8 @@ def record(
     until: Annotated[str, Query(max_length=40)] = "",
     before_seq: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
-    """The record, newest first; times typed without a zone are read as UTC."""
+    """The record, newest first, each time in the agency's zone and in UTC; times typed
+    without a zone are read as UTC."""
     wanted = EntryFilter(
         actor or None,
         action or None,
@@ -71,8 +73,16 @@ def record(
         }
         kept = {name: value for name, value in typed.items() if value}
         older = "/record?" + urlencode({**kept, "before_seq": entries[-1].seq})
+    zone = load_policy(app.settings.policy, at=clock.now()).timezone
     return page(
-        request, "record.html", me, entries=entries, threads=threads, wanted=wanted, older=older
+        request,
+        "record.html",
+        me,
+        entries=entries,
+        threads=threads,
+        wanted=wanted,
+        older=older,
+        zone=zone,
     )
 
 
