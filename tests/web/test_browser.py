@@ -1,6 +1,7 @@
 """The whole legal path in a real browser (headless Chromium driven by Playwright):
-the requester submits, intake approves, the examiner searches and concludes, the
-requester reads the lead, the auditor verifies the record.
+the requester submits, intake approves, the examiner searches and reviews each candidate,
+a second examiner reviews them blind (the sheet then says the reviews agree), the first
+concludes, the requester reads the lead, the auditor verifies the record.
 
 It runs once, on SQLite (this module's ``engine`` replaces the shared one), against a
 real uvicorn server on a free local port. Debian's ``chromium`` is used as installed
@@ -105,6 +106,12 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
         axe.check(page)
+        signing_out = page.get_by_role("button", name="Sign out")
+        if signing_out.is_visible():  # on a phone it is in the folded menu
+            banner, button = page.locator(".usa-banner").bounding_box(), signing_out.bounding_box()
+            assert banner and button and button["y"] >= banner["y"] + banner["height"], (
+                "the header's sign-out button sits below the government banner, not over it"
+            )
 
     def screenshot(page: Page, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -191,6 +198,34 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
                 expect(concluded.locator("h2")).to_contain_text("Abdullah Gul")
                 probe = concluded.get_by_role("img", name="searched face boxed")
                 expect(probe.locator("rect.face-box")).to_be_visible()
+        sign_out(page)
+
+        # A second examiner reviews blind; once both reviews are final, each candidate
+        # says whether they agree.
+        sign_in(page, "examiner2")
+        page.goto(f"{server}/requests/{number}")
+        axe.check(page)
+        page.get_by_role("link", name="Independent second review").click()
+        axe.check(page)
+        candidates = page.locator("section[id^='candidate-']").count()
+        expect(page.get_by_text("made; hidden until yours are final")).to_have_count(candidates)
+        while (form := page.locator("form[action$='/review']").first).count():
+            rank = form.locator("legend").inner_text()
+            expect(page.locator("p.agreement")).to_have_count(0)
+            choose(form, "possible lead" if rank.endswith("rank 1") else "excluded")
+            form.get_by_label("Reasons").fill("Compared the ears, the chin and the hairline.")
+            form.get_by_role("button").click()
+            expect(page.get_by_role("status")).to_contain_text("conclusion was recorded")
+            axe.check(page)
+        agreed = page.locator("p.agreement", has_text="The reviews agree")
+        expect(agreed).to_have_count(candidates)
+        expect(page.get_by_text("by Examiner2, ")).to_have_count(candidates)
+        screenshot(page, "second-examiner")
+        sign_out(page)
+
+        sign_in(page, "examiner")
+        page.goto(f"{server}/requests/{number}/review")
+        axe.check(page)
         choose(page, "At least one possible lead")
         page.get_by_role("button", name="Conclude").click()
         expect(page.locator("#state")).to_have_text("concluded")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from tests.cases.conftest import World
-from tests.web.browser import CHROMIUM, FLAGS, Accessibility, Signing
+from tests.web.browser import CHROMIUM, FLAGS, Accessibility, Signing, fits_a_phone
 from tests.web.live import engine  # noqa: F401 (a fixture)
 from tests.web.test_browser import server  # noqa: F401 (a fixture)
 
@@ -62,6 +62,7 @@ def test_a_request_returned_corrected_and_withdrawn_in_a_real_browser(
         expect(page.locator("#probe-hint")).to_contain_text("Kept: Abdullah_Gul_0002.jpg")
         expect(page.locator("#court")).to_be_hidden()
         axe.check(page)
+        fits_a_phone(page)
         page.locator("#facts").fill("A child was taken an hour ago; the abductor's face is seen.")
         page.get_by_role("button", name="Submit the request").click()
         expect(page.locator("#state")).to_have_text("submitted")
@@ -75,6 +76,7 @@ def test_a_request_returned_corrected_and_withdrawn_in_a_real_browser(
         axe.check(page)
         expect(page.get_by_role("button", name="Approve for search")).to_be_disabled()
         expect(page.locator("#approve-refused")).to_contain_text("approved by a supervisor")
+        fits_a_phone(page)
         page.get_by_label("What the officer must correct").fill(
             "Say where the playground camera is and who holds the footage."
         )
@@ -89,6 +91,7 @@ def test_a_request_returned_corrected_and_withdrawn_in_a_real_browser(
         page.get_by_role("link", name="Change the request").click()
         expect(page.get_by_text("Intake sent it back: Say where the playground")).to_be_visible()
         axe.check(page)
+        fits_a_phone(page)
         page.get_by_label("Where the photo came from").fill("Playground camera 2, city parks")
         page.get_by_role("button", name="Submit it again").click()
         expect(page.locator("#state")).to_have_text("submitted")
