@@ -15,6 +15,7 @@ from importlib import import_module
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from tests.audit.walk import Step, World, commands, mutating_routes, state
 from tests.audit.walk_people import people_steps, program_steps
 from tests.audit.walk_requests import request_steps
@@ -28,7 +29,8 @@ from tests.web.conftest import (  # noqa: F401 (fixtures)
 
 import facedocket.cli
 from facedocket.audit import existing_signing_key, verify
-from facedocket.store.schema import Agency
+from facedocket.reports.timeline import WORDS
+from facedocket.store.schema import Agency, AuditEntry
 
 EXEMPT = {
     "cli serve": "serves the routes that this walk calls one by one",
@@ -110,6 +112,10 @@ def test_every_change_of_state_leaves_an_audit_entry(walk: World) -> None:
     with walk.web.world.sessions() as session:
         result = verify(session, key.public_key())
     assert result.ok, result
+    # The record reads in words (issue 18): every action walked has its sentence.
+    with walk.web.world.sessions() as session:
+        actions = set(session.scalars(select(AuditEntry.action).distinct()))
+    assert not actions - set(WORDS), f"no words for {sorted(actions - set(WORDS))}"
 
 
 def test_the_walk_sees_a_change_that_leaves_no_entry(walk: World) -> None:
