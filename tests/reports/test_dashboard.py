@@ -4,6 +4,7 @@ outside the twelve months."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from tests.reports.conftest import Seeded
 
 import facedocket.audit.log as audit_log
 from facedocket.policy import load_policy
+from facedocket.reports.charts import stacked_svg
 from facedocket.reports.dashboard import Dashboard, dashboard
 from facedocket.store.db import transaction
 from facedocket.store.schema import SearchRequest
@@ -115,3 +117,17 @@ def test_refusals_by_reason_and_time_to_result(
         "more than 3 days": 0,
     }
     assert board(seeded).median_hours == 24.0
+
+
+def test_the_monthly_charts_split_each_bar_by_basis(seeded: Seeded) -> None:
+    drawn = stacked_svg(board(seeded).searches_by_basis.stacked())
+    # February's bar is the longest (3 searches): one court order, then two emergencies.
+    february = drawn.split(">2026-02</text>")[1].split("</text>")[0]
+    bar = r'<rect x="(\d+)" y="\d+" width="(\d+)" height="18" fill="(#\w+)"/>'
+    parts = re.findall(bar, february)
+    assert [(int(x), int(w)) for x, w, _ in parts] == [(190, 87), (277, 173)]
+    assert parts[0][2] != parts[1][2], "each basis its own colour"
+    assert february.endswith(">3"), "the total after the bar"
+    legend = re.findall(r'fill="(#\w+)"/><text x="210" y="\d+">([^<]+)</text>', drawn)
+    assert legend == [(parts[0][2], "court order"), (parts[1][2], "emergency")]
+    assert '>2026-01</text><text x="196"' in drawn and ">0</text>" in drawn, "no bar: 0"

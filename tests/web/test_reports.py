@@ -39,6 +39,8 @@ def test_the_auditor_produces_views_and_downloads_each_report(web: Web) -> None:
     text = html.unescape(board.text)
     assert 'aria-label="Searches per month, by legal basis"' in text
     assert '<th scope="row">2026-11</th><td>1</td><td>1</td>' in text, "one court-ordered search"
+    chart = text.split('aria-label="Searches per month, by legal basis"')[1].split("</svg>")[0]
+    assert ">court order</text>" in chart, "the bars split by basis, with the legend"
     csrf = csrf_of(board)
 
     form = {"csrf_token": csrf, "quarter": "2026Q4", "body": "state-police"}

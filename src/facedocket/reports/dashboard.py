@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from facedocket.cases.followup import overdue
 from facedocket.policy import Policy
 from facedocket.reports.annual import BASES, OUTCOMES, outcome
-from facedocket.reports.charts import Chart
+from facedocket.reports.charts import Chart, Stacked
 from facedocket.store.schema import Agency, AuditEntry, Document, Search, SearchRequest
 
 MONTHS = 12
@@ -54,6 +54,10 @@ class Crossing:
 
     def chart(self) -> Chart:
         return Chart(self.title, tuple(zip(self.months, map(sum, self.cells), strict=True)))
+
+    def stacked(self) -> Stacked:
+        """Each month's bar split by the other thing, as the page draws it."""
+        return Stacked(self.title, self.columns, tuple(zip(self.months, self.cells, strict=True)))
 
 
 @dataclass(frozen=True)

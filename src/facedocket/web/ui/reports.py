@@ -23,7 +23,7 @@ from facedocket.cases.bodies import offered_bodies
 from facedocket.kernel import clock
 from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.policy import list_packs, load_policy
-from facedocket.reports.charts import svg
+from facedocket.reports.charts import stacked_svg, svg
 from facedocket.reports.compliance import CHECKS, compliance_export
 from facedocket.reports.dashboard import dashboard
 from facedocket.reports.exports import CONFIDENTIAL_ROLES
@@ -55,6 +55,7 @@ def reports(request: Request, session: ReadSession, app: ServicesDep, me: Report
         me,
         board=board,
         svg=lambda chart: Markup(svg(chart, "none in these months")),  # noqa: S704 (escaped)
+        stacked=lambda chart: Markup(stacked_svg(chart)),  # noqa: S704 (escaped)
         bodies=bodies,
         confidential=me.actor.role_for(*CONFIDENTIAL_ROLES) is not None,
         quarter=f"{local.year}Q{(local.month - 1) // 3 + 1}",
