@@ -187,6 +187,8 @@ def test_sign_on_in_a_real_browser(sso: Web, idp: Idp) -> None:  # noqa: F811
     said = [" ".join(e.details["reasons"]) for e in entries(sso, "account.sign_in_refused")]
     assert len(said) == 3 and "did not start here" in said[0]
     assert "no mapping" in said[1] and "deactivated" in said[2]
+    codes = [e.details["code"] for e in entries(sso, "account.sign_in_refused")]
+    assert codes == ["oidc_state", "no_mapping", "disabled"]
     assert supervisor > examiner
     with sso.world.sessions() as session:
         assert session.scalars(select(FederatedIdentity.subject)).all() == ["alice"]
@@ -224,6 +226,7 @@ def test_the_callback_refuses_a_wrong_missing_or_forged_state(sso: Web) -> None:
     assert "did not start here" in reasons[0]
     assert reasons[-1] == "the identity provider did not sign you in"
     assert all(e.details["remote"] for e in refused)
+    assert [e.details["code"] for e in refused] == ["oidc_state"] * 3 + ["oidc"]
 
 
 def mint(idp: Idp, claims: dict[str, Any], key: Any = None) -> str:  # noqa: F811

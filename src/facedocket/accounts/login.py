@@ -103,9 +103,10 @@ def _refused(session: Session, username: str, user: User | None, remote: str, wh
     )
 
 
-def refused_sign_on(session: Session, provider: str, remote: str, reasons: list[str]) -> None:
+def refused_sign_on(session: Session, provider: str, remote: str, refused: Refused) -> None:
     """A single sign-on refused (the provider's answer, its state, or the account here) on
-    the record, under the provider: the person it would have signed in is not proved."""
+    the record, under the provider: the person it would have signed in is not proved. Its
+    code says which, for the dashboard's refusals by reason."""
     append(
         session,
         actor=ANONYMOUS,
@@ -113,7 +114,12 @@ def refused_sign_on(session: Session, provider: str, remote: str, reasons: list[
         action="account.sign_in_refused",
         subject_type="identity provider",
         subject_id=provider,
-        details={"provider": provider, "remote": remote, "reasons": reasons},
+        details={
+            "provider": provider,
+            "remote": remote,
+            "code": refused.code.value,
+            "reasons": list(refused.reasons),
+        },
     )
 
 

@@ -127,7 +127,7 @@ def callback(
     except Refused as refused:
         message = "Single sign-on refused: " + " ".join(refused.reasons)
         with transaction(app.sessions) as session:
-            refused_sign_on(session, provider.name, remote, list(refused.reasons))
+            refused_sign_on(session, provider.name, remote, refused)
     if token is None:
         return refused_sign_in(request, LoginOutcome(None, message), "", "/")
     kept = unpacked(carried) if carried else None
