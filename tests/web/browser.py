@@ -6,7 +6,8 @@ every page such a test visits.
 
 ``Accessibility`` watches a page's navigations: each page that loads must be checked
 (``check``) before the next one loads, so a test cannot visit a page that axe-core never
-looked at; a page with a violation fails the test with the list of what axe-core found.
+looked at; a page with a violation fails the test with the list of what axe-core found,
+as does a form field whose pattern Chromium cannot compile.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ USWDS = Path("node_modules/@uswds/uswds/dist").resolve()
 # Evaluated through DevTools, which the pages' Content-Security-Policy (no inline script)
 # does not govern; a script tag would be refused, as it should be.
 LOAD_AXE = "() => {{ if (!window.axe) {{ {source}\n }} }}"
+# Chromium compiles a field's pattern with the v flag; one that does not compile checks
+# nothing, and Chromium says so only on the console, and only once the field is checked.
+BAD_PATTERNS = """() => [...document.querySelectorAll('[pattern]')].filter(field => {
+  try { new RegExp(field.pattern, 'v'); return false } catch { return true } })
+  .map(field => `#${field.id}: ${field.pattern}`)"""
 RUN_AXE = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
   .map(v => `${v.id} (${v.impact}): ${v.help}; at ${v.nodes.map(n => n.target.join(' '))
   .slice(0, 5).join(', ')}`)"""
@@ -82,11 +88,14 @@ class Accessibility:
         return page
 
     def check(self, page: Page) -> None:
-        """axe-core over the page as it is now; fails with every violation it finds."""
+        """axe-core over the page as it is now; fails with every violation it finds, and
+        with every form field whose pattern Chromium cannot compile."""
         page.wait_for_load_state()
         page.evaluate(LOAD_AXE.format(source=self.source))
         found: list[Any] = page.evaluate(RUN_AXE)
         assert found == [], f"axe-core on {page.url}:\n" + "\n".join(found)
+        bad: list[str] = page.evaluate(BAD_PATTERNS)
+        assert bad == [], f"patterns that are no regular expression on {page.url}: {bad}"
         self.waiting.pop(id(page), None)
         self.checked += 1
 
