@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
-from tests.web.browser import CHROMIUM, FLAGS, Accessibility, Signing
+from tests.web.browser import CHROMIUM, FLAGS, Accessibility, Signing, fits_a_phone
 from tests.web.conftest import PASSWORD, Web
 from tests.web.live import engine, free_port, served  # noqa: F401 (engine is a fixture)
 
@@ -104,6 +104,7 @@ def test_passkeys_in_a_real_browser(server: str, light: Web) -> None:
         expect(page.get_by_role("status").first).to_contain_text("The passkey was added")
         expect(page.locator("#passkeys")).to_contain_text("laptop")
         axe.check(page)
+        fits_a_phone(page)
         held = devtools.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
         assert len(held["credentials"]) == 1 and held["credentials"][0]["rpId"] == "localhost"
         sign_out(page)
@@ -112,6 +113,7 @@ def test_passkeys_in_a_real_browser(server: str, light: Web) -> None:
         with_password(page)
         expect(page.get_by_role("heading", level=1)).to_have_text("Confirm with your passkey")
         axe.check(page)
+        fits_a_phone(page)
         page.get_by_role("button", name="Use my passkey").click()
         welcome(page)
         sign_out(page)
@@ -136,6 +138,7 @@ def test_passkeys_in_a_real_browser(server: str, light: Web) -> None:
         other.get_by_role("button", name="Sign in with a passkey").click()
         expect(other.locator("#login-error")).to_have_text(WRONG)
         axe.check(other)
+        fits_a_phone(other)
         other.goto(f"{server}/account")
         expect(other.get_by_role("heading", level=1)).to_have_text("Sign in to FaceDocket")
         axe.check(other)
