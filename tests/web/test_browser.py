@@ -31,6 +31,12 @@ from facedocket.web.app import create_app
 
 # For a reviewer to look at after a run (build/ is not committed).
 SCREENSHOTS = Path("build/screenshots").resolve()
+# How many lines of text each element matching a selector takes.
+LINES = """selector => [...document.querySelectorAll(selector)].map(e => {
+  const style = getComputedStyle(e), px = name => parseFloat(style[name]) || 0;
+  const text = e.getBoundingClientRect().height - px('paddingTop') - px('paddingBottom')
+    - px('borderTopWidth') - px('borderBottomWidth');
+  return Math.round(text / px('lineHeight')) })"""
 # Every page each role reaches on the path, its main page first; the home page last.
 PHONE_PAGES = {
     "officer": [
@@ -112,6 +118,8 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
             assert banner and button and button["y"] >= banner["y"] + banner["height"], (
                 "the header's sign-out button sits below the government banner, not over it"
             )
+            lines = page.evaluate(LINES, ".usa-nav__primary span, .usa-nav form button")
+            assert set(lines) == {1}, f"every link of {username}'s header on one line: {lines}"
 
     def screenshot(page: Page, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
