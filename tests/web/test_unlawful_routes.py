@@ -146,8 +146,8 @@ def test_the_page_asks_for_a_reason_and_a_confirmation_then_shows_the_tombstone(
     kept = rows(web.world, search)
     before = entries(web)
     for wrong, words in (
-        ({k: v for k, v in form.items() if k != "confirm"}, "confirm"),
-        ({**form, "confirm": "yes"}, "confirm"),
+        ({k: v for k, v in form.items() if k != "confirm"}, "Tick the box to confirm"),
+        ({**form, "confirm": "yes"}, "Tick the box to confirm"),
         ({**form, "reason": "  "}, "give the reason the search was unlawful in a sentence"),
         ({**form, "search_id": str(search + 100)}, f"has no search {search + 100}"),
     ):

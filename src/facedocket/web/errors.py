@@ -57,7 +57,10 @@ FIELD_WORDS = {
     "new": "New password",
     "current": "Current password",
     "occurred_on": "Date",
+    "confirm": "The confirmation that the results are deleted for good",
 }
+# A box to tick: "Fill this in" would not say what to do.
+CHECKBOXES = {"confirm": "Tick the box to confirm."}
 
 
 def _described(status: int) -> str:
@@ -215,8 +218,11 @@ def _field_words(error: Any) -> str:
 
 
 def _what_to_do(error: Any) -> str:
-    if error["type"] == "missing" and error.get("loc", ())[-1:] == ("roles",):
+    last = str((error.get("loc") or ("",))[-1])
+    if error["type"] == "missing" and last == "roles":
         return "Choose at least one role."
+    if last in CHECKBOXES:
+        return CHECKBOXES[last]
     return plain(error)
 
 
