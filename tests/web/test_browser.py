@@ -197,6 +197,26 @@ def test_the_legal_path_in_a_real_browser(server: str, world: World, tmp_path: P
         expect(page.get_by_role("status")).to_contain_text("review every candidate")
         axe.check(page)
         screenshot(page, "examiner")
+        # Both photos of a candidate zoom together, each around its own face, and show at
+        # full size side by side, scrolling in their row while the page fits a phone.
+        first = page.locator("section", has=page.locator("form[action$='/review']")).first
+        photos = first.locator(".face-pair svg.face-photo")
+        full_widths = [
+            float(w) for w in photos.evaluate_all("ps => ps.map(p => p.width.baseVal.value)")
+        ]
+        zoom = first.get_by_label("Zoom both photos in on their faces")
+        zoom.fill("4")
+        expect(zoom).to_have_value("4")
+        shown = photos.evaluate_all("ps => ps.map(p => p.viewBox.baseVal.width)")
+        assert shown == pytest.approx([w / 4 for w in full_widths])
+        toggle = first.get_by_role("button", name="Full size, side by side")
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-pressed", "true")
+        drawn = photos.evaluate_all("ps => ps.map(p => p.getBoundingClientRect().width)")
+        assert drawn == pytest.approx(full_widths, abs=1)
+        fits_a_phone(page)
+        axe.check(page)
+        toggle.click()
         while (form := page.locator("form[action$='/review']").first).count():
             rank = form.locator("legend").inner_text()
             section = page.locator("section", has=form)
