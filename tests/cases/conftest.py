@@ -14,6 +14,7 @@ from PIL import Image
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.databases import SEEDS, Seed
+from tests.people import add_admin
 from tests.records import BENCH
 
 from facedocket.cases import requests
@@ -31,7 +32,7 @@ from facedocket.kernel.actors import Actor, load_actor
 from facedocket.policy import load_policy
 from facedocket.settings import Settings
 from facedocket.store.db import session_factory, transaction
-from facedocket.store.schema import FaceModelRecord, User
+from facedocket.store.schema import FaceModelRecord
 
 GALLERY = "rmv"
 PEOPLE = ["Aaron_Peirsol", "Abdullah_Gul", "Adrien_Brody", "Adam_Sandler", "Alejandro_Toledo"]
@@ -231,15 +232,7 @@ def under_commission_rules(world: World) -> World:
                 roles=[role],
                 rank="Sergeant",
             )
-        if session.scalar(select(User).where(User.username == "admin")) is None:
-            add_user(
-                session,
-                "operator:test",
-                username="admin",
-                full_name="Admin",
-                agency_code="state-police",
-                roles=["administrator"],
-            )
+        add_admin(session)
     return world
 
 

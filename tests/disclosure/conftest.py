@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from tests.cases.conftest import World, pipeline, world
 from tests.cases.leads import massachusetts_lead
+from tests.people import add_admin
 
-from facedocket.cases.directory import add_user
 from facedocket.store.db import transaction
 
 __all__ = ["pipeline", "world"]
@@ -16,13 +16,6 @@ __all__ = ["pipeline", "world"]
 def case(world: World) -> int:
     """A court-ordered request, searched, every candidate concluded, a lead released."""
     with transaction(world.sessions) as session:
-        add_user(
-            session,
-            "operator:test",
-            username="admin",
-            full_name="Admin",
-            agency_code="state-police",
-            roles=["administrator"],
-        )
+        add_admin(session)
     # The examiner's sheet is blind: tests.cases.leads reads who each candidate is.
     return massachusetts_lead(world)

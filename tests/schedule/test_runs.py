@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.people import add_admin
 from tests.races import Database, Racers
 
-from facedocket.cases.directory import add_agency, add_user
+from facedocket.cases.directory import add_agency
 from facedocket.policy import load_policy
 from facedocket.schedule.duties import past_quarter, quarter_start_after
 from facedocket.schedule.runs import run_due, statuses
@@ -76,14 +77,7 @@ def test_each_duty_runs_when_due_and_a_failing_one_is_retried_with_a_longer_wait
 
     with transaction(sessions) as session:  # the administrator the duties act for
         add_agency(session, "operator:test", "state-police", "Massachusetts State Police")
-        add_user(
-            session,
-            "operator:test",
-            username="admin",
-            full_name="Admin",
-            agency_code="state-police",
-            roles=["administrator"],
-        )
+        add_admin(session)
     named = settings.model_copy(update={"duty_user": "admin"})
     hour = START + timedelta(hours=1)
     assert run_due(named, sessions, "w2", hour) == [

@@ -29,11 +29,11 @@ from tests.cases.conftest import (  # noqa: F401 (pipeline and world are fixture
     pipeline,
     world,
 )
+from tests.people import add_admin
 
 from facedocket.accounts import passwords
 from facedocket.accounts.passwords import set_password
 from facedocket.accounts.tokens import create_token
-from facedocket.cases.directory import add_user
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.gallery.galleries import ensure_gallery
 from facedocket.kernel import clock
@@ -188,15 +188,7 @@ def light(
 def serve(base: World, tmp_path: Path) -> Iterator[Web]:
     """The app over ``base``, with an administrator ``admin`` (unless a pack's world made one)."""
     with transaction(base.sessions) as session:
-        if session.scalar(select(User.id).where(User.username == "admin")) is None:
-            add_user(
-                session,
-                "operator:test",
-                username="admin",
-                full_name="Admin",
-                agency_code="state-police",
-                roles=["administrator"],
-            )
+        add_admin(session)
     base.settings = base.settings.model_copy(
         update={
             "uswds_dir": tmp_path / "no-uswds",

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from tests.cases.conftest import World, order_pdf
+from tests.people import add_admin
 from tests.web.browser import CHROMIUM, FLAGS, PHONE, USWDS, Accessibility, Signing, fits_a_phone
 from tests.web.conftest import PASSWORD
 from tests.web.live import engine, free_port, served  # noqa: F401 (engine is a fixture)
 
 from facedocket.accounts.passwords import set_password
-from facedocket.cases.directory import add_user
 from facedocket.cases.review import LEAD_NOTICE
 from facedocket.store.db import transaction
 from facedocket.store.schema import User
@@ -74,14 +74,7 @@ pytestmark = [
 @pytest.fixture
 def server(world: World, tmp_path: Path) -> Iterator[str]:
     with transaction(world.sessions) as session:
-        add_user(
-            session,
-            "operator:test",
-            username="admin",
-            full_name="Admin",
-            agency_code="state-police",
-            roles=["administrator"],
-        )
+        add_admin(session)
         for user in session.query(User):
             set_password(session, user, PASSWORD, by="operator:test", role="administrator")
     settings = world.settings.model_copy(update={"uswds_dir": USWDS})
