@@ -145,6 +145,7 @@ def test_failed_and_throttled_sign_ins_are_recorded(web: Web) -> None:
     assert (wrong.action, wrong.actor) == ("account.sign_in_refused", "anonymous")
     assert (wrong.subject_type, wrong.subject_id) == ("user", str(officer))
     assert wrong.details["name"] == "officer" and PASSWORD not in str(wrong.details)
+    assert wrong.details["code"] == "sign_in_failed"  # the dashboard counts refusals by it
     assert "not the password" not in str(wrong.details), "a typed password is never recorded"
 
     [nobody] = refusal(web, lambda: sign_in(client, "no.such\x00name", "x"))
@@ -154,4 +155,5 @@ def test_failed_and_throttled_sign_ins_are_recorded(web: Web) -> None:
         sign_in(client, "officer", "still wrong")
     [throttled] = refusal(web, lambda: sign_in(client, "officer", PASSWORD))
     assert throttled.details["reasons"] == ["throttled: too many failed sign-ins"]
+    assert throttled.details["code"] == "throttled"
     assert throttled.subject_type == "sign-in name"

@@ -24,7 +24,7 @@ from facedocket.accounts.throttle import WINDOW, record_attempt, throttle_key, t
 from facedocket.accounts.totp import check_totp, totp_enabled
 from facedocket.audit import append
 from facedocket.cases.directory import checked_username
-from facedocket.kernel.refusals import Refused
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.store.locks import lock_name
 from facedocket.store.schema import User
 
@@ -38,6 +38,11 @@ WAIT = (
 # such a name: it holds a character usernames may not), so failures from one machine
 # throttle that machine's passkey sign-ins without locking out anyone else's.
 PASSKEY_TRY = "\ufffdpasskey"
+# Why a sign-in was refused, as its entry on the record says it: the code the dashboard
+# counts by and the words an auditor reads.
+THROTTLED = (RefusalCode.THROTTLED, "throttled: too many failed sign-ins")
+WRONG_FACTORS = (RefusalCode.SIGN_IN_FAILED, "the name, password or code was not right")
+PASSKEY_REFUSED = (RefusalCode.PASSKEY_REFUSED, "the passkey's answer was not accepted")
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ def authenticate(
     lock_name(session, "sign-in name", throttle_key(username))
     lock_name(session, "sign-in address", remote)
     if throttled(session, username, remote, at):
-        _refused(session, username, None, remote, "throttled: too many failed sign-ins")
+        _refused(session, username, None, remote, THROTTLED)
         return LoginOutcome(None, WAIT, throttled=True)
     user = _known(session, username)
     ok = check_password(session, user, password) and user is not None and user.active
@@ -81,13 +86,15 @@ def authenticate(
             return LoginOutcome(None, passkey_for=user)
     record_attempt(session, username, remote, ok, at)
     if not ok or user is None:
-        _refused(session, username, user, remote, "the name, password or code was not right")
+        _refused(session, username, user, remote, WRONG_FACTORS)
         return LoginOutcome(None, WRONG)
     _signed_in(session, user, remote, factor)
     return LoginOutcome(user)
 
 
-def _refused(session: Session, username: str, user: User | None, remote: str, why: str) -> None:
+def _refused(
+    session: Session, username: str, user: User | None, remote: str, why: tuple[RefusalCode, str]
+) -> None:
     """A refused sign-in on the record, in the transaction that counts it (which commits):
     under the user it named, or under the name itself when it names nobody. Which factor
     failed is not said here either, as the form does not say it."""
@@ -99,7 +106,7 @@ def _refused(session: Session, username: str, user: User | None, remote: str, wh
         action="account.sign_in_refused",
         subject_type="user" if user is not None else "sign-in name",
         subject_id=user.id if user is not None else name or "(empty)",
-        details={"name": name, "remote": remote, "reasons": [why]},
+        details={"name": name, "remote": remote, "code": why[0], "reasons": [why[1]]},
     )
 
 
@@ -130,13 +137,13 @@ def authenticate_passkey(
     lock_name(session, "sign-in address", remote)
     tries = f"{PASSKEY_TRY} {remote}"
     if throttled(session, tries, remote, at):
-        _refused(session, PASSKEY_TRY, None, remote, "throttled: too many failed sign-ins")
+        _refused(session, PASSKEY_TRY, None, remote, THROTTLED)
         return LoginOutcome(None, WAIT, throttled=True)
     try:
         user = check_passkey(session, party, credential, at)
     except Refused:
         record_attempt(session, tries, remote, False, at)
-        _refused(session, PASSKEY_TRY, None, remote, "the passkey's answer was not accepted")
+        _refused(session, PASSKEY_TRY, None, remote, PASSKEY_REFUSED)
         return LoginOutcome(None, WRONG)
     record_attempt(session, user.username, remote, True, at)
     _signed_in(session, user, remote, "passkey")

@@ -153,6 +153,17 @@ class RefusalCode(StrEnum):
     )
     # What the web service answers outside a refusal.
     NOT_SIGNED_IN = "not_signed_in", HTTPStatus.UNAUTHORIZED, "No valid token or session."
+    # A refused sign-in's entry on the record names one of these (the page says no more).
+    SIGN_IN_FAILED = (
+        "sign_in_failed",
+        HTTPStatus.UNAUTHORIZED,
+        "The name, password or code was not right.",
+    )
+    THROTTLED = (
+        "throttled",
+        HTTPStatus.TOO_MANY_REQUESTS,
+        "Too many failed sign-ins from this name or address; wait before trying again.",
+    )
     NOT_FOUND = "not_found", HTTPStatus.NOT_FOUND, "No such record, or none you may see."
     BAD_SOURCE = "bad_source", UNPROCESSABLE, "The enrolment source or its manifest is not usable."
     POLICY_ERROR = "policy_error", UNPROCESSABLE, "The policy pack named cannot be read."
