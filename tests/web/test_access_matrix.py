@@ -13,7 +13,8 @@ of those roles opens each route; a cell is allowed when the two meet.
   examiners have not concluded); one that is refused answers 403 or 404 and
   does not carry the case number.
 - An act (POST) is sent with a valid body. A refused one answers 403 or 404, does not
-  carry the case number and adds no audit entry; someone who sees the case but may not do
+  carry the case number and adds no audit entry (a search refused for the caller's role
+  adds its one ``search.refused`` entry); someone who sees the case but may not do
   this act may instead be told 409 when the request's state offers the act to nobody (the
   state is checked first; they learn nothing they could not read). An allowed one is not refused for
   authority: it may succeed or answer 409/422 because of the request's state (already
@@ -122,6 +123,13 @@ OPENED_BY: dict[tuple[str, str], set[str]] = {
 LAW_REFUSES = {
     ("POST", "/api/v1/requests/{request_id}/unlawful"): "has no rule deleting the results",
     ("POST", "/requests/{request_id}/unlawful"): "has no rule deleting the results",
+}
+# A search tried without the examiner's role is on the record (web.deps.SearcherGate):
+# the one entry such a refused cell adds. An examiner who may not see the request is
+# answered 404 before any rule is asked, and adds none.
+REFUSAL_RECORDED = {
+    ("POST", "/api/v1/requests/{request_id}/searches"),
+    ("POST", "/requests/{request_id}/search"),
 }
 # What an allowed read answers on this request: 200, except the results, which are
 # released only once the examiners conclude, and the form to change it, which a searched
@@ -297,7 +305,7 @@ def test_acts(case: Case, route: tuple[str, str]) -> None:
         elif (
             answer.status_code not in (403, 404, *((409,) if roles else ()))
             or CASE_NUMBER in answer.text
-            or case.entries() != before
+            or case.entries() - before not in ((0, 1) if route in REFUSAL_RECORDED else (0,))
         ):
             wrong.append((username, "refused", answer.status_code, answer.text[:200]))
     assert not wrong, wrong

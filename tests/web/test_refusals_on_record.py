@@ -135,6 +135,44 @@ def test_an_approval_refused_on_the_page_or_by_the_command_is_recorded(
     assert entry.action == "request.approval_refused" and entry.subject_id == str(number)
 
 
+def test_a_search_tried_by_someone_who_may_not_search_is_recorded(web: Web) -> None:
+    """The role gate's refusal too: the same 403 as any refusal of the role, and one
+    entry naming who tried, in no capacity of a searcher, and why."""
+    number = approved(web)
+    web.auth("intake")
+    web.auth("officer")
+
+    def api() -> None:
+        for who in ("intake", "officer"):
+            refused = web.call(who, "POST", f"/api/v1/requests/{number}/searches", json={})
+            assert refused.status_code == 403 and "wrong_role" in refused.text
+
+    entries = refusal(web, api)
+    assert [(e.action, e.actor, e.role) for e in entries] == [
+        ("search.refused", "intake", "none"),
+        ("search.refused", "officer", "none"),
+    ]
+    assert {(e.subject_type, e.subject_id) for e in entries} == {("request", str(number))}
+    assert (entries[0].details["code"], entries[0].details["reasons"]) == (
+        "wrong_role",
+        ["this needs the role of examiner"],
+    )
+
+    intake = web.browser("intake")
+    form = intake.get(f"/requests/{number}")
+
+    def page() -> None:
+        refused = intake.post(f"/requests/{number}/search", data={"csrf_token": csrf_of(form)})
+        assert refused.status_code == 403
+
+    [entry] = [e for e in refusal(web, page) if e.action != "account.signed_in"]
+    assert (entry.action, entry.actor, entry.details["code"]) == (
+        "search.refused",
+        "intake",
+        "wrong_role",
+    )
+
+
 def test_failed_and_throttled_sign_ins_are_recorded(web: Web) -> None:
     web.browser("officer")  # gives the officer the test password
     client = web.client

@@ -38,14 +38,22 @@ def refusal_recorded(
         with transaction(sessions) as session:
             yield session
     except Refused as refused:
-        role = actor.role_for(*CAPACITIES[action])
-        with transaction(sessions) as session:
-            log(
-                session,
-                actor,
-                role or "none",
-                action,
-                request_id,
-                {"code": refused.code, "reasons": refused.reasons},
-            )
+        record_refusal(sessions, actor, action, request_id, refused)
         raise
+
+
+def record_refusal(
+    sessions: sessionmaker[Session], actor: Actor, action: str, request_id: int, refused: Refused
+) -> None:
+    """``refused`` on the record as ``action`` on the request, in a transaction of its own:
+    also for a refusal that came before the act began (the caller's role)."""
+    role = actor.role_for(*CAPACITIES[action])
+    with transaction(sessions) as session:
+        log(
+            session,
+            actor,
+            role or "none",
+            action,
+            request_id,
+            {"code": refused.code, "reasons": refused.reasons},
+        )

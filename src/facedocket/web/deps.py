@@ -24,14 +24,16 @@ from facedocket.accounts.tokens import token_caller
 from facedocket.accounts.web_sessions import find_web_session, why_ended
 from facedocket.audit.witnesses import submit_after_search
 from facedocket.cases import gate
-from facedocket.cases.recorded_refusals import SEARCH_REFUSED, refusal_recorded
+from facedocket.cases.recorded_refusals import SEARCH_REFUSED, record_refusal, refusal_recorded
 from facedocket.kernel.actors import Actor
+from facedocket.kernel.refusals import RefusalCode, Refused
 from facedocket.kernel.roles import CASE_ROLES, Role
 from facedocket.reports.exports import PUBLIC_REPORT_ROLES
 from facedocket.store.db import transaction
 from facedocket.store.schema import Search
 from facedocket.store.schema.base import utcnow
 from facedocket.web.schemas.cases import SearchCreate
+from facedocket.web.schemas.common import MAX_ID
 from facedocket.web.security import UNSAFE_METHODS, session_cookie
 from facedocket.web.services import Services
 
@@ -253,7 +255,36 @@ class LegalGate:
         return found
 
 
-def legal_gate(app: ServicesDep, examiner: Examiner, after: BackgroundTasks) -> LegalGate:
+class SearcherGate(RoleGate):
+    """The examiner's gate for a search. Anyone else is refused as by any ``RoleGate``,
+    and the try is on the record too (``search.refused``, code ``wrong_role``): oversight
+    reads a search tried by someone who may not search as closely as one the law refused.
+    The answer is the same 403, whichever request it names."""
+
+    def __init__(self) -> None:
+        super().__init__(Role.EXAMINER)
+
+    def __call__(  # type: ignore[override]  # FastAPI reads the extra dependency from it
+        self,
+        request: Request,
+        caller: Annotated[Caller, Depends(checked_caller)],
+        app: ServicesDep,
+    ) -> Caller:
+        try:
+            return super().__call__(request, caller)
+        except WrongRoleError as error:
+            number = request.path_params.get("request_id", "")
+            if number.isdigit() and 1 <= int(number) <= MAX_ID:
+                refused = Refused(str(error), code=RefusalCode.WRONG_ROLE)
+                record_refusal(app.sessions, caller.actor, SEARCH_REFUSED, int(number), refused)
+            raise
+
+
+def legal_gate(
+    app: ServicesDep,
+    examiner: Annotated[Caller, Depends(SearcherGate())],
+    after: BackgroundTasks,
+) -> LegalGate:
     return LegalGate(app, examiner, after)
 
 
