@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from facedocket.accounts.seeds import SeedCipher, seal_plain_seeds
 from facedocket.faces.pipeline import FacePipeline
 from facedocket.faces.registry import build_pipeline
+from facedocket.kernel import clock
+from facedocket.policy import load_policy
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
 
@@ -46,6 +48,11 @@ class Services:
             seeds=seeds,
             loaded_pipeline=pipeline,
         )
+
+    def time_zone(self) -> str:
+        """The agency's time zone, by the policy in force now: the one its pages show
+        times in (a request's own pages use the request's policy)."""
+        return load_policy(self.settings.policy, at=clock.now()).timezone
 
     def pipeline(self) -> FacePipeline:
         """The face pipeline, shared by every thread (its models are safe to share)."""

@@ -34,10 +34,8 @@ from facedocket.cases.directory import get_user
 from facedocket.cases.followup import overdue
 from facedocket.cases.progress import counts_of_mine
 from facedocket.cases.visibility import list_requests
-from facedocket.kernel import clock
 from facedocket.kernel.roles import CASE_ROLES, Role
 from facedocket.notify.notices import notices_for
-from facedocket.policy import load_policy
 from facedocket.settings import Settings
 from facedocket.store.db import transaction
 from facedocket.store.schema.base import utcnow
@@ -283,7 +281,7 @@ def home(request: Request, session: ReadSession, app: ServicesDep, me: AnyUser) 
     for item in visible:
         counts[item.state] = counts.get(item.state, 0) + 1
     mine = counts_of_mine(visible, me.actor.user_id)
-    zone = load_policy(app.settings.policy, at=clock.now()).timezone
+    zone = app.time_zone()
     return page(
         request,
         "home.html",

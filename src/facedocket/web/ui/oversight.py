@@ -18,8 +18,6 @@ from facedocket.cases.oversight import read_record, sign_checkpoint, verify_reco
 from facedocket.cases.schemas import PLAIN, line
 from facedocket.cases.states import State
 from facedocket.cases.visibility import list_requests
-from facedocket.kernel import clock
-from facedocket.policy import load_policy
 from facedocket.reports.timeline import timeline
 from facedocket.web.deps import Auditor, ReadSession, ServicesDep, Supervision, WriteSession
 from facedocket.web.render import page
@@ -73,7 +71,7 @@ def record(
         }
         kept = {name: value for name, value in typed.items() if value}
         older = "/record?" + urlencode({**kept, "before_seq": entries[-1].seq})
-    zone = load_policy(app.settings.policy, at=clock.now()).timezone
+    zone = app.time_zone()
     return page(
         request,
         "record.html",
@@ -114,7 +112,7 @@ def supervision(
         if r.basis is not None and r.basis.kind == "emergency"
     ]
     outcomes = overdue_outcomes(session, me.actor)
-    zone = load_policy(app.settings.policy, at=clock.now()).timezone
+    zone = app.time_zone()
     return page(
         request,
         "supervision.html",

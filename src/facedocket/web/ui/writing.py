@@ -151,7 +151,7 @@ def edit(
 
 def _read(app: Services, me: Caller, sent: SentForm) -> RequestCreate | None:
     read_files(sent, app.settings, me.actor.user_id)
-    return request_data(sent, load_policy(app.settings.policy, at=clock.now()).timezone)
+    return request_data(sent, app.time_zone())
 
 
 def _order(sent: SentForm) -> Any:
